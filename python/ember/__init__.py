@@ -1,0 +1,40 @@
+"""ember: a small, fast deep-learning tensor library with a PyTorch-shaped API."""
+import os as _os
+
+# Developer builds (cmake without pip) put _C in $EMBER_BUILD_DIR/ember_ext.
+if _os.environ.get("EMBER_BUILD_DIR"):
+    __path__.insert(0, _os.path.join(_os.environ["EMBER_BUILD_DIR"], "ember_ext"))
+
+from . import _C  # noqa: E402
+from ._device import device  # noqa: E402
+from ._dtype import *  # noqa: E402,F401,F403
+from ._dtype import dtype  # noqa: E402
+from ._tensor import Tensor, Size, is_tensor, from_numpy, numel  # noqa: E402
+from ._printing import set_printoptions  # noqa: E402
+from ._ops.creation import *  # noqa: E402,F401,F403
+from . import cuda  # noqa: E402
+
+__version__ = "0.1.0"
+
+
+def set_num_threads(n):
+    """Number of CPU threads ember's kernels use."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"[set_num_threads] expected a positive int, got {n!r}")
+    _C.set_num_threads(n)
+
+
+def get_num_threads():
+    """Number of CPU threads ember's kernels use."""
+    return _C.get_num_threads()
+
+
+def set_kernels(mode):
+    """``"fast"`` (default) or ``"reference"``: route every op to its plain-loop reference."""
+    if mode not in ("fast", "reference"):
+        raise ValueError(f"[set_kernels] mode must be 'fast' or 'reference', got {mode!r}")
+    _C.set_reference_kernels(mode == "reference")
+
+
+def get_kernels():
+    return "reference" if _C.use_reference_kernels() else "fast"

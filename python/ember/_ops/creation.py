@@ -1,0 +1,200 @@
+"""Creation ops: tensor, as_tensor, empty/zeros/ones/full and their *_like forms.
+
+(arange, linspace, logspace, eye ... are added by the creation family.)
+"""
+import builtins
+import numbers
+
+import numpy as np
+
+from .. import _C
+from .._device import _parse as _parse_device
+from .._dtype import _from_numpy_dtype, _to_dtype, get_default_dtype
+from .. import _dtype as _dt
+from .._tensor import Tensor, _shape_arg, _wrap
+
+__all__ = ["tensor", "as_tensor", "asarray", "empty", "zeros", "ones", "full", "empty_like", "zeros_like",
+           "ones_like", "full_like", "scalar_tensor"]
+
+
+def _check_device(device):
+    d = _parse_device(device)
+    if d.type != "cpu":
+        from .. import cuda
+        cuda._lazy_check(d)
+    return d
+
+
+def _finish(t, requires_grad):
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_numpy(data):
+    """Convert nested Python data to a numpy array with PyTorch's dtype inference."""
+    if isinstance(data, Tensor):
+        return data.__array__(), data.dtype
+    if isinstance(data, np.ndarray):
+        return data, None
+    if isinstance(data, np.generic):
+        return np.asarray(data), None
+    if isinstance(data, (list, tuple)):
+        flat = []
+
+        def walk(x):
+            if isinstance(x, (list, tuple)):
+                for y in x:
+                    walk(y)
+            else:
+                flat.append(x)
+        walk(data)
+        if any(isinstance(x, Tensor) for x in flat):
+            data = _nested_map(data, lambda x: x.item() if isinstance(x, Tensor) else x)
+            flat = [x.item() if isinstance(x, Tensor) else x for x in flat]
+        for x in flat:
+            if not isinstance(x, (numbers.Number, np.generic)) or isinstance(x, complex):
+                raise TypeError(f"[tensor] Could not infer dtype of {type(x).__name__}")
+        if flat and builtins.all(isinstance(x, (bool, np.bool_)) for x in flat):
+            kind = _dt.bool
+        elif builtins.all(isinstance(x, (numbers.Integral, np.integer, np.bool_)) for x in flat):
+            kind = _dt.int64
+        else:
+            kind = get_default_dtype()
+        try:
+            arr = np.array(data, dtype=np.float64 if kind.is_floating_point else None)
+        except ValueError as e:
+            raise ValueError(f"[tensor] expected a rectangular nested sequence: {e}") from None
+        if arr.dtype == object:
+            raise ValueError("[tensor] expected a rectangular nested sequence of numbers")
+        return arr, kind
+    if isinstance(data, bool):
+        return np.asarray(data), _dt.bool
+    if isinstance(data, numbers.Integral):
+        return np.asarray(int(data), dtype=np.int64), _dt.int64
+    if isinstance(data, numbers.Real):
+        return np.asarray(float(data), dtype=np.float64), get_default_dtype()
+    raise TypeError(f"[tensor] Could not infer dtype of {type(data).__name__}")
+
+
+def _nested_map(x, f):
+    if isinstance(x, (list, tuple)):
+        return [_nested_map(y, f) for y in x]
+    return f(x)
+
+
+def _from_array(arr, dtype):
+    """Copy a numpy array into a new contiguous ember tensor of ``dtype``."""
+    if arr.dtype.byteorder == ">" or arr.dtype not in _dt._NP_TO_DTYPE:
+        if arr.dtype.kind in "iub":
+            arr = arr.astype(np.int64)
+        else:
+            arr = arr.astype(np.float64)
+    src = _C.from_numpy(np.ascontiguousarray(arr) if any(s < 0 for s in arr.strides) else arr)
+    out = _C.empty(list(arr.shape), dtype._code, "cpu")
+    _C.copy_(out, src)
+    return _wrap(out)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of ``data`` (nested lists, numbers, numpy arrays or tensors).
+
+    Python floats become the default dtype (float32), ints int64 and bools bool.
+    """
+    _check_device(device)
+    arr, inferred = _infer_numpy(data)
+    if dtype is not None:
+        dt = _to_dtype(dtype)
+    elif inferred is not None:
+        dt = inferred
+    else:
+        dt = _from_numpy_dtype(arr.dtype) if arr.dtype in _dt._NP_TO_DTYPE else (
+            _dt.int64 if arr.dtype.kind in "iu" else get_default_dtype())
+    if requires_grad and not dt.is_floating_point:
+        raise RuntimeError("[tensor] Only Tensors of floating point dtype can require gradients")
+    return _finish(_from_array(arr, dt), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with a tensor or numpy array when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(_to_dtype(dtype))
+    if isinstance(data, np.ndarray) and data.dtype in _dt._NP_TO_DTYPE and data.dtype.byteorder != ">" \
+            and builtins.all(s >= 0 for s in data.strides):
+        t = _wrap(_C.from_numpy(data))
+        return t if dtype is None else t.to(_to_dtype(dtype))
+    return tensor(data, dtype=dtype, device=device)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``as_tensor`` with an explicit ``copy`` flag."""
+    t = tensor(obj, dtype=dtype, device=device) if copy else as_tensor(obj, dtype=dtype, device=device)
+    return _finish(t, requires_grad)
+
+
+def _make(size, dtype, device, requires_grad, fill, op):
+    _check_device(device)
+    dt = get_default_dtype() if dtype is None else _to_dtype(dtype)
+    shape = _shape_arg(size, op)
+    if fill is None:
+        t = _wrap(_C.empty(shape, dt._code, "cpu"))
+    else:
+        t = _wrap(_C.full(shape, fill, dt._code, "cpu"))
+    return _finish(t, requires_grad)
+
+
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
+          memory_format=None):
+    """An uninitialized tensor of the given shape."""
+    return _make(size, dtype, device, requires_grad, None, "empty")
+
+
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of zeros."""
+    return _make(size, dtype, device, requires_grad, 0, "zeros")
+
+
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor of ones."""
+    return _make(size, dtype, device, requires_grad, 1, "ones")
+
+
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value``; the dtype is inferred from the value when not given."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
+    if dtype is None:
+        dtype = _dt.bool if isinstance(fill_value, bool) else (
+            _dt.int64 if isinstance(fill_value, numbers.Integral) else get_default_dtype())
+    return _make((size,) if not isinstance(size, numbers.Integral) else (size,), dtype, device, requires_grad,
+                 fill_value, "full")
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    return full((), s, dtype=dtype or get_default_dtype(), device=device, requires_grad=requires_grad)
+
+
+def _like(t, dtype, device, requires_grad, fill, op):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"[{op}] expected a Tensor as input, got {type(t).__name__}")
+    return _make(tuple(t.shape), dtype or t.dtype, device or t.device, requires_grad, fill, op)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """An uninitialized tensor shaped like ``input``."""
+    return _like(input, dtype, device, requires_grad, None, "empty_like")
+
+
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Zeros shaped like ``input``."""
+    return _like(input, dtype, device, requires_grad, 0, "zeros_like")
+
+
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """Ones shaped like ``input``."""
+    return _like(input, dtype, device, requires_grad, 1, "ones_like")
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None):
+    """``fill_value`` shaped like ``input``."""
+    return _like(input, dtype, device, requires_grad, fill_value, "full_like")
