@@ -12,6 +12,15 @@ from ._dtype import dtype  # noqa: E402
 from ._tensor import Tensor, Size, is_tensor, from_numpy, numel  # noqa: E402
 from ._printing import set_printoptions  # noqa: E402
 from ._ops.creation import *  # noqa: E402,F401,F403
+from ._ops.elementwise import *  # noqa: E402,F401,F403
+from ._ops.unary import *  # noqa: E402,F401,F403
+from ._ops.reduce import *  # noqa: E402,F401,F403
+from ._ops.sort import *  # noqa: E402,F401,F403
+from ._ops.index import *  # noqa: E402,F401,F403
+from ._ops.shape import *  # noqa: E402,F401,F403
+from ._ops.linalg_ops import *  # noqa: E402,F401,F403
+from ._ops.random import *  # noqa: E402,F401,F403
+from . import linalg, nn, random  # noqa: E402,F401
 from . import cuda  # noqa: E402
 
 __version__ = "0.1.0"

@@ -56,6 +56,8 @@ Tensor from_numpy(py::array a);          // zero-copy; keeps the array alive
 
 void init_tensor(py::module_& m);
 void init_elementwise(py::module_& m);
+void init_unary(py::module_& m);
+void init_sort(py::module_& m);
 void init_reduce(py::module_& m);
 void init_index(py::module_& m);
 void init_shape(py::module_& m);

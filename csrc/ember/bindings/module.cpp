@@ -22,6 +22,8 @@ PYBIND11_MODULE(_C, m) {
   });
   bind::init_tensor(m);
   bind::init_elementwise(m);
+  bind::init_unary(m);
+  bind::init_sort(m);
   bind::init_reduce(m);
   bind::init_index(m);
   bind::init_shape(m);

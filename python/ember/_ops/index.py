@@ -1,0 +1,5 @@
+"""index ops (filled in by the index family)."""
+from .. import _C  # noqa: F401
+from .._tensor import Tensor, _register_method, _wrap  # noqa: F401
+
+__all__ = []
