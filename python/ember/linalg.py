@@ -1,2 +1,8 @@
-"""ember.linalg: norms and matrix products (filled in by the reduce and matmul families)."""
-__all__ = []
+"""ember.linalg: norms (reduce family) and matrix products (matmul family)."""
+from ._ops import linalg_ops as _lo
+
+__all__ = list(getattr(_lo, "LINALG_EXPORTS", []))
+for _n in __all__:
+    globals()[_n] = getattr(_lo, _n)
+
+# ---- norms (reduce family) below this line ----
