@@ -180,6 +180,7 @@ def test_overlapping_copy():
     np.testing.assert_array_equal(to_np(t), np.array([0, 0, 1, 2, 3, 4, 5, 6, 7, 8], dtype=np.float32))
 
 
+@pytest.mark.filterwarnings("ignore:overflow encountered")
 def test_half_rounding_matches_numpy():
     vals = np.array([0.1, 1e-5, 6e-8, 65504, 65520, 1e6, -0.0, np.inf, -np.inf, 2049, 2051, 3e-5], dtype=np.float32)
     t = ember.tensor(vals).half()

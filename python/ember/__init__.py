@@ -10,6 +10,7 @@ from ._device import device  # noqa: E402
 from ._dtype import *  # noqa: E402,F401,F403
 from ._dtype import dtype  # noqa: E402
 from ._tensor import Tensor, Size, is_tensor, from_numpy, numel  # noqa: E402
+from ._dlpack import from_dlpack  # noqa: E402
 from ._printing import set_printoptions, get_printoptions  # noqa: E402
 from ._ops.creation import *  # noqa: E402,F401,F403
 from ._ops.elementwise import *  # noqa: E402,F401,F403

@@ -121,6 +121,8 @@ void init_tensor(py::module_& m) {
       .def("same_storage", [](const Tensor& a, const Tensor& b) { return a.storage() == b.storage(); });
 
   m.def("from_numpy", &from_numpy);
+  m.def("to_dlpack", &to_dlpack);
+  m.def("from_dlpack_capsule", &from_dlpack_capsule);
   m.def("empty", [](std::vector<int64_t> s, int dt, const std::string& dev) {
     return Tensor::empty(to_shape(s), to_dtype(dt), parse_device(dev));
   });

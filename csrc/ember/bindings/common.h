@@ -53,6 +53,8 @@ inline DType to_dtype(int d) {
 Device parse_device(const std::string& s);
 py::array to_numpy(const Tensor& t);     // zero-copy view of a CPU tensor
 Tensor from_numpy(py::array a);          // zero-copy; keeps the array alive
+py::object to_dlpack(const Tensor& t);   // a 'dltensor' capsule sharing t's memory
+Tensor from_dlpack_capsule(py::capsule cap);
 
 void init_tensor(py::module_& m);
 void init_elementwise(py::module_& m);
