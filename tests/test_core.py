@@ -273,3 +273,18 @@ def test_allocator_reuses_blocks():
         ember.empty(1 << 20)
     after = ember._C.allocator_stats()
     assert after["num_cache_hits"] - before["num_cache_hits"] >= 19
+
+
+@pytest.mark.parametrize("shape,perm", [((70, 33), (1, 0)), ((3, 64, 40), (0, 2, 1)), ((33, 2, 65), (2, 1, 0)),
+                                        ((128, 128), (1, 0))])
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.int8, ember.float16])
+def test_transposed_copy_tiles(shape, perm, dtype):
+    a = make(shape, dtype)
+    out = a.permute(*perm).contiguous()
+    np.testing.assert_array_equal(to_np(out), to_np(a).transpose(perm))
+    ember.set_kernels("reference")
+    try:
+        ref = a.permute(*perm).contiguous()
+    finally:
+        ember.set_kernels("fast")
+    np.testing.assert_array_equal(to_np(out), to_np(ref))
