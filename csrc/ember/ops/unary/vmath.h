@@ -9,15 +9,17 @@
 #include <cstring>
 #include <limits>
 
+#define EMBER_VM_INLINE inline __attribute__((always_inline))
+
 namespace ember::vm {
 
-inline uint32_t bits(float x) { uint32_t u; std::memcpy(&u, &x, 4); return u; }
-inline float from_bits(uint32_t u) { float x; std::memcpy(&x, &u, 4); return x; }
-inline float pow2i(int32_t k) { return from_bits((uint32_t)(k + 127) << 23); }  // k in [-126, 127]
-inline float round_int(float x) { const float m = 12582912.f; return (x + m) - m; }  // |x| < 2^22, ties even
-inline float vabs(float x) { return from_bits(bits(x) & 0x7fffffffu); }
-inline float copysign_of(float mag, float sgn) { return from_bits((bits(mag) & 0x7fffffffu) | (bits(sgn) & 0x80000000u)); }
-inline bool isnan_(float x) { return x != x; }
+EMBER_VM_INLINE uint32_t bits(float x) { uint32_t u; std::memcpy(&u, &x, 4); return u; }
+EMBER_VM_INLINE float from_bits(uint32_t u) { float x; std::memcpy(&x, &u, 4); return x; }
+EMBER_VM_INLINE float pow2i(int32_t k) { return from_bits((uint32_t)(k + 127) << 23); }  // k in [-126, 127]
+EMBER_VM_INLINE float round_int(float x) { const float m = 12582912.f; return (x + m) - m; }  // |x| < 2^22, ties even
+EMBER_VM_INLINE float vabs(float x) { return from_bits(bits(x) & 0x7fffffffu); }
+EMBER_VM_INLINE float copysign_of(float mag, float sgn) { return from_bits((bits(mag) & 0x7fffffffu) | (bits(sgn) & 0x80000000u)); }
+EMBER_VM_INLINE bool isnan_(float x) { return x != x; }
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
@@ -26,7 +28,7 @@ constexpr float kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
 constexpr float kTrigMax = 8192.f;
 
 // e^r - 1 - r - r^2/2 ... on |r| <= ln2/2 (Cephes expf polynomial, without the 1 + r).
-inline float exp_poly(float r) {
+EMBER_VM_INLINE float exp_poly(float r) {
   float p = 1.9875691500E-4f;
   p = p * r + 1.3981999507E-3f;
   p = p * r + 8.3334519073E-3f;
@@ -36,7 +38,7 @@ inline float exp_poly(float r) {
   return p * (r * r) + r + 1.f;
 }
 
-inline float vexp(float x) {
+EMBER_VM_INLINE float vexp(float x) {
   float xc = x > -104.f ? x : -104.f;  // nan -> -104, restored below
   xc = xc < 89.f ? xc : 89.f;
   float n = round_int(xc * kLog2e);
@@ -47,7 +49,7 @@ inline float vexp(float x) {
   return isnan_(x) ? x : res;
 }
 
-inline float vexp2(float x) {
+EMBER_VM_INLINE float vexp2(float x) {
   float xc = x > -151.f ? x : -151.f;
   xc = xc < 129.f ? xc : 129.f;
   float n = round_int(xc);
@@ -58,7 +60,7 @@ inline float vexp2(float x) {
 }
 
 // expm1 = 2^n (expm1(r) + 1) - 1, evaluated as 2 * (2^(n-1) expm1(r) + (2^(n-1) - 1/2)).
-inline float vexpm1(float x) {
+EMBER_VM_INLINE float vexpm1(float x) {
   float xc = x > -88.f ? x : -88.f;
   xc = xc < 89.f ? xc : 89.f;
   float n = round_int(xc * kLog2e);
@@ -82,7 +84,7 @@ inline float vexpm1(float x) {
 
 // Splits x > 0 into ln(x) = f + e*ln2 with f = ln(m), m in [sqrt(1/2), sqrt(2)) (Cephes logf).
 // Returns m - 1 in *mm and the polynomial part in *py so callers can scale by other bases.
-inline void log_parts(float x, float* mm, float* py, float* fe) {
+EMBER_VM_INLINE void log_parts(float x, float* mm, float* py, float* fe) {
   bool den = x < 1.17549435e-38f;
   float xs = den ? x * 8388608.f : x;
   uint32_t u = bits(xs);
@@ -106,21 +108,21 @@ inline void log_parts(float x, float* mm, float* py, float* fe) {
   *mm = m; *py = y; *fe = (float)e;
 }
 
-inline float log_special(float x, float r) {
+EMBER_VM_INLINE float log_special(float x, float r) {
   r = x == 0 ? -kInf : r;
   r = x < 0 ? kNaN : r;
   r = x == kInf ? kInf : r;
   return isnan_(x) ? x : r;
 }
 
-inline float vlog(float x) {
+EMBER_VM_INLINE float vlog(float x) {
   float m, y, e;
   log_parts(x, &m, &y, &e);
   float r = (y + e * kLn2Lo) + m + e * kLn2Hi;
   return log_special(x, r);
 }
 
-inline float vlog2(float x) {
+EMBER_VM_INLINE float vlog2(float x) {
   float m, y, e;
   log_parts(x, &m, &y, &e);
   const float kLog2eLo = 0.44269504088896341f;  // log2(e) - 1: m*log2e = m + m*(log2e-1)
@@ -128,7 +130,7 @@ inline float vlog2(float x) {
   return log_special(x, r);
 }
 
-inline float vlog10(float x) {
+EMBER_VM_INLINE float vlog10(float x) {
   float m, y, e;
   log_parts(x, &m, &y, &e);
   const float kL10eA = 4.3359375E-1f, kL10eB = 7.00731903251827651129E-4f;
@@ -138,7 +140,7 @@ inline float vlog10(float x) {
 }
 
 // log1p(x) = log(u) * x / (u - 1) with u = 1 + x (exact correction of u's rounding).
-inline float vlog1p(float x) {
+EMBER_VM_INLINE float vlog1p(float x) {
   float u = 1.f + x;
   float d = u - 1.f;
   float r = vlog(u) * (x / (d == 0 ? 1.f : d));
@@ -147,9 +149,9 @@ inline float vlog1p(float x) {
   return isnan_(x) ? x : r;
 }
 
-inline float vsigmoid(float x) { return 1.f / (1.f + vexp(-x)); }
+EMBER_VM_INLINE float vsigmoid(float x) { return 1.f / (1.f + vexp(-x)); }
 
-inline float vtanh(float x) {
+EMBER_VM_INLINE float vtanh(float x) {
   float a = vabs(x);
   float t = vexpm1(2.f * a);
   float y = t / (t + 2.f);
@@ -158,7 +160,7 @@ inline float vtanh(float x) {
   return copysign_of(y, x);
 }
 
-inline float vsinh(float x) {
+EMBER_VM_INLINE float vsinh(float x) {
   float a = vabs(x);
   float t = vexpm1(a);
   float y = 0.5f * (t + t / (t + 1.f));
@@ -169,7 +171,7 @@ inline float vsinh(float x) {
   return copysign_of(y, x);
 }
 
-inline float vcosh(float x) {
+EMBER_VM_INLINE float vcosh(float x) {
   float a = vabs(x);
   float t = vexp(a);
   float y = 0.5f * (t + 1.f / t);
@@ -183,21 +185,21 @@ inline float vcosh(float x) {
 constexpr float kFourOverPi = 1.27323954473516f;
 constexpr float kDP1 = 0.78515625f, kDP2 = 2.4187564849853515625e-4f, kDP3 = 3.77489497744594108e-8f;
 
-inline float trig_reduce(float a, int32_t* j) {
+EMBER_VM_INLINE float trig_reduce(float a, int32_t* j) {
   int32_t q = (int32_t)(a * kFourOverPi);
   q = (q + 1) & ~1;
   float y = (float)q;
   *j = q;
   return ((a - y * kDP1) - y * kDP2) - y * kDP3;
 }
-inline float sin_poly(float r, float z) {
+EMBER_VM_INLINE float sin_poly(float r, float z) {
   return ((-1.9515295891E-4f * z + 8.3321608736E-3f) * z - 1.6666654611E-1f) * z * r + r;
 }
-inline float cos_poly(float z) {
+EMBER_VM_INLINE float cos_poly(float z) {
   return ((2.443315711809948E-005f * z - 1.388731625493765E-003f) * z + 4.166664568298827E-002f) * z * z - 0.5f * z + 1.f;
 }
 
-inline float vsin(float x) {
+EMBER_VM_INLINE float vsin(float x) {
   float a = vabs(x);
   int32_t j;
   float r = trig_reduce(a, &j), z = r * r;
@@ -207,7 +209,7 @@ inline float vsin(float x) {
   return from_bits(bits(y) ^ flip);
 }
 
-inline float vcos(float x) {
+EMBER_VM_INLINE float vcos(float x) {
   float a = vabs(x);
   int32_t j;
   float r = trig_reduce(a, &j), z = r * r;
@@ -217,7 +219,7 @@ inline float vcos(float x) {
   return from_bits(bits(y) ^ flip);
 }
 
-inline float vtan(float x) {
+EMBER_VM_INLINE float vtan(float x) {
   float a = vabs(x);
   int32_t j;
   float r = trig_reduce(a, &j), z = r * r;
@@ -233,7 +235,7 @@ inline float vtan(float x) {
 }
 
 // ---- inverse trig (Cephes atanf/asinf) ----
-inline float vatan(float x) {
+EMBER_VM_INLINE float vatan(float x) {
   float a = vabs(x);
   bool big = a > 2.414213562373095f, mid = a > 0.4142135623730950f;
   float num = big ? -1.f : (mid ? a - 1.f : a);
@@ -248,7 +250,7 @@ inline float vatan(float x) {
 }
 
 // asin on [0, 0.5] given z = t*t.
-inline float asin_poly(float t, float z) {
+EMBER_VM_INLINE float asin_poly(float t, float z) {
   float y = 4.2163199048E-2f;
   y = y * z + 2.4181311049E-2f;
   y = y * z + 4.5470025998E-2f;
@@ -257,7 +259,7 @@ inline float asin_poly(float t, float z) {
   return y * z * t + t;
 }
 
-inline float vasin(float x) {
+EMBER_VM_INLINE float vasin(float x) {
   float a = vabs(x);
   bool hi = a > 0.5f;
   float z = hi ? 0.5f * (1.f - a) : a * a;
@@ -269,7 +271,7 @@ inline float vasin(float x) {
   return copysign_of(y, x);
 }
 
-inline float vacos(float x) {
+EMBER_VM_INLINE float vacos(float x) {
   float a = vabs(x);
   bool hi = a > 0.5f;
   float z = hi ? 0.5f * (1.f - a) : a * a;
@@ -283,7 +285,7 @@ inline float vacos(float x) {
 }
 
 // ---- inverse hyperbolic ----
-inline float vasinh(float x) {
+EMBER_VM_INLINE float vasinh(float x) {
   float a = vabs(x);
   float a2 = a * a;
   float y = vlog1p(a + a2 / (1.f + __builtin_sqrtf(1.f + a2)));
@@ -293,7 +295,7 @@ inline float vasinh(float x) {
   return copysign_of(y, x);
 }
 
-inline float vacosh(float x) {
+EMBER_VM_INLINE float vacosh(float x) {
   float t = x - 1.f;
   float y = vlog1p(t + __builtin_sqrtf(2.f * t + t * t));
   float big = vlog(x) + 0.693147180559945309f;
@@ -302,7 +304,7 @@ inline float vacosh(float x) {
   return isnan_(x) ? x : y;
 }
 
-inline float vatanh(float x) {
+EMBER_VM_INLINE float vatanh(float x) {
   float a = vabs(x);
   float y = 0.5f * vlog1p((a + a) / (1.f - a));
   y = a > 1.f ? kNaN : y;
