@@ -29,8 +29,9 @@ inline double digamma(double x) {
   double result = 0;
   if (x < 0) {
     if (x == std::trunc(x)) return std::numeric_limits<double>::quiet_NaN();
-    // psi(x) = psi(1 - x) - pi / tan(pi x); reduce pi x by its integer part for accuracy.
-    double r = x - std::floor(x);  // in (0, 1)
+    // psi(x) = psi(1 - x) - pi / tan(pi x); tan of pi * (exact fractional part) for accuracy.
+    double ipart;
+    double r = std::modf(x, &ipart);
     result = -kPi / std::tan(kPi * r);
     x = 1 - x;
   }

@@ -78,7 +78,7 @@ EMBER_VM_INLINE float vexpm1(float x) {
   float h = pow2i(n1) * pow2i(n2);  // 2^(n-1)
   float res = 2.f * (h * p + (h - 0.5f));
   res = xc == x ? res : (x > 0 ? kInf : -1.f);
-  res = x == 0 ? x : res;  // keep -0
+  res = vabs(x) < 5.9604645e-8f ? x : res;  // expm1(x) rounds to x below 2^-24 (keeps -0, denormals)
   return isnan_(x) ? x : res;
 }
 
