@@ -450,3 +450,14 @@ def test_out_error_types_match_torch():
         torch.floor(to_torch(x), out=torch.empty(2, dtype=torch.int64))
     with pytest.raises(RuntimeError):
         ember.floor(x, out=ember.empty(2, dtype=ember.int64))
+
+
+@pytest.mark.parametrize("dtype", [ember.float16, ember.bfloat16])
+def test_fast_16bit_conversions_bit_exact(dtype):
+    vals = np.array([0, -0.0, 1e-7, 6e-8, 3e-8, 65504, 65520, 1e5, -1e5, np.nan, np.inf, -np.inf, 5.96e-8, 1.5,
+                     2049, 2051, 1e-40, 3e38] * 3, dtype=np.float32)
+    x = ember.tensor(vals, dtype=dtype)
+    for op in ("neg", "abs", "floor", "nan_to_num"):
+        fast, ref = to_np(getattr(ember, op)(x)), to_np(_ref_outputs(op, x))
+        np.testing.assert_array_equal(fast.view(np.uint32 if fast.dtype == np.float32 else np.uint16),
+                                      ref.view(np.uint32 if ref.dtype == np.float32 else np.uint16))
