@@ -246,7 +246,8 @@ def _wide_float32(seed=11):
     parts = [rng.uniform(-10, 10, n), rng.uniform(-100, 100, n), rng.uniform(-1, 1, n), rng.uniform(-1e4, 1e4, n // 4),
              np.exp(rng.uniform(-100, 88, n)) * rng.choice([-1, 1], n), np.exp(rng.uniform(-103, -87, n // 4)),
              np.array(SPECIALS)]
-    return np.concatenate(parts).astype(np.float32)
+    bit_patterns = rng.integers(0, 2 ** 32, 20000, dtype=np.uint64).astype(np.uint32).view(np.float32)  # every exponent
+    return np.concatenate([np.concatenate(parts).astype(np.float32), bit_patterns])
 
 
 @pytest.mark.parametrize("op", FAST_OPS)
