@@ -1,5 +1,224 @@
-"""unary ops (filled in by the unary family)."""
-from .. import _C  # noqa: F401
-from .._tensor import Tensor, _register_method, _wrap  # noqa: F401
+"""Unary elementwise math: neg, abs, exp, log, sin, tanh, sigmoid, floor, round, isnan, ...
 
-__all__ = []
+Each op is ``ember.<name>(input, *, out=None)``, a Tensor method, and (where PyTorch has one) an
+in-place ``Tensor.<name>_``. Dtype rules follow PyTorch: float functions on integer/bool input
+return the default float dtype; neg/abs/sign/floor/... keep the input dtype; predicates return bool.
+"""
+import numbers
+
+from .. import _C
+from .._tensor import Tensor, _register_method, _wrap
+
+_OP = _C.UnaryOp
+
+# name -> (C++ op, has in-place form, accepts out=)
+_SIMPLE = {
+    "neg": ("neg", True, True), "abs": ("abs", True, True), "sign": ("sign", True, True),
+    "sgn": ("sgn", True, True), "square": ("square", True, True), "floor": ("floor", True, True),
+    "ceil": ("ceil", True, True), "trunc": ("trunc", True, True), "frac": ("frac", True, True),
+    "bitwise_not": ("bitwise_not", True, True),
+    "exp": ("exp", True, True), "exp2": ("exp2", True, True), "expm1": ("expm1", True, True),
+    "log": ("log", True, True), "log2": ("log2", True, True), "log10": ("log10", True, True),
+    "log1p": ("log1p", True, True), "sqrt": ("sqrt", True, True), "rsqrt": ("rsqrt", True, True),
+    "sin": ("sin", True, True), "cos": ("cos", True, True), "tan": ("tan", True, True),
+    "asin": ("asin", True, True), "acos": ("acos", True, True), "atan": ("atan", True, True),
+    "sinh": ("sinh", True, True), "cosh": ("cosh", True, True), "tanh": ("tanh", True, True),
+    "asinh": ("asinh", True, True), "acosh": ("acosh", True, True), "atanh": ("atanh", True, True),
+    "sigmoid": ("sigmoid", True, True), "erf": ("erf", True, True), "erfc": ("erfc", True, True),
+    "erfinv": ("erfinv", True, True), "lgamma": ("lgamma", True, True), "digamma": ("digamma", True, True),
+    "reciprocal": ("reciprocal", True, True),
+    "isnan": ("isnan", False, False), "isinf": ("isinf", False, False), "isfinite": ("isfinite", False, False),
+    "isposinf": ("isposinf", False, True), "isneginf": ("isneginf", False, True),
+    "signbit": ("signbit", False, True), "logical_not": ("logical_not", True, True),
+}
+# PyTorch aliases: alias -> canonical name
+_ALIASES = {"negative": "neg", "absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+            "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "fix": "trunc"}
+
+__all__ = sorted(set(_SIMPLE) | set(_ALIASES) | {"positive", "round", "logit", "nan_to_num", "isreal"})
+
+
+def _check_tensor(x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"[{name}] expected a Tensor as input, got {type(x).__name__}")
+
+
+def _check_out(out, name):
+    if out is not None and not isinstance(out, Tensor):
+        raise TypeError(f"[{name}] expected a Tensor as out, got {type(out).__name__}")
+    return None if out is None else out._t
+
+
+def _make(name, cname, has_out):
+    op = getattr(_OP, cname)
+    unary = _C.unary
+
+    if has_out:
+        def fn(input, *, out=None):
+            if not isinstance(input, Tensor):
+                _check_tensor(input, name)
+            if out is None:
+                return _wrap(unary(op, input._t, None))
+            unary(op, input._t, _check_out(out, name))
+            return out
+    else:
+        def fn(input):
+            if not isinstance(input, Tensor):
+                _check_tensor(input, name)
+            return _wrap(unary(op, input._t, None))
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"Elementwise ``{name}`` of ``input`` (PyTorch semantics and dtype rules)."
+    return fn
+
+
+def _make_inplace(name, cname):
+    op = getattr(_OP, cname)
+
+    def fn_(self):
+        _C.unary_(op, self._t)
+        return self
+    fn_.__name__ = fn_.__qualname__ = name + "_"
+    fn_.__doc__ = f"In-place ``{name}``: self <- {name}(self)."
+    return fn_
+
+
+def _method(fn, has_out):
+    if has_out:
+        def m(self, *, out=None):
+            return fn(self, out=out)
+    else:
+        def m(self):
+            return fn(self)
+    m.__name__ = m.__qualname__ = fn.__name__
+    m.__doc__ = fn.__doc__
+    return m
+
+
+for _name, (_cname, _inplace, _has_out) in _SIMPLE.items():
+    _fn = _make(_name, _cname, _has_out)
+    globals()[_name] = _fn
+    _register_method(_name)(_method(_fn, _has_out))
+    if _inplace:
+        _register_method(_name + "_")(_make_inplace(_name, _cname))
+for _alias, _canon in _ALIASES.items():
+    globals()[_alias] = globals()[_canon]
+    _register_method(_alias)(getattr(Tensor, _canon))
+    if hasattr(Tensor, _canon + "_"):
+        _register_method(_alias + "_")(getattr(Tensor, _canon + "_"))
+
+
+def positive(input):
+    """``input`` itself (an alias); error for bool tensors, as in PyTorch."""
+    _check_tensor(input, "positive")
+    _C.positive(input._t)
+    return input
+
+
+def round(input, *, decimals=0, out=None):
+    """Round to the nearest integer, ties to even; with ``decimals``, to that many decimal places."""
+    _check_tensor(input, "round")
+    if isinstance(decimals, bool) or not isinstance(decimals, numbers.Integral):
+        raise TypeError(f"[round] decimals must be an int, got {type(decimals).__name__}")
+    r = _C.round(input._t, int(decimals), _check_out(out, "round"))
+    return out if out is not None else _wrap(r)
+
+
+def logit(input, eps=None, *, out=None):
+    """log(p / (1 - p)); with ``eps``, p is first clamped to [eps, 1 - eps]."""
+    _check_tensor(input, "logit")
+    if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)):
+        raise TypeError(f"[logit] eps must be a float or None, got {type(eps).__name__}")
+    r = _C.logit(input._t, None if eps is None else float(eps), _check_out(out, "logit"))
+    return out if out is not None else _wrap(r)
+
+
+def _num_arg(v, what):
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
+        raise TypeError(f"[nan_to_num] {what} must be a number or None, got {type(v).__name__}")
+    return float(v)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
+    """Replace nan with ``nan``, +inf with ``posinf`` and -inf with ``neginf`` (defaults: 0 and the
+    dtype's largest/lowest finite values)."""
+    _check_tensor(input, "nan_to_num")
+    r = _C.nan_to_num(input._t, _num_arg(nan, "nan"), _num_arg(posinf, "posinf"), _num_arg(neginf, "neginf"),
+                      _check_out(out, "nan_to_num"))
+    return out if out is not None else _wrap(r)
+
+
+def isreal(input):
+    """True where the element is real: always, for ember's real dtypes."""
+    _check_tensor(input, "isreal")
+    from .creation import ones
+    return ones(input.shape, dtype=_bool_dtype())
+
+
+def _bool_dtype():
+    from .. import _dtype
+    return _dtype.bool
+
+
+@_register_method("positive")
+def _positive_m(self):
+    return positive(self)
+
+
+@_register_method("round")
+def _round_m(self, *, decimals=0):
+    return round(self, decimals=decimals)
+
+
+@_register_method("round_")
+def _round_(self, *, decimals=0):
+    round(self, decimals=decimals, out=self)
+    return self
+
+
+@_register_method("logit")
+def _logit_m(self, eps=None):
+    return logit(self, eps)
+
+
+@_register_method("logit_")
+def _logit_(self, eps=None):
+    logit(self, eps, out=self)
+    return self
+
+
+@_register_method("nan_to_num")
+def _nan_to_num_m(self, nan=0.0, posinf=None, neginf=None):
+    return nan_to_num(self, nan, posinf, neginf)
+
+
+@_register_method("nan_to_num_")
+def _nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+    nan_to_num(self, nan, posinf, neginf, out=self)
+    return self
+
+
+@_register_method("isreal")
+def _isreal_m(self):
+    return isreal(self)
+
+
+@_register_method("__neg__")
+def _neg_op(self):
+    return _wrap(_C.unary(_OP.neg, self._t, None))
+
+
+@_register_method("__pos__")
+def _pos_op(self):
+    return positive(self)
+
+
+@_register_method("__abs__")
+def _abs_op(self):
+    return _wrap(_C.unary(_OP.abs, self._t, None))
+
+
+@_register_method("__invert__")
+def _invert_op(self):
+    return _wrap(_C.unary(_OP.bitwise_not, self._t, None))
