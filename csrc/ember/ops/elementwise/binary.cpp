@@ -1,4 +1,7 @@
-// binary.cpp — validation, promotion and kernel selection for add/sub/mul/div.
+// binary.cpp — validation, promotion and kernel selection for the binary ops. Each op has a
+// kind that fixes its dtype rule (see OpKind); inputs are converted to the compute dtype once,
+// the kernel writes straight into the output when it can (else into a temporary that is cast
+// and copied), so in-place and out= calls never see a half-written aliasing input.
 #include <cstring>
 #include "ember/core/cpu_features.h"
 #include "ember/core/dispatch.h"
@@ -9,6 +12,126 @@
 #include "ember/ops/elementwise/elementwise.h"
 
 namespace ember {
+
+namespace {
+enum class OpKind {
+  Arith,      // result_type; bool allowed (add/mul/max/min ...)
+  IntArith,   // result_type; bool not implemented; integer division by zero raises
+  TrueDiv,    // integers promote to the default float
+  ToFloat,    // integers promote to the default float (atan2, copysign, xlogy)
+  FloatOnly,  // floating dtypes only
+  Compare,    // compute in result_type, bool result
+  Logical,    // inputs as bool, bool result
+  Bitwise,    // integer or bool
+  Shift,      // integer only
+};
+struct OpTraits { const char* name; OpKind kind; };
+constexpr OpTraits kTraits[] = {
+    {"add", OpKind::Arith}, {"sub", OpKind::Arith}, {"mul", OpKind::Arith}, {"div", OpKind::TrueDiv},
+    {"maximum", OpKind::Arith}, {"minimum", OpKind::Arith},
+    {"div", OpKind::IntArith}, {"floor_divide", OpKind::IntArith}, {"remainder", OpKind::IntArith},
+    {"fmod", OpKind::IntArith}, {"pow", OpKind::IntArith},
+    {"atan2", OpKind::ToFloat}, {"copysign", OpKind::ToFloat}, {"xlogy", OpKind::ToFloat},
+    {"hypot", OpKind::FloatOnly}, {"logaddexp", OpKind::FloatOnly}, {"logaddexp2", OpKind::FloatOnly},
+    {"nextafter", OpKind::FloatOnly},
+    {"fmax", OpKind::Arith}, {"fmin", OpKind::Arith},
+    {"eq", OpKind::Compare}, {"ne", OpKind::Compare}, {"lt", OpKind::Compare}, {"le", OpKind::Compare},
+    {"gt", OpKind::Compare}, {"ge", OpKind::Compare},
+    {"logical_and", OpKind::Logical}, {"logical_or", OpKind::Logical}, {"logical_xor", OpKind::Logical},
+    {"bitwise_and", OpKind::Bitwise}, {"bitwise_or", OpKind::Bitwise}, {"bitwise_xor", OpKind::Bitwise},
+    {"bitwise_left_shift", OpKind::Shift}, {"bitwise_right_shift", OpKind::Shift},
+};
+static_assert(sizeof(kTraits) / sizeof(kTraits[0]) == (size_t)BinaryOp::kCount, "trait table out of sync");
+
+const OpTraits& traits(BinaryOp op) {
+  EMBER_CHECK_VALUE((int)op >= 0 && op < BinaryOp::kCount, "binary", "invalid op code ", (int)op);
+  return kTraits[(int)op];
+}
+
+[[noreturn]] void not_implemented(const char* name, DType dt) {
+  EMBER_NOT_IMPLEMENTED(name, "not implemented for '", dtype_name(dt), "'");
+}
+
+// The compute dtype for an op whose operands promote to `rt`; raises for unsupported dtypes.
+DType compute_dtype(BinaryOp op, DType rt, const char* name) {
+  switch (traits(op).kind) {
+    case OpKind::IntArith: if (rt == DType::Bool) not_implemented(name, rt); return rt;
+    case OpKind::TrueDiv: case OpKind::ToFloat: return is_floating(rt) ? rt : default_float_dtype();
+    case OpKind::FloatOnly: if (!is_floating(rt)) not_implemented(name, rt); return rt;
+    case OpKind::Logical: return DType::Bool;
+    case OpKind::Bitwise: if (is_floating(rt)) not_implemented(name, rt); return rt;
+    case OpKind::Shift: if (!is_integral(rt)) not_implemented(name, rt); return rt;
+    default: return rt;
+  }
+}
+
+bool same_view(const Tensor& a, const Tensor& b) {
+  return a.data_ptr() == b.data_ptr() && a.strides() == b.strides() && a.sizes() == b.sizes();
+}
+
+void check_sub_bool(BinaryOp op, bool a_bool, bool b_bool, const char* name) {
+  if (op != BinaryOp::Sub) return;
+  EMBER_CHECK(!(a_bool && b_bool), name, "Subtraction, the `-` operator, with two bool tensors is not supported. "
+              "Use the `^` or `logical_xor()` operator instead.");
+  EMBER_CHECK(!(a_bool || b_bool), name, "Subtraction, the `-` operator, with a bool tensor is not supported. "
+              "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.");
+}
+
+void run_kernel(BinaryOp op, const Tensor& dst, const Tensor& a, const Tensor& b, DType ct, const Scalar& alpha) {
+  if (dst.numel() == 0) return;
+  StridedIter it(dst.sizes(), {&dst, &a, &b});
+  if (op <= BinaryOp::Minimum) {
+    binary_kernels(use_reference_kernels() ? Isa::Baseline : cpu_isa())->run(op, ct, it, alpha);
+  } else if (op <= BinaryOp::Fmin) {
+    binary_math_kernel(op, ct, it);
+  } else {
+    binary_compare_kernel(op, ct, it);
+  }
+}
+
+// a and b already have the compute dtype `ct`.
+Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType ct, const Scalar& alpha, const Tensor& out,
+                   const char* name) {
+  EMBER_CHECK(a.device() == b.device() || b.dim() == 0, name, "Expected all tensors to be on the same device, but "
+              "found at least two devices, ", a.device().str(), " and ", b.device().str(), "!");
+  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  OpKind kind = traits(op).kind;
+  if ((kind == OpKind::IntArith && op != BinaryOp::Pow) && !is_floating(ct) && any_zero(b))
+    EMBER_FAIL(name, "ZeroDivisionError");
+  DType rd = (kind == OpKind::Compare || kind == OpKind::Logical) ? DType::Bool : ct;
+  Tensor dst = prepare_output(name, shape, rd, out);
+  bool direct = dst.dtype() == rd;
+  if (direct && out.defined()) {
+    for (const Tensor* in : {&a, &b})
+      if (may_overlap(dst, *in) && !same_view(dst, *in)) direct = false;
+  }
+  if (direct) {
+    run_kernel(op, dst, a, b, ct, alpha);
+  } else {
+    Tensor tmp = Tensor::empty(shape, rd);
+    run_kernel(op, tmp, a, b, ct, alpha);
+    copy_(dst, tmp);
+  }
+  if (out.defined()) out.bump_version();
+  return dst;
+}
+
+void check_alpha(BinaryOp op, DType ct, const Scalar& alpha, const char* name) {
+  if (op != BinaryOp::Add && op != BinaryOp::Sub) return;
+  if (alpha.is_int() && alpha.v.i == 1) return;
+  EMBER_CHECK(is_floating(ct) || !alpha.is_float(), name,
+              "For integral input tensors, argument alpha must not be a floating point number.");
+  EMBER_CHECK(ct != DType::Bool || alpha.is_bool(), name, "Boolean alpha only supported for Boolean results.");
+}
+
+Tensor scalar_tensor(const Scalar& s, DType dt) {
+  Tensor t = Tensor::empty({}, dt);
+  fill_scalar_into(t, s);
+  return t;
+}
+}  // namespace
+
+const char* binary_op_name(BinaryOp op) { return traits(op).name; }
 
 bool can_cast(DType from, DType to) {
   if (is_floating(from) && is_integral(to, true)) return false;
@@ -22,55 +145,51 @@ Tensor prepare_output(const char* op, const Shape& shape, DType result, const Te
               " can't be cast to the desired output type ", dtype_name(out.dtype()));
   EMBER_CHECK(out.sizes() == shape, op, "output with shape ", shape_str(out.sizes()),
               " doesn't match the broadcast shape ", shape_str(shape));
+  for (int64_t d = 0; d < out.dim(); ++d)
+    EMBER_CHECK(out.strides()[d] != 0 || out.sizes()[d] <= 1, op, "unsupported operation: some elements of the "
+                "input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor "
+                "before performing the operation.");
   return out;
 }
 
-static const char* op_name(BinaryOp op) {
-  switch (op) { case BinaryOp::Add: return "add"; case BinaryOp::Sub: return "sub"; case BinaryOp::Mul: return "mul"; default: return "div"; }
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha, const Tensor& out, const char* name) {
+  name = name ? name : binary_op_name(op);
+  check_sub_bool(op, a.dtype() == DType::Bool, b.dtype() == DType::Bool, name);
+  DType ct = compute_dtype(op, result_type(a, b), name);
+  check_alpha(op, ct, alpha, name);
+  return binary_impl(op, to_dtype(a, ct), to_dtype(b, ct), ct, alpha, out, name);
 }
 
-static void run_binary(BinaryOp op, const Tensor& dst, const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  if (dst.numel() == 0) return;
-  StridedIter it(dst.sizes(), {&dst, &a, &b});
-  const BinaryKernel* k = binary_kernels(use_reference_kernels() ? Isa::Baseline : cpu_isa());
-  k->run(op, dst.dtype(), it, alpha);
+Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b, const Scalar& alpha, const Tensor& out, const char* name) {
+  name = name ? name : binary_op_name(op);
+  check_sub_bool(op, a.dtype() == DType::Bool, b.is_bool(), name);
+  DType ct = compute_dtype(op, result_type(a, b), name);
+  check_alpha(op, ct, alpha, name);
+  return binary_impl(op, to_dtype(a, ct), scalar_tensor(b, ct), ct, alpha, out, name);
 }
 
-// Computes in `ct` (the promoted type), then casts into `out` if its dtype differs.
-static Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType ct, const Scalar& alpha,
-                          const Tensor& out, const char* name) {
-  if (op == BinaryOp::Div && !is_floating(ct)) ct = default_float_dtype();  // true division
-  EMBER_CHECK(!(op == BinaryOp::Sub && ct == DType::Bool), name,
-              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` "
-              "operator instead.");
-  EMBER_CHECK(is_floating(ct) || !alpha.is_float(), name, "For integral input tensors, argument alpha must not be a "
-              "floating point number.");
-  EMBER_CHECK(a.device() == b.device() || b.dim() == 0, name, "Expected all tensors to be on the same device, but found "
-              "at least two devices, ", a.device().str(), " and ", b.device().str(), "!");
-  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  Tensor dst = prepare_output(name, shape, ct, out);
-  Tensor ca = to_dtype(a, ct), cb = to_dtype(b, ct);
-  if (dst.dtype() == ct && !(out.defined() && (may_overlap(dst, a) || may_overlap(dst, b)) &&
-                             !(dst.data_ptr() == a.data_ptr() && dst.strides() == a.strides()))) {
-    run_binary(op, dst, ca, cb, alpha);
+Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b, const Scalar& alpha, const Tensor& out, const char* name) {
+  name = name ? name : binary_op_name(op);
+  check_sub_bool(op, a.is_bool(), b.dtype() == DType::Bool, name);
+  DType ct = compute_dtype(op, result_type(b, a), name);
+  check_alpha(op, ct, alpha, name);
+  return binary_impl(op, scalar_tensor(a, ct), to_dtype(b, ct), ct, alpha, out, name);
+}
+
+Tensor pow_scalar(const Tensor& x, const Scalar& e, const Tensor& out) {
+  DType ct = compute_dtype(BinaryOp::Pow, result_type(x, e), "pow");
+  EMBER_CHECK(is_floating(ct) || e.to_int() >= 0, "pow", "Integers to negative integer powers are not allowed.");
+  Tensor dst = prepare_output("pow", x.sizes(), ct, out);
+  Tensor cx = to_dtype(x, ct);
+  if (dst.dtype() == ct && (!out.defined() || !may_overlap(dst, cx) || same_view(dst, cx))) {
+    pow_scalar_kernel(dst, cx, e);
   } else {
-    Tensor tmp = Tensor::empty(shape, ct);
-    run_binary(op, tmp, ca, cb, alpha);
+    Tensor tmp = Tensor::empty(x.sizes(), ct);
+    pow_scalar_kernel(tmp, cx, e);
     copy_(dst, tmp);
   }
   if (out.defined()) out.bump_version();
   return dst;
-}
-
-Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, const Scalar& alpha, const Tensor& out, const char* name) {
-  return binary_impl(op, a, b, result_type(a, b), alpha, out, name ? name : op_name(op));
-}
-
-Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b, const Scalar& alpha, const Tensor& out, const char* name) {
-  DType ct = result_type(a, b);
-  Tensor bt = Tensor::empty({}, ct);
-  fill_scalar_into(bt, b);
-  return binary_impl(op, a, bt, ct, alpha, out, name ? name : op_name(op));
 }
 
 }  // namespace ember

@@ -1,0 +1,261 @@
+// ternary.cpp — where, clamp, lerp, addcmul, addcdiv, isclose/allclose/equal. Validation and
+// promotion first (result_type over every tensor and Python-number argument), then one strided
+// pass. Scalar arguments become 0-d tensors of the compute dtype (stride 0 in the iterator).
+#include <cmath>
+#include "ember/core/cpu_features.h"
+#include "ember/core/dispatch.h"
+#include "ember/core/iter.h"
+#include "ember/core/promote.h"
+#include "ember/core/view.h"
+#include "ember/ops/elementwise/binary_kernels.h"
+#include "ember/ops/elementwise/elementwise.h"
+#include "ember/ops/elementwise/loops.h"
+
+namespace ember {
+namespace {
+
+void add_to(ResultTypeState& s, const TensorOrScalar& v) {
+  if (auto* t = std::get_if<Tensor>(&v)) s.add(*t); else s.add(std::get<Scalar>(v));
+}
+
+Tensor as_tensor(const TensorOrScalar& v, DType dt) {
+  if (auto* t = std::get_if<Tensor>(&v)) return to_dtype(*t, dt);
+  Tensor r = Tensor::empty({}, dt);
+  fill_scalar_into(r, std::get<Scalar>(v));
+  return r;
+}
+
+const Shape& sizes_of(const TensorOrScalar& v) {
+  static const Shape kScalar;
+  if (auto* t = std::get_if<Tensor>(&v)) return t->sizes();
+  return kScalar;
+}
+
+bool same_view(const Tensor& a, const Tensor& b) {
+  return a.data_ptr() == b.data_ptr() && a.strides() == b.strides() && a.sizes() == b.sizes();
+}
+
+// Runs `kernel(dst)` into the output, through a temporary when `out` has another dtype or
+// partially overlaps an input.
+template <class K>
+Tensor finish(const char* name, const Shape& shape, DType rd, const Tensor& out, std::initializer_list<const Tensor*> ins,
+              const K& kernel) {
+  Tensor dst = prepare_output(name, shape, rd, out);
+  bool direct = dst.dtype() == rd;
+  if (direct && out.defined())
+    for (const Tensor* in : ins)
+      if (may_overlap(dst, *in) && !same_view(dst, *in)) direct = false;
+  if (direct) {
+    if (dst.numel()) kernel(dst);
+  } else {
+    Tensor tmp = Tensor::empty(shape, rd);
+    if (tmp.numel()) kernel(tmp);
+    copy_(dst, tmp);
+  }
+  if (out.defined()) out.bump_version();
+  return dst;
+}
+}  // namespace
+
+// ---- where ----
+Tensor where(const Tensor& cond, const TensorOrScalar& a, const TensorOrScalar& b, const Tensor& out) {
+  EMBER_CHECK(cond.dtype() == DType::Bool || cond.dtype() == DType::UInt8, "where",
+              "where expected condition to be a boolean tensor, but got a tensor with dtype ", dtype_name(cond.dtype()));
+  ResultTypeState rs;
+  add_to(rs, a);
+  add_to(rs, b);
+  DType ct = rs.result();
+  Shape shape = broadcast_shapes(broadcast_shapes(cond.sizes(), sizes_of(a), "where"), sizes_of(b), "where");
+  Tensor c = cond.dtype() == DType::Bool ? cond : to_dtype(cond, DType::Bool);
+  Tensor ta = as_tensor(a, ct), tb = as_tensor(b, ct);
+  return finish("where", shape, ct, out, {&c, &ta, &tb}, [&](const Tensor& dst) {
+    StridedIter it(shape, {&dst, &c, &ta, &tb});
+    EMBER_DISPATCH_BYTES(ct, "where", [&] {
+      using T = scalar_t;
+      it.for_each([](char** p, const int64_t* s, int64_t n) {
+        if (s[0] == sizeof(T) && s[1] == 1 && s[2] == sizeof(T) && s[3] == sizeof(T)) {
+          T* o = (T*)p[0];
+          const bool* m = (const bool*)p[1];
+          const T *x = (const T*)p[2], *y = (const T*)p[3];
+          for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? x[i] : y[i];
+        } else {
+          for (int64_t i = 0; i < n; ++i)
+            *(T*)(p[0] + i * s[0]) = *(const bool*)(p[1] + i * s[1]) ? *(const T*)(p[2] + i * s[2])
+                                                                      : *(const T*)(p[3] + i * s[3]);
+        }
+      });
+    });
+  });
+}
+
+// ---- clamp ----
+namespace {
+// nan-propagating max/min (nan in either operand wins).
+template <class C> inline C max_nan(C a, C b) {
+  if constexpr (std::is_floating_point_v<C>) { if (a != a) return a; if (b != b) return b; }
+  return a < b ? b : a;
+}
+template <class C> inline C min_nan(C a, C b) {
+  if constexpr (std::is_floating_point_v<C>) { if (a != a) return a; if (b != b) return b; }
+  return a > b ? b : a;
+}
+}  // namespace
+
+Tensor clamp(const Tensor& x, const std::optional<TensorOrScalar>& lo, const std::optional<TensorOrScalar>& hi,
+             const Tensor& out, const char* name) {
+  EMBER_CHECK(lo || hi, name, "At least one of 'min' or 'max' must not be None");
+  ResultTypeState rs;
+  rs.add(x);
+  if (lo) add_to(rs, *lo);
+  if (hi) add_to(rs, *hi);
+  DType ct = rs.result();
+  if (ct == DType::Bool) EMBER_NOT_IMPLEMENTED(name, "not implemented for 'bool'");
+  Shape shape = x.sizes();
+  if (lo) shape = broadcast_shapes(shape, sizes_of(*lo), name);
+  if (hi) shape = broadcast_shapes(shape, sizes_of(*hi), name);
+  Tensor cx = to_dtype(x, ct);
+  // A missing bound is a 0-d copy of the other one; the kernel flags say which to apply.
+  Tensor tl = lo ? as_tensor(*lo, ct) : as_tensor(*hi, ct);
+  Tensor th = hi ? as_tensor(*hi, ct) : tl;
+  const bool use_lo = (bool)lo, use_hi = (bool)hi;
+  return finish(name, shape, ct, out, {&cx, &tl, &th}, [&](const Tensor& dst) {
+    StridedIter it(shape, {&dst, &cx, &tl, &th});
+    EMBER_DISPATCH_NUMERIC(ct, name, [&] {
+      using T = scalar_t;
+      using C = compute_t<T>;
+      auto body = [use_lo, use_hi](char** p, const int64_t* s, int64_t n) {
+        if (use_lo && use_hi) ternary_loop<T, T>(p, s, n, [](C v, C l, C h) { return min_nan(max_nan(v, l), h); });
+        else if (use_lo) ternary_loop<T, T>(p, s, n, [](C v, C l, C) { return max_nan(v, l); });
+        else ternary_loop<T, T>(p, s, n, [](C v, C, C h) { return min_nan(v, h); });
+      };
+      it.for_each(body);
+    });
+  });
+}
+
+// ---- lerp ----
+Tensor lerp(const Tensor& start, const Tensor& end, const TensorOrScalar& weight, const Tensor& out) {
+  DType dt = start.dtype();
+  EMBER_CHECK(end.dtype() == dt, "lerp", "expected dtype ", dtype_name(dt), " for `end` but got dtype ",
+              dtype_name(end.dtype()));
+  if (auto* w = std::get_if<Tensor>(&weight))
+    EMBER_CHECK(w->dtype() == dt, "lerp", "expected dtype ", dtype_name(dt), " for `weight` but got dtype ",
+                dtype_name(w->dtype()));
+  if (!is_floating(dt)) EMBER_NOT_IMPLEMENTED("lerp", "not implemented for '", dtype_name(dt), "'");
+  Shape shape = broadcast_shapes(broadcast_shapes(start.sizes(), end.sizes(), "lerp"), sizes_of(weight), "lerp");
+  Tensor tw = as_tensor(weight, dt);
+  return finish("lerp", shape, dt, out, {&start, &end, &tw}, [&](const Tensor& dst) {
+    StridedIter it(shape, {&dst, &start, &end, &tw});
+    EMBER_DISPATCH_FLOAT(dt, "lerp", [&] {
+      using T = scalar_t;
+      using C = compute_t<T>;
+      // Two forms so that weight 0 gives start and weight 1 gives end exactly.
+      it.for_each([](char** p, const int64_t* s, int64_t n) {
+        ternary_loop<T, T>(p, s, n, [](C a, C b, C w) {
+          return std::abs(w) < C(0.5) ? C(a + w * (b - a)) : C(b - (b - a) * (C(1) - w));
+        });
+      });
+    });
+  });
+}
+
+// ---- addcmul / addcdiv ----
+namespace {
+Tensor addc(bool is_div, const Tensor& x, const Tensor& t1, const Tensor& t2, const Scalar& value, const Tensor& out) {
+  const char* name = is_div ? "addcdiv" : "addcmul";
+  ResultTypeState rs;
+  rs.add(x); rs.add(t1); rs.add(t2);
+  DType ct = rs.result();
+  if (is_div)
+    EMBER_CHECK(is_floating(t1.dtype()) || is_floating(t2.dtype()), name, "Integer division with addcdiv is no longer "
+                "supported, and in a future release addcdiv will perform a true division of tensor1 and tensor2. The "
+                "historic addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to("
+                "input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
+                "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.");
+  if (ct == DType::Bool) EMBER_NOT_IMPLEMENTED(name, "not implemented for 'bool'");
+  EMBER_CHECK(is_floating(ct) || !value.is_float(), name, "For integral input tensors, argument value must not be a "
+              "floating point number.");
+  Shape shape = broadcast_shapes(broadcast_shapes(x.sizes(), t1.sizes(), name), t2.sizes(), name);
+  Tensor cx = to_dtype(x, ct), c1 = to_dtype(t1, ct), c2 = to_dtype(t2, ct);
+  return finish(name, shape, ct, out, {&cx, &c1, &c2}, [&](const Tensor& dst) {
+    StridedIter it(shape, {&dst, &cx, &c1, &c2});
+    EMBER_DISPATCH_NUMERIC(ct, name, [&] {
+      using T = scalar_t;
+      using C = compute_t<T>;
+      const C v = value.to<C>();
+      if (is_div) {
+        if constexpr (std::is_floating_point_v<C>)
+          it.for_each([v](char** p, const int64_t* s, int64_t n) {
+            ternary_loop<T, T>(p, s, n, [v](C a, C b, C c) { return C(a + v * (b / c)); });
+          });
+      } else {
+        it.for_each([v](char** p, const int64_t* s, int64_t n) {
+          ternary_loop<T, T>(p, s, n, [v](C a, C b, C c) { return C(a + v * b * c); });
+        });
+      }
+    });
+  });
+}
+}  // namespace
+
+Tensor addcmul(const Tensor& x, const Tensor& t1, const Tensor& t2, const Scalar& value, const Tensor& out) {
+  return addc(false, x, t1, t2, value, out);
+}
+Tensor addcdiv(const Tensor& x, const Tensor& t1, const Tensor& t2, const Scalar& value, const Tensor& out) {
+  return addc(true, x, t1, t2, value, out);
+}
+
+// ---- isclose / allclose / equal ----
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  EMBER_CHECK(a.dtype() == b.dtype(), "isclose", dtype_name(a.dtype()), " did not match ", dtype_name(b.dtype()));
+  EMBER_CHECK(rtol >= 0, "isclose", "rtol must be greater than or equal to zero, but got ", rtol);
+  EMBER_CHECK(atol >= 0, "isclose", "atol must be greater than or equal to zero, but got ", atol);
+  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), "isclose");
+  Tensor dst = Tensor::empty(shape, DType::Bool);
+  if (dst.numel() == 0) return dst;
+  StridedIter it(shape, {&dst, &a, &b});
+  EMBER_DISPATCH_ALL(a.dtype(), "isclose", [&] {
+    using T = scalar_t;
+    it.for_each([=](char** p, const int64_t* s, int64_t n) {
+      binary_loop<bool, T>(p, s, n, [=](compute_t<T> x, compute_t<T> y) {
+        if constexpr (std::is_same_v<T, bool>) return x == y;
+        else {
+          // integers compare in double; floats in their compute type except the tolerance
+          using D = std::conditional_t<std::is_floating_point_v<compute_t<T>>, compute_t<T>, double>;
+          D u = D(x), v = D(y);
+          if (u == v) return true;
+          if (u != u || v != v) return equal_nan && u != u && v != v;
+          D diff = std::abs(u - v);
+          if (!std::isfinite(diff)) return false;
+          return (double)diff <= atol + std::abs(rtol * (double)v);
+        }
+      });
+    });
+  });
+  return dst;
+}
+
+namespace {
+bool all_true(const Tensor& t) {
+  bool ok = true;
+  if (t.numel() == 0) return true;
+  StridedIter it(t.sizes(), {&t});
+  it.for_each([&ok](char** p, const int64_t* s, int64_t n) {
+    bool all = true;
+    for (int64_t i = 0; i < n; ++i) all &= *(const bool*)(p[0] + i * s[0]);
+    if (!all) ok = false;  // benign race: every writer stores false
+  });
+  return ok;
+}
+}  // namespace
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  return all_true(isclose(a, b, rtol, atol, equal_nan));
+}
+
+bool equal(const Tensor& a, const Tensor& b) {
+  if (a.sizes() != b.sizes()) return false;
+  return all_true(binary(BinaryOp::Eq, a, b, Scalar((int64_t)1), Tensor(), "equal"));
+}
+
+}  // namespace ember
