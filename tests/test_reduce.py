@@ -497,7 +497,7 @@ def test_hypothesis_sum_matches_numpy():
     st = pytest.importorskip("hypothesis.strategies")
     from hypothesis.extra import numpy as hnp
 
-    @hyp.settings(max_examples=40, deadline=None)
+    @hyp.settings(max_examples=15, deadline=None)
     @hyp.given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=4, max_side=6),
                           elements=st.floats(-1e3, 1e3)), st.data())
     def prop(a, data):
