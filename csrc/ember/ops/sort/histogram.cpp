@@ -87,26 +87,22 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
   if (lo == hi) { lo -= 1; hi += 1; }
   EMBER_CHECK(!(lo > hi), "histc", "max must be larger than min (min = ", lo, ", max = ", hi, ")");
   EMBER_CHECK(std::isfinite(lo) && std::isfinite(hi), "histc", "range of [", lo, ", ", hi, "] is not finite");
-  // Bin edges as PyTorch builds them (linspace in the input dtype); an element goes to the bin
-  // found by linear interpolation, corrected against the rounded edges.
-  std::vector<double> edge(bins + 1);
-  double step = (hi - lo) / (double)bins;
-  for (int64_t i = 0; i <= bins; ++i) edge[i] = i < (bins + 1) / 2 ? lo + i * step : hi - (bins - i) * step;
-  EMBER_DISPATCH_FLOAT(self.dtype(), "histc", [&] {
-    for (auto& e : edge) e = (double)(compute_t<scalar_t>)(scalar_t)(compute_t<scalar_t>)e;
-  });
-  double first = edge[0], last = edge[bins];
+  // PyTorch's histc: the outer edges rounded to the input dtype, then plain linear
+  // interpolation evaluated in the input dtype (16-bit floats round after every operation).
   std::vector<int64_t> h(bins, 0);
-  chunked_count(n, bins, h.data(), [&](int64_t b, int64_t e, int64_t* hist) {
-    for (int64_t i = b; i < e; ++i) {
-      double v = x[i];
-      if (!(v >= first && v <= last)) continue;  // also drops NaN
-      int64_t pos = (int64_t)((v - first) * (double)bins / (last - first));
-      pos = std::min(std::max<int64_t>(pos, 0), bins - 1);
-      while (pos > 0 && v < edge[pos]) --pos;
-      while (pos < bins - 1 && v >= edge[pos + 1]) ++pos;
-      hist[pos]++;
-    }
+  EMBER_DISPATCH_FLOAT(self.dtype(), "histc", [&] {
+    using T = scalar_t;
+    using C = compute_t<T>;
+    auto rd = [](C v) { return (C)(T)v; };
+    const C left = rd((C)lo), right = rd((C)hi), width = rd(right - left), nb = rd((C)bins);
+    chunked_count(n, bins, h.data(), [&](int64_t b, int64_t e, int64_t* hist) {
+      for (int64_t i = b; i < e; ++i) {
+        C v = (C)x[i];
+        if (!(v >= left && v <= right)) continue;  // also drops NaN
+        int64_t pos = (int64_t)rd(rd(rd(v - left) * nb) / width);
+        hist[std::min(std::max<int64_t>(pos, 0), bins - 1)]++;
+      }
+    });
   });
   Tensor hd = Tensor::empty({bins}, DType::Float64);
   for (int64_t i = 0; i < bins; ++i) hd.data<double>()[i] = (double)h[i];
