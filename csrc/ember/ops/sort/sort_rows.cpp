@@ -88,10 +88,35 @@ template <class T>
 void fast_order(const char* p, int64_t st, int64_t n, int64_t m, bool select_only, bool desc, int64_t* order,
                 std::vector<uint64_t>& buf) {
   using K = key_t<T>;
+  const T* x = reinterpret_cast<const T*>(p);
+  if (m * 16 <= n) {
+    // Small selections: a max-heap of the m best (key, index) pairs; most elements are
+    // rejected by one compare with its top. Later indices never beat an equal key (stable).
+    size_t words = (m * sizeof(KP<K>) + 7) / 8;
+    if (buf.size() < words) buf.resize(words);
+    KP<K>* h = reinterpret_cast<KP<K>*>(buf.data());
+    for (int64_t i = 0; i < m; ++i) {
+      K k = to_key(x[i * st]);
+      h[i] = {desc ? K(~k) : k, (uint32_t)i};
+    }
+    std::make_heap(h, h + m);
+    for (int64_t i = m; i < n; ++i) {
+      K k = to_key(x[i * st]);
+      if (desc) k = K(~k);
+      if (k < h[0].key) {
+        std::pop_heap(h, h + m);
+        h[m - 1] = {k, (uint32_t)i};
+        std::push_heap(h, h + m);
+      }
+    }
+    if (select_only) { order[m - 1] = h[0].idx; return; }  // heap top is the m-th smallest
+    std::sort_heap(h, h + m);
+    for (int64_t i = 0; i < m; ++i) order[i] = h[i].idx;
+    return;
+  }
   size_t words = (2 * n * sizeof(KP<K>) + 7) / 8;
   if (buf.size() < words) buf.resize(words);
   KP<K>* a = reinterpret_cast<KP<K>*>(buf.data());
-  const T* x = reinterpret_cast<const T*>(p);
   for (int64_t i = 0; i < n; ++i) {
     K k = to_key(x[i * st]);
     a[i] = {desc ? K(~k) : k, (uint32_t)i};
