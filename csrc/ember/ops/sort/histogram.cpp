@@ -8,6 +8,7 @@
 #include "ember/core/parallel.h"
 #include "ember/core/view.h"
 #include "ember/ops/sort/sort.h"
+#include "ember/ops/sort/sort_rows.h"
 
 namespace ember {
 
@@ -43,6 +44,8 @@ Tensor weighted_bincount(const int64_t* x, int64_t n, const Tensor& weights, int
 }  // namespace
 
 Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength) {
+  sortk::check_cpu(self, "bincount");
+  sortk::check_cpu(weights, "bincount");
   EMBER_CHECK_KIND(is_integral(self.dtype()), NotImplemented, "bincount", "\"bincount_cpu\" not implemented for '",
                    dtype_name(self.dtype()), "'");
   EMBER_CHECK(minlength >= 0, "bincount", "minlength should be >= 0, got ", minlength);
@@ -70,6 +73,7 @@ Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength) {
 }
 
 Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
+  sortk::check_cpu(self, "histc");
   EMBER_CHECK_KIND(is_floating(self.dtype()), NotImplemented, "histc", "\"histogram_cpu\" not implemented for '",
                    dtype_name(self.dtype()), "'");
   EMBER_CHECK(bins > 0, "histc", "bins must be > 0, but got ", bins);

@@ -7,6 +7,7 @@
 #include "ember/core/promote.h"
 #include "ember/core/view.h"
 #include "ember/ops/sort/sort.h"
+#include "ember/ops/sort/sort_rows.h"
 
 namespace ember {
 
@@ -41,6 +42,7 @@ void search_kernel(const Tensor& s, const Tensor& v, const int64_t* sorter, bool
 
 Tensor searchsorted(const Tensor& seq, const Tensor& values, bool right, bool out_int32, const Tensor& sorter) {
   const char* op = "searchsorted";
+  for (const Tensor* t : {&seq, &values, &sorter}) sortk::check_cpu(*t, op);
   EMBER_CHECK(seq.dim() > 0, op, "boundaries tensor should have positive dimension, but got 0 dimension");
   if (seq.dim() > 1) {
     bool ok = values.dim() == seq.dim();

@@ -50,6 +50,7 @@ void check_nonempty_dim(const Tensor& t, int64_t d, const char* op) {
 }  // namespace
 
 ValuesIndices sort(const Tensor& self, int64_t dim, bool descending) {
+  sortk::check_cpu(self, "sort");
   int64_t d = wrap_dim(dim, self.dim(), "sort");
   Tensor values = Tensor::empty(self.sizes(), self.dtype()), indices = Tensor::empty(self.sizes(), DType::Int64);
   if (self.numel() == 0) return {values, indices};
@@ -67,6 +68,7 @@ ValuesIndices sort(const Tensor& self, int64_t dim, bool descending) {
 
 ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, bool sorted) {
   (void)sorted;  // results are always sorted (a valid order for sorted=False too)
+  sortk::check_cpu(self, "topk");
   int64_t d = wrap_dim(dim, self.dim(), "topk");
   int64_t n = dim_size(self, d);
   EMBER_CHECK(k >= 0 && k <= n, "topk", "selected index k out of range (k = ", k, ", size of dim ", d, " is ", n, ")");
@@ -109,6 +111,7 @@ static ValuesIndices select_rows(const Tensor& self, int64_t d, bool keepdim, co
 }
 
 ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim) {
+  sortk::check_cpu(self, "kthvalue");
   int64_t d = wrap_dim(dim, self.dim(), "kthvalue");
   check_not_bool(self, "kthvalue", "kthvalue_cpu");
   check_nonempty_dim(self, d, "kthvalue");
@@ -123,6 +126,7 @@ ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim)
 
 ValuesIndices median_dim(const Tensor& self, int64_t dim, bool keepdim, bool ignore_nan) {
   const char* op = ignore_nan ? "nanmedian" : "median";
+  sortk::check_cpu(self, op);
   int64_t d = wrap_dim(dim, self.dim(), op);
   check_not_bool(self, op, ignore_nan ? "nanmedian_cpu" : "median_cpu");
   check_nonempty_dim(self, d, op);
@@ -140,6 +144,7 @@ ValuesIndices median_dim(const Tensor& self, int64_t dim, bool keepdim, bool ign
 
 Tensor median_all(const Tensor& self, bool ignore_nan) {
   const char* op = ignore_nan ? "nanmedian" : "median";
+  sortk::check_cpu(self, op);
   check_not_bool(self, op, ignore_nan ? "nanmedian_cpu" : "median_cpu");
   if (self.numel() == 0) {  // PyTorch: NaN for floats; the dtype's lowest value for integers
     Tensor out = Tensor::empty({}, self.dtype());
@@ -154,6 +159,7 @@ Tensor median_all(const Tensor& self, bool ignore_nan) {
 }
 
 ValuesIndices mode(const Tensor& self, int64_t dim, bool keepdim) {
+  sortk::check_cpu(self, "mode");
   int64_t d = wrap_dim(dim, self.dim(), "mode");
   check_nonempty_dim(self, d, "mode");
   DType dt = self.dtype();

@@ -48,6 +48,13 @@ int64_t first_nan(DType dtype, const char* p, int64_t stride, int64_t n, int64_t
 void gather_row(DType dtype, const char* in, int64_t istride, const int64_t* idx, int64_t m, char* out,
                 int64_t ostride);
 
+// The sort family has CPU kernels only.
+inline void check_cpu(const Tensor& t, const char* op) {
+  if (t.defined())
+    EMBER_CHECK_KIND(t.device().is_cpu(), NotImplemented, op, "not implemented for ", t.device().str(),
+                     " tensors (CPU only)");
+}
+
 // Rows per parallel task so that each task has about `work` elements.
 inline int64_t row_grain(int64_t n, int64_t work = 16384) { return std::max<int64_t>(1, work / std::max<int64_t>(n, 1)); }
 

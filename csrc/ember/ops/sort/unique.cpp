@@ -107,10 +107,12 @@ Triple unique_dim(const Tensor& self, int64_t dim, bool consecutive) {
 }  // namespace
 
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, std::optional<int64_t> dim) {
+  sortk::check_cpu(self, "unique");
   return dim ? unique_dim(self, *dim, false) : unique_flat(self, false);
 }
 
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, std::optional<int64_t> dim) {
+  sortk::check_cpu(self, "unique_consecutive");
   return dim ? unique_dim(self, *dim, true) : unique_flat(self, true);
 }
 
