@@ -31,7 +31,8 @@ void search_kernel(const Tensor& s, const Tensor& v, const int64_t* sorter, bool
         int64_t mid = lo + ((hi - lo) >> 1);
         C x = (C)seq[so ? so[mid] : mid];
         bool go_right = right ? !(x > val) : !(x >= val);
-        if (go_right) lo = mid + 1; else hi = mid;
+        lo = go_right ? mid + 1 : lo;  // same steps as the branchy loop, written for cmov
+        hi = go_right ? hi : mid;
       }
       out[i] = (O)lo;
     }
