@@ -554,3 +554,40 @@ def test_type_errors_name_op():
         x.kthvalue(None)
     with pytest.raises(TypeError, match=r"\[histc\]"):
         ember.histc(x, 3, "a", 2)
+
+
+# ---- properties (hypothesis) ------------------------------------------------------------------
+hyp = pytest.importorskip("hypothesis")
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+_floats = hnp.arrays(np.float32, st.integers(0, 300),
+                     elements=st.floats(-1e6, 1e6, width=32) | st.sampled_from([0.0, -0.0, nan, inf, -inf]))
+
+
+@settings(max_examples=25, deadline=None)
+@given(_floats)
+def test_property_sort_is_numpy_stable_argsort(a):
+    v, i = ember.sort(ember.from_numpy(a))
+    np.testing.assert_array_equal(to_np(i), np.argsort(a, kind="stable"))
+    d = ember.sort(ember.from_numpy(a), descending=True).values
+    np.testing.assert_array_equal(to_np(d)[~np.isnan(to_np(d))], np.sort(a[~np.isnan(a)])[::-1])
+
+
+@settings(max_examples=25, deadline=None)
+@given(hnp.arrays(np.int64, st.integers(0, 200), elements=st.integers(-20, 20)),
+       hnp.arrays(np.int64, st.integers(0, 50), elements=st.integers(-25, 25)))
+def test_property_searchsorted_unique_vs_numpy(a, q):
+    s = np.sort(a)
+    for side in ("left", "right"):
+        np.testing.assert_array_equal(to_np(ember.searchsorted(ember.from_numpy(s), ember.from_numpy(q), side=side)),
+                                      np.searchsorted(s, q, side=side))
+    v, inv, c = ember.unique(ember.from_numpy(a), return_inverse=True, return_counts=True)
+    nv, ninv, nc = np.unique(a, return_inverse=True, return_counts=True)
+    np.testing.assert_array_equal(to_np(v), nv)
+    np.testing.assert_array_equal(to_np(inv), ninv.reshape(a.shape))
+    np.testing.assert_array_equal(to_np(c), nc)
+    if a.size:
+        k = 1 + a.size // 3
+        np.testing.assert_array_equal(to_np(ember.kthvalue(ember.from_numpy(a), k).values), np.sort(a)[k - 1])
+        np.testing.assert_array_equal(to_np(ember.topk(ember.from_numpy(a), k).values), np.sort(a)[::-1][:k])

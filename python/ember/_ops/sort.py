@@ -15,7 +15,7 @@ from .. import _dtype as _dt
 from .._tensor import Tensor, _register_method, _wrap
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
-           "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize", "return_types"]
+           "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize"]
 
 
 def _result_type(name):
