@@ -130,6 +130,17 @@ def test_sort_fast_equals_reference_large():
     np.testing.assert_array_equal(to_np(fast.values), to_np(ref.values))
 
 
+@pytest.mark.parametrize("dtype", [ember.float32, ember.int64, ember.int16, ember.float16])
+def test_sort_one_long_row_parallel_radix(dtype):
+    x = make((300001,), dtype, low=-30000, high=30000, seed=83)
+    for desc in (False, True):
+        v, i = ember.sort(x, descending=desc)
+        a = to_np(x)
+        exp = np.argsort(-a.astype(np.float64) if desc else a, kind="stable")
+        np.testing.assert_array_equal(to_np(i), exp)
+        np.testing.assert_array_equal(to_np(v), a[exp])
+
+
 def test_sort_many_rows_parallel():
     x = make((6000, 9), ember.int32, low=-3, high=3, seed=5)
     v, i = ember.sort(x, dim=1)

@@ -13,6 +13,7 @@
 #include <type_traits>
 #include "ember/core/cpu_features.h"
 #include "ember/core/dispatch.h"
+#include "ember/core/parallel.h"
 
 namespace ember::sortk {
 
@@ -84,6 +85,49 @@ template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
   if (src != a) std::memcpy((void*)a, (const void*)src, n * sizeof(KP<K>));
 }
 
+// The same sort split over T fixed chunks for one long row: per pass, each chunk counts its
+// digits, chunk-ordered prefix sums give every chunk its own output slots, and chunks scatter
+// in parallel. Stable, and the result does not depend on the thread count.
+template <class K> void radix_sort_parallel(KP<K>* a, KP<K>* tmp, int64_t n, int64_t T) {
+  constexpr int B = sizeof(K);
+  int64_t per = (n + T - 1) / T;
+  std::vector<int64_t> cnt(T * 256 * B, 0);
+  parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
+    for (int64_t t = tb; t < te; ++t) {
+      int64_t* c = &cnt[t * 256 * B];
+      for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i)
+        for (int b = 0; b < B; ++b) c[b * 256 + ((a[i].key >> (8 * b)) & 255)]++;
+    }
+  });
+  std::array<int64_t, 256 * B> total{};
+  for (int64_t t = 0; t < T; ++t)
+    for (int j = 0; j < 256 * B; ++j) total[j] += cnt[t * 256 * B + j];
+  KP<K>*src = a, *dst = tmp;
+  std::vector<int64_t> off(T * 256);
+  for (int b = 0; b < B; ++b) {
+    if (total[b * 256 + ((src[0].key >> (8 * b)) & 255)] == n) continue;
+    if (b > 0)  // chunk contents changed in the previous pass: recount this digit
+      parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
+        for (int64_t t = tb; t < te; ++t) {
+          int64_t* c = &cnt[t * 256 * B + b * 256];
+          std::fill(c, c + 256, int64_t(0));
+          for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i) c[(src[i].key >> (8 * b)) & 255]++;
+        }
+      });
+    int64_t sum = 0;
+    for (int d = 0; d < 256; ++d)
+      for (int64_t t = 0; t < T; ++t) { off[t * 256 + d] = sum; sum += cnt[t * 256 * B + b * 256 + d]; }
+    parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
+      for (int64_t t = tb; t < te; ++t) {
+        int64_t* o = &off[t * 256];
+        for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i) dst[o[(src[i].key >> (8 * b)) & 255]++] = src[i];
+      }
+    });
+    std::swap(src, dst);
+  }
+  if (src != a) std::memcpy((void*)a, (const void*)src, n * sizeof(KP<K>));
+}
+
 template <class T>
 void fast_order(const char* p, int64_t st, int64_t n, int64_t m, bool select_only, bool desc, int64_t* order,
                 std::vector<uint64_t>& buf) {
@@ -127,7 +171,9 @@ void fast_order(const char* p, int64_t st, int64_t n, int64_t m, bool select_onl
   } else if (n <= 64) {
     std::sort(a, a + n);
   } else {
-    radix_sort(a, a + n, n);
+    int64_t chunks = in_parallel_region() ? 1 : std::min<int64_t>(get_num_threads(), n / 65536);
+    if (chunks > 1) radix_sort_parallel(a, a + n, n, chunks);
+    else radix_sort(a, a + n, n);
   }
   if (select_only) order[m - 1] = a[m - 1].idx;
   else for (int64_t i = 0; i < m; ++i) order[i] = a[i].idx;
