@@ -83,10 +83,14 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
   double lo = min, hi = max;
   if (lo == hi && n > 0) {  // data range; a NaN anywhere makes it NaN (rejected below)
     lo = x[0]; hi = x[0];
-    for (int64_t i = 0; i < n; ++i) {
-      if (std::isnan(x[i])) { lo = hi = x[i]; break; }
-      lo = std::min(lo, x[i]); hi = std::max(hi, x[i]);
+    bool any_nan = false;
+    for (int64_t i = 0; i < n; ++i) {  // branch-free so it vectorizes
+      double v = x[i];
+      any_nan |= v != v;
+      lo = v < lo ? v : lo;
+      hi = v > hi ? v : hi;
     }
+    if (any_nan) lo = hi = std::nan("");
   }
   if (lo == hi) { lo -= 1; hi += 1; }
   EMBER_CHECK(!(lo > hi), "histc", "max must be larger than min (min = ", lo, ", max = ", hi, ")");
