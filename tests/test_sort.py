@@ -186,6 +186,13 @@ def test_sort_out():
     np.testing.assert_array_equal(to_np(vo), np.sort(to_np(x), axis=-1))
     with pytest.raises(RuntimeError, match=r"\[sort\]"):
         ember.sort(x, out=(ember.empty(3, 4, dtype=ember.float64), io))
+    vo, io = ember.empty(0), ember.empty(0, dtype=ember.int64)  # resized like PyTorch's out=
+    r = ember.topk(x, 2, out=(vo, io))
+    assert r.values is vo and vo.shape == (3, 2) and io.shape == (3, 2)
+    np.testing.assert_array_equal(to_np(vo), -np.sort(-to_np(x), axis=-1)[:, :2])
+    o = ember.empty(0)
+    ember.histc(x, 4, out=o)
+    assert o.shape == (4,) and to_np(o).sum() == 12
 
 
 # ---- topk ------------------------------------------------------------------------------------
