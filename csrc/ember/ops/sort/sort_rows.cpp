@@ -128,44 +128,31 @@ template <class K> void radix_sort_parallel(KP<K>* a, KP<K>* tmp, int64_t n, int
   if (src != a) std::memcpy((void*)a, (const void*)src, n * sizeof(KP<K>));
 }
 
+// Keys of one row into pairs (per dtype: a cheap loop); ~key for descending order.
 template <class T>
-void fast_order(const char* p, int64_t st, int64_t n, int64_t m, bool select_only, bool desc, int64_t* order,
-                std::vector<uint64_t>& buf) {
+void load_keys(const char* p, int64_t st, int64_t n, bool desc, KP<key_t<T>>* a) {
   using K = key_t<T>;
   const T* x = reinterpret_cast<const T*>(p);
+  K flip = desc ? K(~K(0)) : K(0);
+  for (int64_t i = 0; i < n; ++i) a[i] = {K(to_key(x[i * st]) ^ flip), (uint32_t)i};
+}
+
+// Selection / sort of (key, index) pairs (per key width only: keeps instantiations to four).
+template <class K>
+void order_pairs(KP<K>* a, int64_t n, int64_t m, bool select_only, int64_t* order) {
   if (m * 16 <= n) {
-    // Small selections: a max-heap of the m best (key, index) pairs; most elements are
-    // rejected by one compare with its top. Later indices never beat an equal key (stable).
-    size_t words = (m * sizeof(KP<K>) + 7) / 8;
-    if (buf.size() < words) buf.resize(words);
-    KP<K>* h = reinterpret_cast<KP<K>*>(buf.data());
-    for (int64_t i = 0; i < m; ++i) {
-      K k = to_key(x[i * st]);
-      h[i] = {desc ? K(~k) : k, (uint32_t)i};
-    }
-    std::make_heap(h, h + m);
-    for (int64_t i = m; i < n; ++i) {
-      K k = to_key(x[i * st]);
-      if (desc) k = K(~k);
-      if (k < h[0].key) {
-        std::pop_heap(h, h + m);
-        h[m - 1] = {k, (uint32_t)i};
-        std::push_heap(h, h + m);
+    // Small selections: a max-heap of the m best pairs; most elements are rejected by one
+    // compare with its top. A later index never beats an equal key (stable).
+    std::make_heap(a, a + m);
+    for (int64_t i = m; i < n; ++i)
+      if (a[i].key < a[0].key) {
+        std::pop_heap(a, a + m);
+        a[m - 1] = a[i];
+        std::push_heap(a, a + m);
       }
-    }
-    if (select_only) { order[m - 1] = h[0].idx; return; }  // heap top is the m-th smallest
-    std::sort_heap(h, h + m);
-    for (int64_t i = 0; i < m; ++i) order[i] = h[i].idx;
-    return;
-  }
-  size_t words = (2 * n * sizeof(KP<K>) + 7) / 8;
-  if (buf.size() < words) buf.resize(words);
-  KP<K>* a = reinterpret_cast<KP<K>*>(buf.data());
-  for (int64_t i = 0; i < n; ++i) {
-    K k = to_key(x[i * st]);
-    a[i] = {desc ? K(~k) : k, (uint32_t)i};
-  }
-  if (m < n) {
+    if (select_only) { order[m - 1] = a[0].idx; return; }  // heap top is the m-th smallest
+    std::sort_heap(a, a + m);
+  } else if (m < n) {
     std::nth_element(a, a + (m - 1), a + n);
     if (!select_only) std::sort(a, a + (m - 1));
   } else if (n <= 64) {
@@ -180,11 +167,20 @@ void fast_order(const char* p, int64_t st, int64_t n, int64_t m, bool select_onl
 }
 
 template <class T>
-void ref_order(const char* p, int64_t st, int64_t n, bool desc, int64_t* order) {
-  using C = compute_t<T>;
-  const T* x = reinterpret_cast<const T*>(p);
-  std::vector<C> v(n);
-  for (int64_t i = 0; i < n; ++i) v[i] = (C)x[i * st];
+void fast_order(const char* p, int64_t st, int64_t n, int64_t m, bool select_only, bool desc, int64_t* order,
+                std::vector<uint64_t>& buf) {
+  using K = key_t<T>;
+  size_t words = (2 * n * sizeof(KP<K>) + 7) / 8;
+  if (buf.size() < words) buf.resize(words);
+  KP<K>* a = reinterpret_cast<KP<K>*>(buf.data());
+  load_keys<T>(p, st, n, desc, a);
+  order_pairs<K>(a, n, m, select_only, order);
+}
+
+// Reference: NaN-aware comparator + std::stable_sort, on values widened to double (exact for
+// every dtype but int64, which sorts as itself): two heavy instantiations instead of ten.
+template <class C>
+void ref_sort(const std::vector<C>& v, bool desc, int64_t n, int64_t* order) {
   std::iota(order, order + n, int64_t(0));
   if (desc)
     std::stable_sort(order, order + n, [&](int64_t i, int64_t j) {
@@ -194,6 +190,15 @@ void ref_order(const char* p, int64_t st, int64_t n, bool desc, int64_t* order) 
     std::stable_sort(order, order + n, [&](int64_t i, int64_t j) {
       return v[i] < v[j] || (!is_nan_v(v[i]) && is_nan_v(v[j]));
     });
+}
+
+template <class T>
+void ref_order(const char* p, int64_t st, int64_t n, bool desc, int64_t* order) {
+  using C = std::conditional_t<std::is_same_v<T, int64_t>, int64_t, double>;
+  const T* x = reinterpret_cast<const T*>(p);
+  std::vector<C> v(n);
+  for (int64_t i = 0; i < n; ++i) v[i] = (C)(compute_t<T>)x[i * st];
+  ref_sort<C>(v, desc, n, order);
 }
 
 }  // namespace
