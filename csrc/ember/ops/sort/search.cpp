@@ -1,0 +1,87 @@
+// search.cpp — searchsorted and bucketize: binary search of each value in a sorted row.
+// Comparisons follow PyTorch exactly (left: advance while !(s[mid] >= v); right: advance while
+// !(s[mid] > v)), so NaN values and NaN boundaries land where PyTorch puts them. Inputs are
+// compared in their common dtype (16-bit floats as float).
+#include "ember/core/dispatch.h"
+#include "ember/core/parallel.h"
+#include "ember/core/promote.h"
+#include "ember/core/view.h"
+#include "ember/ops/sort/sort.h"
+#include "ember/ops/sort/sort_rows.h"
+
+namespace ember {
+
+namespace {
+
+template <class T, class O>
+void search_kernel(const Tensor& s, const Tensor& v, const int64_t* sorter, bool one_row, int64_t n, bool right,
+                   O* out) {
+  using C = compute_t<T>;
+  const T* sp = s.data<T>();
+  const T* vp = v.data<T>();
+  int64_t nv = v.numel(), per_row = one_row ? std::max<int64_t>(nv, 1) : v.size(-1);
+  parallel_for(0, nv, 4096, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) {
+      int64_t row = one_row ? 0 : i / per_row;
+      const T* seq = sp + row * n;
+      const int64_t* so = sorter ? sorter + row * n : nullptr;
+      C val = (C)vp[i];
+      int64_t lo = 0, hi = n;
+      while (lo < hi) {
+        int64_t mid = lo + ((hi - lo) >> 1);
+        C x = (C)seq[so ? so[mid] : mid];
+        bool go_right = right ? !(x > val) : !(x >= val);
+        lo = go_right ? mid + 1 : lo;  // same steps as the branchy loop, written for cmov
+        hi = go_right ? hi : mid;
+      }
+      out[i] = (O)lo;
+    }
+  });
+}
+
+}  // namespace
+
+Tensor searchsorted(const Tensor& seq, const Tensor& values, bool right, bool out_int32, const Tensor& sorter) {
+  const char* op = "searchsorted";
+  for (const Tensor* t : {&seq, &values, &sorter}) sortk::check_cpu(*t, op);
+  EMBER_CHECK(seq.dim() > 0, op, "boundaries tensor should have positive dimension, but got 0 dimension");
+  if (seq.dim() > 1) {
+    bool ok = values.dim() == seq.dim();
+    for (int64_t d = 0; ok && d + 1 < seq.dim(); ++d) ok = seq.size(d) == values.size(d);
+    EMBER_CHECK(ok, op, "boundaries tensor should be 1 dimension or the first N-1 dimensions of boundaries tensor "
+                "and input value tensor must match, but we got boundaries tensor ", shape_str(seq.sizes()),
+                " and input value tensor ", shape_str(values.sizes()));
+  }
+  DType ct = result_type(seq, values);
+  EMBER_CHECK_KIND(ct != DType::Bool, NotImplemented, op, "\"searchsorted_out_cpu\" not implemented for 'Bool'");
+  int64_t n = seq.size(-1);
+  Tensor srt;
+  if (sorter.defined()) {
+    EMBER_CHECK(sorter.dtype() == DType::Int64, op, "sorter must be a tensor of long dtype but got dtype ",
+                dtype_name(sorter.dtype()));
+    EMBER_CHECK(sorter.sizes() == seq.sizes(), op, "boundary and sorter must have the same size, but got boundary "
+                "tensor ", shape_str(seq.sizes()), " and sorter tensor ", shape_str(sorter.sizes()));
+    srt = contiguous(sorter);
+    const int64_t* p = srt.data<int64_t>();
+    for (int64_t i = 0; i < srt.numel(); ++i)
+      EMBER_CHECK(p[i] >= 0 && p[i] < n, op, "sorter index out of range (", p[i], " for size ", n, ")");
+  }
+  Tensor out = Tensor::empty(values.sizes(), out_int32 ? DType::Int32 : DType::Int64);
+  if (values.numel() == 0) return out;
+  Tensor s = contiguous(to_dtype(seq, ct)), v = contiguous(to_dtype(values, ct));
+  const int64_t* sp = srt.defined() ? srt.data<int64_t>() : nullptr;
+  bool one_row = seq.dim() == 1;
+  EMBER_DISPATCH_NUMERIC(ct, op, [&] {
+    if (out_int32) search_kernel<scalar_t>(s, v, sp, one_row, n, right, out.data<int32_t>());
+    else search_kernel<scalar_t>(s, v, sp, one_row, n, right, out.data<int64_t>());
+  });
+  return out;
+}
+
+Tensor bucketize(const Tensor& input, const Tensor& boundaries, bool right, bool out_int32) {
+  EMBER_CHECK(boundaries.dim() == 1, "bucketize", "boundaries tensor must be 1 dimension, but got dim(",
+              boundaries.dim(), ")");
+  return searchsorted(boundaries, input, right, out_int32, Tensor());
+}
+
+}  // namespace ember

@@ -1,0 +1,119 @@
+// unique.cpp — unique and unique_consecutive, over all elements or over slices along a dim.
+// Equality is PyTorch's: -0.0 == 0.0 (the first element of a run in stable order represents
+// it) and NaN != NaN (each NaN is its own value). unique sorts with the row engine (stable,
+// NaN last); slices along a dim compare lexicographically on the same order-preserving keys.
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+#include "ember/core/view.h"
+#include "ember/ops/sort/sort.h"
+#include "ember/ops/sort/sort_rows.h"
+
+namespace ember {
+
+namespace {
+
+using Triple = std::tuple<Tensor, Tensor, Tensor>;
+
+// Elements of `self` (flattened) in the order `ord`; a run starts where keys differ.
+// Writes run representatives (first of each run), inverse (by original position) and counts.
+Triple runs_to_outputs(const Tensor& self, const Tensor& flat, const std::vector<int64_t>& ord,
+                       const std::vector<uint64_t>& key) {
+  int64_t n = (int64_t)ord.size();
+  bool fl = is_floating(self.dtype());
+  Tensor inverse = Tensor::empty(self.sizes(), DType::Int64);
+  int64_t* inv = inverse.data<int64_t>();
+  std::vector<int64_t> first, counts;
+  for (int64_t j = 0; j < n; ++j) {
+    if (j == 0 || !sortk::keys_equal(key[ord[j - 1]], key[ord[j]], fl)) {
+      first.push_back(ord[j]);
+      counts.push_back(0);
+    }
+    counts.back()++;
+    inv[ord[j]] = (int64_t)first.size() - 1;
+  }
+  int64_t u = (int64_t)first.size();
+  Tensor values = Tensor::empty({u}, self.dtype()), cnt = Tensor::empty({u}, DType::Int64);
+  sortk::gather_row(self.dtype(), static_cast<const char*>(flat.data_ptr()), 1, first.data(), u,
+                    static_cast<char*>(values.data_ptr()), 1);
+  std::copy(counts.begin(), counts.end(), cnt.data<int64_t>());
+  return {values, inverse, cnt};
+}
+
+Triple unique_flat(const Tensor& self, bool consecutive) {
+  int64_t n = self.numel();
+  if (n == 0)
+    return {Tensor::empty({0}, self.dtype()), Tensor::empty(self.sizes(), DType::Int64), Tensor::empty({0}, DType::Int64)};
+  Tensor flat = contiguous(reshape(self, {n}));
+  const char* p = static_cast<const char*>(flat.data_ptr());
+  std::vector<int64_t> ord(n);
+  if (consecutive) {
+    std::iota(ord.begin(), ord.end(), int64_t(0));
+  } else {
+    sortk::RowSorter s(self.dtype(), false);
+    s.order(p, 1, n, n, false, ord.data());
+  }
+  std::vector<uint64_t> key(n);
+  sortk::equality_keys(self.dtype(), p, 1, n, key.data());
+  return runs_to_outputs(self, flat, ord, key);
+}
+
+Triple unique_dim(const Tensor& self, int64_t dim, bool consecutive) {
+  const char* op = consecutive ? "unique_consecutive" : "unique";
+  EMBER_CHECK_INDEX(self.dim() > 0, op, "Dimension specified as ", dim, " but tensor has no dimensions");
+  int64_t d = wrap_dim(dim, self.dim(), op);
+  int64_t n = self.size(d);
+  if (n == 0)
+    return {Tensor::empty(self.sizes(), self.dtype()), Tensor::empty({0}, DType::Int64), Tensor::empty({0}, DType::Int64)};
+  EMBER_CHECK(self.numel() > 0, op, "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+              "applied (shape ", shape_str(self.sizes()), ", dim ", d, ")");
+  Tensor moved = contiguous(movedim(self, {d}, {0}));
+  int64_t m = self.numel() / n;
+  bool fl = is_floating(self.dtype());
+  std::vector<uint64_t> key(n * m);
+  sortk::equality_keys(self.dtype(), static_cast<const char*>(moved.data_ptr()), 1, n * m, key.data());
+  std::vector<int64_t> ord(n);
+  std::iota(ord.begin(), ord.end(), int64_t(0));
+  if (!consecutive)
+    std::stable_sort(ord.begin(), ord.end(), [&](int64_t a, int64_t b) {
+      return std::lexicographical_compare(&key[a * m], &key[a * m] + m, &key[b * m], &key[b * m] + m);
+    });
+  auto same = [&](int64_t a, int64_t b) {
+    for (int64_t c = 0; c < m; ++c)
+      if (!sortk::keys_equal(key[a * m + c], key[b * m + c], fl)) return false;
+    return true;
+  };
+  Tensor inverse = Tensor::empty({n}, DType::Int64), counts;
+  int64_t* inv = inverse.data<int64_t>();
+  std::vector<int64_t> first, cnt;
+  for (int64_t j = 0; j < n; ++j) {
+    if (j == 0 || !same(ord[j - 1], ord[j])) { first.push_back(ord[j]); cnt.push_back(0); }
+    cnt.back()++;
+    inv[ord[j]] = (int64_t)first.size() - 1;
+  }
+  int64_t u = (int64_t)first.size();
+  Shape vs = moved.sizes();
+  vs[0] = u;
+  Tensor vmoved = Tensor::empty(vs, self.dtype());
+  size_t row_bytes = (size_t)m * self.itemsize();
+  const char* src = static_cast<const char*>(moved.data_ptr());
+  char* dst = static_cast<char*>(vmoved.data_ptr());
+  for (int64_t i = 0; i < u; ++i) std::memcpy(dst + i * row_bytes, src + first[i] * row_bytes, row_bytes);
+  counts = Tensor::empty({u}, DType::Int64);
+  std::copy(cnt.begin(), cnt.end(), counts.data<int64_t>());
+  return {contiguous(movedim(vmoved, {0}, {d})), inverse, counts};
+}
+
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, std::optional<int64_t> dim) {
+  sortk::check_cpu(self, "unique");
+  return dim ? unique_dim(self, *dim, false) : unique_flat(self, false);
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, std::optional<int64_t> dim) {
+  sortk::check_cpu(self, "unique_consecutive");
+  return dim ? unique_dim(self, *dim, true) : unique_flat(self, true);
+}
+
+}  // namespace ember
