@@ -32,7 +32,7 @@ Tensor nonzero(const Tensor& self) {
 
 Tensor masked_select(const Tensor& self, const Tensor& mask) {
   const char* op = "masked_select";
-  EMBER_CHECK(mask.dtype() == DType::Bool, op, "masked_select: expected BoolTensor for mask, got ", dtype_name(mask.dtype()));
+  EMBER_CHECK(mask.dtype() == DType::Bool, op, "expected BoolTensor for mask, got ", dtype_name(mask.dtype()));
   Shape shape = broadcast_shapes(self.sizes(), mask.sizes(), op);
   Tensor src = expand(self, shape);
   Tensor flags = nonzero_flags(mask, shape);
@@ -58,9 +58,9 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
 
 void masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& source) {
   const char* op = "masked_scatter_";
-  EMBER_CHECK(mask.dtype() == DType::Bool, op, "masked_scatter_ only supports boolean masks, but got mask with dtype ",
+  EMBER_CHECK(mask.dtype() == DType::Bool, op, "only supports boolean masks, but got mask with dtype ",
               dtype_name(mask.dtype()));
-  EMBER_CHECK(source.dtype() == self.dtype(), op, "masked_scatter_: expected self and source to have same dtypes but got ",
+  EMBER_CHECK(source.dtype() == self.dtype(), op, "expected self and source to have same dtypes but got ",
               dtype_name(self.dtype()), " and ", dtype_name(source.dtype()));
   EMBER_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), op) == self.sizes(), op, "mask of shape ",
               shape_str(mask.sizes()), " cannot be broadcast to self of shape ", shape_str(self.sizes()));
@@ -91,9 +91,9 @@ void masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& sourc
 
 void masked_fill_tensor_(const Tensor& self, const Tensor& mask, const Tensor& value) {
   const char* op = "masked_fill_";
-  EMBER_CHECK(mask.dtype() == DType::Bool, op, "masked_fill_ only supports boolean masks, but got mask with dtype ",
+  EMBER_CHECK(mask.dtype() == DType::Bool, op, "only supports boolean masks, but got mask with dtype ",
               dtype_name(mask.dtype()));
-  EMBER_CHECK(value.dim() == 0, op, "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ",
+  EMBER_CHECK(value.dim() == 0, op, "only supports a 0-dimensional value tensor, but got tensor with ",
               value.dim(), " dimension(s).");
   EMBER_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), op) == self.sizes(), op, "mask of shape ",
               shape_str(mask.sizes()), " cannot be broadcast to self of shape ", shape_str(self.sizes()));
