@@ -119,8 +119,53 @@ def _classify(x):
                      f"(got {_dt._BY_CODE[code]._name})")
 
 
+
+
+def _basic_view(t, idx):
+    """Fast path for a tuple of plain ints and slices (the ``t[:, 1:3]`` / ``t[i, j]`` cases)."""
+    if len(idx) > t.ndim:
+        raise IndexError(f"[index] too many indices for tensor of dimension {t.ndim}")
+    v = t
+    d = 0
+    sizes = t.sizes
+    for od, x in enumerate(idx):
+        if type(x) is int:
+            size = sizes[od]
+            if not -size <= x < size:
+                raise IndexError(f"[index] index {x} is out of bounds for dimension {od} with size {size}")
+            v = _C.select(v, d, x)
+        else:
+            start, stop, step = x.start, x.stop, x.step
+            if step is not None and step <= 0:
+                raise ValueError("[index] step must be greater than zero")
+            if start is not None or stop is not None or (step is not None and step != 1):
+                size = sizes[od]
+                if start is not None:
+                    start = builtins.max(builtins.min(start, size), -size - 1)
+                if stop is not None:
+                    stop = builtins.max(builtins.min(stop, size), -size - 1)
+                v = _C.slice(v, d, start, stop, 1 if step is None else step)
+            d += 1
+    return v
+
+
+def _is_plain(idx):
+    for x in idx:
+        tp = type(x)
+        if tp is int:
+            continue
+        if tp is not slice:
+            return False
+        a, b, c = x.start, x.stop, x.step
+        if not ((a is None or type(a) is int) and (b is None or type(b) is int) and (c is None or type(c) is int)):
+            return False
+    return True
+
+
 def _parse(t, idx):
     """Apply the basic part of ``idx`` to _C.Tensor ``t`` -> (view, advanced-index list or None)."""
+    if type(idx) is tuple and _is_plain(idx):
+        return _basic_view(t, idx), None
     items = [_classify(x) for x in (idx if type(idx) is tuple else (idx,))]
     ndim = t.ndim
     consumed = 0
@@ -204,6 +249,8 @@ def _getitem(self, idx):
         if not -size <= idx < size:
             raise IndexError(f"[index] index {idx} is out of bounds for dimension 0 with size {size}")
         return _wrap(_C.select(t, 0, idx))
+    if tp is slice and t.ndim and _is_plain((idx,)):  # fast path: t[a:b:c]
+        return _wrap(_basic_view(t, (idx,)))
     if tp is Tensor and idx._t.dtype == _BOOL and idx._t.ndim > 0 and idx._t.sizes == t.sizes:
         return _wrap(_C.masked_select(t, idx._t))  # fast path: t[mask] with a full-shape mask
     v, adv = _parse(t, idx)
@@ -228,6 +275,12 @@ def _value_tensor(value, dtype, op="index_put_"):
 
 def _setitem(self, idx, value):
     t = self._t
+    if type(idx) is int and isinstance(value, (int, float)) and t.ndim:  # fast path: t[i] = number
+        size = t.sizes[0]
+        if not -size <= idx < size:
+            raise IndexError(f"[index] index {idx} is out of bounds for dimension 0 with size {size}")
+        _C.fill_(_C.select(t, 0, idx), value)
+        return
     if type(idx) is Tensor and idx._t.dtype == _BOOL and idx._t.ndim > 0 and idx._t.sizes == t.sizes and \
             isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, complex):
         _C.masked_fill_(t, idx._t, value)  # fast path: t[mask] = number
