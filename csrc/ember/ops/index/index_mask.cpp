@@ -23,8 +23,24 @@ Tensor nonzero(const Tensor& self) {
     for (int64_t c = b; c < e; ++c) {
       int64_t lo = c * chunk, hi = std::min(n, lo + chunk), w = off[c] * nd;
       RowMajorWalker it(shape, unit, lo);
-      for (int64_t i = lo; i < hi; ++i, it.next())
-        if (f[i]) { for (int64_t d = 0; d < nd; ++d) o[w + d] = it.coord[d]; w += nd; }
+      if (reference()) {
+        for (int64_t i = lo; i < hi; ++i, it.next())
+          if (f[i]) { for (int64_t d = 0; d < nd; ++d) o[w + d] = it.coord[d]; w += nd; }
+        continue;
+      }
+      // Branch-free: always write, advance on true; stop once this chunk's slice is full.
+      // The last coordinate runs in a tight loop; the walker only carries into outer dims.
+      const int64_t end = off[c + 1] * nd, last = shape[nd - 1];
+      int64_t j = it.coord[nd - 1], i = lo;
+      while (i < hi && w < end) {
+        int64_t stop = std::min(hi, i + (last - j));
+        for (; i < stop && w < end; ++i, ++j) {
+          for (int64_t d = 0; d < nd - 1; ++d) o[w + d] = it.coord[d];
+          o[w + nd - 1] = j;
+          w += f[i] * nd;
+        }
+        if (j == last) { it.coord[nd - 1] = last - 1; it.next(); j = 0; }
+      }
     }
   });
   return out;
@@ -42,12 +58,17 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   if (off.back() == 0) return out;
   const bool* f = flags.data<bool>();
   int64_t chunks = (int64_t)off.size() - 1;
+  const bool ref = reference(), contig = src.is_contiguous();
   EMBER_DISPATCH_BYTES(self.dtype(), op, [&] {
     const scalar_t* s = src.data<scalar_t>();
     scalar_t* o = out.data<scalar_t>();
     parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
       for (int64_t c = b; c < e; ++c) {
-        int64_t lo = c * chunk, hi = std::min(n, lo + chunk), w = off[c];
+        int64_t lo = c * chunk, hi = std::min(n, lo + chunk), w = off[c], end = off[c + 1];
+        if (!ref && contig) {  // branch-free compaction inside this chunk's slice
+          for (int64_t i = lo; i < hi && w < end; ++i) { o[w] = s[i]; w += f[i]; }
+          continue;
+        }
         RowMajorWalker it(shape, src.strides(), lo);
         for (int64_t i = lo; i < hi; ++i, it.next()) if (f[i]) o[w++] = s[it.off];
       }
@@ -102,7 +123,17 @@ void masked_fill_tensor_(const Tensor& self, const Tensor& mask, const Tensor& v
   StridedIter it(self.sizes(), {&self, &mask});
   EMBER_DISPATCH_BYTES(self.dtype(), op, [&] {
     scalar_t x = *v.data<scalar_t>();
+    const bool ref = reference();
     it.for_each([&](char** p, const int64_t* s, int64_t n) {
+      if (!ref && s[0] == sizeof(scalar_t) && s[1] == 1) {  // contiguous: a branch-free select
+        scalar_t* d = (scalar_t*)p[0];
+        const bool* m = (const bool*)p[1];
+        for (int64_t i = 0; i < n; ++i) {
+          scalar_t sel = scalar_t(0) - scalar_t(m[i] != 0);  // all ones where the mask is set
+          d[i] = scalar_t((d[i] & ~sel) | (x & sel));
+        }
+        return;
+      }
       for (int64_t i = 0; i < n; ++i)
         if (*(const bool*)(p[1] + i * s[1])) *(scalar_t*)(p[0] + i * s[0]) = x;
     }, reference() ? INT64_MAX : kGrainSize);

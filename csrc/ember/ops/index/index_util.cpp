@@ -39,6 +39,7 @@ void check_bounds(const Tensor& index, int64_t size, int64_t dim, bool allow_neg
 }
 
 Tensor nonzero_flags(const Tensor& t, const Shape& shape) {
+  if (t.dtype() == DType::Bool && t.sizes() == shape && t.is_contiguous()) return t;  // already 0/1 flags
   Tensor flags = Tensor::empty(shape, DType::Bool);
   if (flags.numel() == 0) return flags;
   StridedIter it(shape, {&flags, &t});
