@@ -56,6 +56,14 @@ void run_dim_loop(const DimLoop& d, const F& f, bool parallel = true) {
     // Loop order follows memory: walk the smaller stride innermost.
     if (std::abs(ods) < std::abs(s[1]) || (ods == 0 && s[1] == 0 && std::abs(ids) < std::abs(s[2]))) {
       for (int64_t i = 0; i < n; ++i) for (int64_t j = 0; j < L; ++j) one(i, j);
+    } else if (s[2] == 0) {  // one index per j for the whole run (index_select / index_add_ pattern)
+      for (int64_t j = 0; j < L; ++j) {
+        int64_t k = *(const int64_t*)(p[2] + j * ids);
+        if (k < 0) k += size;
+        char* x = p[0] + k * xds;
+        char* o = p[1] + j * ods;
+        for (int64_t i = 0; i < n; ++i) f(x + i * s[0], o + i * s[1]);
+      }
     } else {
       for (int64_t j = 0; j < L; ++j) for (int64_t i = 0; i < n; ++i) one(i, j);
     }

@@ -60,6 +60,15 @@ void run_reduce(const DimLoop& d, Red r, const Scalar& alpha, const char* op) {
   if (r == Red::Assign) return run_copy(d, true);
   EMBER_DISPATCH_ALL(d.indexed.dtype(), op, [&] {
     compute_t<scalar_t> a = alpha.to<compute_t<scalar_t>>();
+    if constexpr (!std::is_same_v<scalar_t, bool>) {
+      if (r == Red::Add) {  // the common case (index_add_, scatter_add_) without the per-element switch
+        using C = compute_t<scalar_t>;
+        run_dim_loop(d, [&](char* x, char* o) {
+          *(scalar_t*)x = scalar_t(static_cast<C>(*(const scalar_t*)x) + a * static_cast<C>(*(const scalar_t*)o));
+        });
+        return;
+      }
+    }
     run_dim_loop(d, [&](char* x, char* o) {
       *(scalar_t*)x = red_apply<scalar_t>(r, *(const scalar_t*)x, *(const scalar_t*)o, a);
     });
