@@ -1,0 +1,78 @@
+// index_util.cpp — index validation and the helpers shared by the index family (index_common.h).
+#include <mutex>
+#include "ember/core/fill.h"
+#include "ember/ops/index/index_common.h"
+
+namespace ember::idx {
+
+Tensor index_to_long(const Tensor& index, const char* op, bool allow_int32, ErrorKind kind) {
+  if (index.dtype() == DType::Int64) return index;
+  if (allow_int32 && index.dtype() == DType::Int32) return to_dtype(index, DType::Int64);
+  if (kind == ErrorKind::Index)
+    EMBER_FAIL_KIND(Index, op, "Expected dtype int64", allow_int32 ? " or int32" : "", " for index, but got ",
+                    dtype_name(index.dtype()));
+  EMBER_FAIL(op, "Expected dtype int64", allow_int32 ? " or int32" : "", " for index, but got ", dtype_name(index.dtype()));
+}
+
+void check_bounds(const Tensor& index, int64_t size, int64_t dim, bool allow_negative, const char* op, ErrorKind kind) {
+  if (index.numel() == 0) return;
+  const int64_t lo = allow_negative ? -size : 0;
+  std::atomic<bool> bad{false};
+  StridedIter it(index.sizes(), {&index});
+  it.for_each([&](char** p, const int64_t* s, int64_t n) {
+    bool b = false;
+    for (int64_t i = 0; i < n; ++i) {
+      int64_t v = *(const int64_t*)(p[0] + i * s[0]);
+      b |= (v < lo) | (v >= size);
+    }
+    if (b) bad.store(true, std::memory_order_relaxed);
+  }, reference() ? INT64_MAX : kGrainSize);
+  if (!bad.load()) return;
+  // Report the first offending value in row-major order (deterministic message).
+  RowMajorWalker w(index.sizes(), index.strides(), 0);
+  const int64_t* base = index.data<int64_t>();
+  for (int64_t i = 0, n = index.numel(); i < n; ++i, w.next()) {
+    int64_t v = base[w.off];
+    if (v < lo || v >= size)
+      detail::fail(kind, op, "index ", v, " is out of bounds for dimension ", dim, " with size ", size);
+  }
+}
+
+Tensor nonzero_flags(const Tensor& t, const Shape& shape) {
+  if (t.dtype() == DType::Bool && t.sizes() == shape && t.is_contiguous()) return t;  // already 0/1 flags
+  Tensor flags = Tensor::empty(shape, DType::Bool);
+  if (flags.numel() == 0) return flags;
+  StridedIter it(shape, {&flags, &t});
+  EMBER_DISPATCH_ALL(t.dtype(), "nonzero", [&] {
+    it.for_each([&](char** p, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) {
+        auto v = static_cast<compute_t<scalar_t>>(*(const scalar_t*)(p[1] + i * s[1]));
+        *(bool*)(p[0] + i * s[0]) = v != compute_t<scalar_t>(0);
+      }
+    }, reference() ? INT64_MAX : kGrainSize);
+  });
+  return flags;
+}
+
+std::vector<int64_t> chunk_offsets(const Tensor& flags, int64_t chunk) {
+  int64_t n = flags.numel(), chunks = (n + chunk - 1) / chunk;
+  std::vector<int64_t> off(chunks + 1, 0);
+  const bool* f = flags.data<bool>();
+  parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
+    for (int64_t c = b; c < e; ++c) {
+      int64_t cnt = 0, hi = std::min(n, (c + 1) * chunk);
+      for (int64_t i = c * chunk; i < hi; ++i) cnt += f[i];
+      off[c + 1] = cnt;
+    }
+  });
+  for (int64_t c = 0; c < chunks; ++c) off[c + 1] += off[c];
+  return off;
+}
+
+Tensor scalar_tensor(const Scalar& v, DType dt) {
+  Tensor t = Tensor::empty({}, dt);
+  fill_(t, v);
+  return t;
+}
+
+}  // namespace ember::idx
