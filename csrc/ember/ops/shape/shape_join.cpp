@@ -189,7 +189,7 @@ std::vector<Tensor> tensor_split_indices(const Tensor& t, const Shape& indices, 
   for (int64_t idx : indices) {
     int64_t end = std::max(clampi(idx), start);
     r.push_back(slice(t, dim, start, end, 1));
-    start = std::max(start, clampi(idx));
+    start = clampi(idx);
   }
   r.push_back(slice(t, dim, start, n, 1));
   return r;
@@ -236,11 +236,11 @@ std::vector<Tensor> meshgrid(const std::vector<Tensor>& ts, const std::string& i
   EMBER_CHECK(!ts.empty(), "meshgrid", "meshgrid expects a non-empty TensorList");
   EMBER_CHECK(indexing == "ij" || indexing == "xy", "meshgrid", "indexing must be one of \"xy\" or \"ij\", but "
               "received: ", indexing);
-  for (size_t i = 0; i < ts.size(); ++i) {
+  for (size_t i = 0; i < ts.size(); ++i)
+    EMBER_CHECK(ts[i].dtype() == ts[0].dtype(), "meshgrid", "meshgrid expects all tensors to have the same dtype");
+  for (size_t i = 0; i < ts.size(); ++i)
     EMBER_CHECK(ts[i].dim() <= 1, "meshgrid", "Expected 0D or 1D tensor in the tensor list but got: ",
                 shape_str(ts[i].sizes()));
-    EMBER_CHECK(ts[i].dtype() == ts[0].dtype(), "meshgrid", "meshgrid expects all tensors to have the same dtype");
-  }
   bool swap = indexing == "xy" && ts.size() >= 2;
   std::vector<Tensor> in = ts;
   if (swap) std::swap(in[0], in[1]);
@@ -252,10 +252,7 @@ std::vector<Tensor> meshgrid(const std::vector<Tensor>& ts, const std::string& i
     vs[i] = shape[i];
     r.push_back(expand(reshape(in[i], vs), shape));
   }
-  if (swap) {
-    std::swap(r[0], r[1]);
-    for (Tensor& t : r) t = transpose(t, 0, 1);
-  }
+  if (swap) std::swap(r[0], r[1]);
   return r;
 }
 
