@@ -359,7 +359,8 @@ def test_tril_out_and_extremes():
 
 @needs_torch
 @pytest.mark.parametrize("fn", ["tril_indices", "triu_indices"])
-@pytest.mark.parametrize("args", [(3, 3), (3, 4, 1), (4, 3, -1), (0, 3), (3, 3, 10), (3, 3, -10), (1, 1)])
+@pytest.mark.parametrize("args", [(3, 3), (3, 4, 1), (4, 3, -1), (0, 3), (3, 3, 10), (3, 3, -10), (1, 1), (7, 2, -3),
+                                  (2, 7, 3), (5, 0), (6, 4, 2), (4, 6, -2)])
 def test_tri_indices(fn, args):
     assert_close(getattr(ember, fn)(*args), getattr(torch, fn)(*args))
     got = getattr(ember, fn)(*args, dtype=ember.int32)
@@ -664,6 +665,18 @@ def test_fast_matches_reference(op, nc):
 ])
 def test_errors(exc, op, call):
     raises(exc, op, call)
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: x.repeat(2 ** 62, 4), lambda x: ember.repeat_interleave(x, 2 ** 62, 1),
+    lambda x: F.pad(x, (2 ** 62, 2 ** 62)), lambda x: ember.diag(x.flatten(), 2 ** 62),
+    lambda x: ember.diag_embed(x, -2 ** 62), lambda x: ember.tril_indices(2 ** 62, 2 ** 62),
+    lambda x: ember.triu_indices(2 ** 40, 2 ** 20), lambda x: ember.kron(x.repeat(1, 2 ** 30), x.repeat(1, 2 ** 34)),
+    lambda x: F.one_hot(ember.tensor([1, 2]), 2 ** 62)])
+def test_huge_sizes_raise_cleanly(call):
+    """Sizes whose element count overflows int64 raise instead of allocating a wrapped size."""
+    with pytest.raises((RuntimeError, MemoryError)):
+        call(ember.ones(2, 3))
 
 
 def test_bad_input_leaves_inputs_untouched():

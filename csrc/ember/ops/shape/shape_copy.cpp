@@ -4,17 +4,13 @@
 #include "ember/core/dispatch.h"
 #include "ember/core/view.h"
 #include "ember/ops/shape/shape.h"
+#include "ember/ops/shape/shape_util.h"
 
 namespace ember {
+using namespace shape_detail;
 namespace {
 
 using Maps = std::vector<std::vector<int64_t>>;
-
-std::string list_str(const Shape& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
 
 Tensor mapped(const Tensor& t, const Shape& out_shape, const Maps& maps) {
   Tensor out = Tensor::empty(out_shape, t.dtype(), t.device());
@@ -83,10 +79,11 @@ Tensor repeat(const Tensor& t, const Shape& repeats) {
   Shape xs(nd - t.dim(), 1);
   xs.insert(xs.end(), t.sizes().begin(), t.sizes().end());
   Shape out_shape(nd);
-  for (int64_t d = 0; d < nd; ++d) out_shape[d] = xs[d] * repeats[d];
+  for (int64_t d = 0; d < nd; ++d) out_shape[d] = repeats[d] < 0 ? xs[d] * repeats[d] : checked_mul(xs[d], repeats[d], "repeat");
   for (int64_t d = 0; d < nd; ++d)
     EMBER_CHECK(out_shape[d] >= 0, "repeat", "Trying to create tensor with negative dimension ", out_shape[d], ": ",
                 list_str(out_shape));
+  check_numel(out_shape, "repeat");
   Tensor src = reshape(t, xs);
   Maps maps(nd);
   for (int64_t d = 0; d < nd; ++d) {
@@ -108,6 +105,7 @@ namespace {
 Tensor interleave(const Tensor& t, int64_t dim, const std::vector<int64_t>& counts, int64_t total) {
   Shape out_shape = t.sizes();
   out_shape[dim] = total;
+  check_numel(out_shape, "repeat_interleave");
   Maps maps(t.dim());
   maps[dim].reserve(total);
   for (int64_t i = 0; i < (int64_t)counts.size(); ++i)
@@ -128,7 +126,7 @@ Tensor repeat_interleave(const Tensor& t, int64_t repeats, std::optional<int64_t
                          std::optional<int64_t> output_size) {
   EMBER_CHECK(repeats >= 0, "repeat_interleave", "Repeats must be non-negative");
   auto [x, d] = interleave_input(t, dim);
-  int64_t n = x.sizes()[d], total = n * repeats;
+  int64_t n = x.sizes()[d], total = checked_mul(n, repeats, "repeat_interleave");
   EMBER_CHECK(!output_size || *output_size == total, "repeat_interleave", "Invalid output_size, expected ", total,
               " but got ", *output_size);
   return interleave(x, d, std::vector<int64_t>(n, repeats), total);
@@ -154,7 +152,7 @@ Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<i
   EMBER_CHECK((int64_t)counts.size() == x.sizes()[d], "repeat_interleave", "repeats must have the same size as input "
               "along dim, but got repeats.size(0) = ", counts.size(), " and input.size(", d, ") = ", x.sizes()[d]);
   int64_t total = 0;
-  for (int64_t c : counts) total += c;
+  for (int64_t c : counts) total = checked_add(total, c, "repeat_interleave");
   EMBER_CHECK(!output_size || *output_size == total, "repeat_interleave", "allocated size does not match required size");
   return interleave(x, d, counts, total);
 }
@@ -162,7 +160,7 @@ Tensor repeat_interleave(const Tensor& t, const Tensor& repeats, std::optional<i
 Tensor repeat_interleave_indices(const Tensor& repeats, std::optional<int64_t> output_size) {
   std::vector<int64_t> counts = read_repeats(repeats);
   int64_t total = 0;
-  for (int64_t c : counts) total += c;
+  for (int64_t c : counts) total = checked_add(total, c, "repeat_interleave");
   EMBER_CHECK(!output_size || *output_size == total, "repeat_interleave", "allocated size does not match required size");
   Tensor idx = Tensor::empty({total}, DType::Int64);
   int64_t* p = idx.data<int64_t>();

@@ -9,15 +9,11 @@
 #include "ember/core/view.h"
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/shape/shape.h"
+#include "ember/ops/shape/shape_util.h"
 
 namespace ember {
+using namespace shape_detail;
 namespace {
-
-std::string list_str(const Shape& s) {  // PyTorch prints IntArrayRef as [a, b]
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
 
 bool legacy_skip(const Tensor& t) { return t.dim() == 1 && t.sizes()[0] == 0; }
 
@@ -71,9 +67,10 @@ Tensor cat_impl(const std::vector<Tensor>& ts, int64_t dim, const Tensor& out, c
       EMBER_CHECK(d == dim || t.sizes()[d] == shape[d], op, "Sizes of tensors must match except in dimension ", dim,
                   ". Expected size ", shape[d], " but got size ", t.sizes()[d], " for tensor number ", i,
                   " in the list.");
-    total += t.sizes()[dim];
+    total = checked_add(total, t.sizes()[dim], op);
   }
   if (ref) shape[dim] = total;
+  check_numel(shape, op);
   Tensor dst;
   if (out.defined()) {
     EMBER_CHECK_TYPE(can_cast(dt, out.dtype()), op, "input types can't be cast to the desired output type ",
@@ -98,7 +95,13 @@ Tensor cat_impl(const std::vector<Tensor>& ts, int64_t dim, const Tensor& out, c
     if (legacy_skip(t)) continue;
     int64_t n = t.sizes()[dim];
     if (n > 0 && t.numel() > 0) {
-      if (fast && t.dtype() == dst.dtype() && t.is_contiguous()) { quick.push_back(&t); quick_offs.push_back(off); }
+      // memcpy per row pays off for blocks of some size; short blocks (stack on the last dim)
+      // go through the strided element loop of copy_.
+      bool long_rows = outer == 1 || n * inner * (int64_t)dst.itemsize() >= 256;
+      if (fast && long_rows && t.dtype() == dst.dtype() && t.is_contiguous()) {
+        quick.push_back(&t);
+        quick_offs.push_back(off);
+      }
       else copy_(narrow(dst, dim, off, n), t);
     }
     off += n;

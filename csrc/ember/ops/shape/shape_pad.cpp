@@ -8,15 +8,11 @@
 #include "ember/core/parallel.h"
 #include "ember/core/view.h"
 #include "ember/ops/shape/shape.h"
+#include "ember/ops/shape/shape_util.h"
 
 namespace ember {
+using namespace shape_detail;
 namespace {
-
-std::string list_str(const Shape& s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  return r + "]";
-}
 
 const char* mode_name(PadMode m) {
   switch (m) {
@@ -105,7 +101,8 @@ Tensor pad(const Tensor& t, const Shape& pad, PadMode mode, std::optional<Scalar
               "the input dimension but got padding length ", pad.size(), " and input of dimension ", t.dim());
   const int64_t nd = t.dim(), npad = (int64_t)pad.size() / 2;
   Shape out_shape = t.sizes();
-  for (int64_t p = 0; p < npad; ++p) out_shape[nd - 1 - p] += pad[2 * p] + pad[2 * p + 1];
+  for (int64_t p = 0; p < npad; ++p)
+    out_shape[nd - 1 - p] = checked_add(out_shape[nd - 1 - p], checked_add(pad[2 * p], pad[2 * p + 1], "pad"), "pad");
   if (mode == PadMode::Constant) {
     for (int64_t p = 0; p < npad; ++p) {
       int64_t d = nd - 1 - p;
@@ -119,6 +116,7 @@ Tensor pad(const Tensor& t, const Shape& pad, PadMode mode, std::optional<Scalar
                 "\" doesn't take in value argument");
     check_nonconstant(t, pad, mode, out_shape);
   }
+  check_numel(out_shape, "pad");
   Tensor out = Tensor::empty(out_shape, t.dtype(), t.device());
   if (out.numel() == 0) return out;
   std::vector<std::vector<int64_t>> maps(nd);
@@ -137,6 +135,7 @@ Tensor one_hot(const Tensor& t, int64_t num_classes) {
   if (t.numel() == 0) {
     EMBER_CHECK(num_classes > 0, "one_hot", "Can not infer total number of classes from empty tensor.");
     shape.push_back(num_classes);
+    check_numel(shape, "one_hot");
     return Tensor::empty(shape, DType::Int64, t.device());
   }
   Tensor x = contiguous(t);
@@ -148,6 +147,7 @@ Tensor one_hot(const Tensor& t, int64_t num_classes) {
   if (num_classes == -1) num_classes = mx + 1;
   else EMBER_CHECK(mx < num_classes, "one_hot", "Class values must be smaller than num_classes.");
   shape.push_back(num_classes);
+  check_numel(shape, "one_hot");
   Tensor out = full(shape, Scalar((int64_t)0), DType::Int64, t.device());
   int64_t* o = out.data<int64_t>();
   parallel_for(0, n, kGrainSize, [&](int64_t b, int64_t e) {

@@ -11,8 +11,10 @@
 #include "ember/core/view.h"
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/shape/shape.h"
+#include "ember/ops/shape/shape_util.h"
 
 namespace ember {
+using namespace shape_detail;
 namespace {
 
 // Columns [lo, hi) of row i are kept; the rest become zero.
@@ -84,15 +86,27 @@ Tensor tri_indices(int64_t row, int64_t col, int64_t offset, DType dtype, bool l
   EMBER_CHECK(row >= 0, op, "row must be non-negative, got", row);
   EMBER_CHECK(col >= 0, op, "col must be non-negative, got", col);
   EMBER_CHECK_KIND(is_integral(dtype), NotImplemented, op, "\"", op, "\" not implemented for '", dtype_name(dtype), "'");
-  std::vector<int64_t> rs, cs;
-  for (int64_t i = 0; i < row; ++i)
-    for (int64_t j = 0; j < col; ++j)
-      if (lower ? j - i <= offset : j - i >= offset) { rs.push_back(i); cs.push_back(j); }
-  int64_t n = (int64_t)rs.size();
+  checked_mul(row, col, op);
+  // Row i keeps columns [lo, hi); only rows with 0 < count < col need a look of their own.
+  auto range = [&](int64_t i, int64_t& lo, int64_t& hi) {
+    __int128 b = (__int128)i + offset;
+    if (lower) { lo = 0; hi = (int64_t)std::clamp<__int128>(b + 1, 0, col); }
+    else { lo = (int64_t)std::clamp<__int128>(b, 0, col); hi = col; }
+  };
+  // Rows outside [first, last) are all-or-nothing: before it lower rows are empty / upper full.
+  int64_t first = (int64_t)std::clamp<__int128>(-(__int128)offset - 1, 0, row);
+  int64_t last = (int64_t)std::clamp<__int128>((__int128)col - offset + 1, 0, row);
+  last = std::max(last, first);
+  int64_t n = 0, lo, hi;
+  for (int64_t i = first; i < last; ++i) { range(i, lo, hi); n = checked_add(n, hi - lo, op); }
+  n = checked_add(n, checked_mul(lower ? row - last : first, col, op), op);
+  check_numel({2, n}, op);
   Tensor idx = Tensor::empty({2, n}, DType::Int64);
-  int64_t* p = idx.data<int64_t>();
-  std::copy(rs.begin(), rs.end(), p);
-  std::copy(cs.begin(), cs.end(), p + n);
+  int64_t *pr = idx.data<int64_t>(), *pc = pr + n;
+  for (int64_t i = lower ? first : 0; i < (lower ? row : last); ++i) {
+    range(i, lo, hi);
+    for (int64_t j = lo; j < hi; ++j) { *pr++ = i; *pc++ = j; }
+  }
   return to_dtype(idx, dtype);
 }
 
@@ -116,7 +130,8 @@ Tensor triu_indices(int64_t row, int64_t col, int64_t offset, DType dtype) { ret
 Tensor diag(const Tensor& t, int64_t k) {
   EMBER_CHECK(t.dim() == 1 || t.dim() == 2, "diag", "diag(): Supports 1D or 2D tensors. Got ", t.dim(), "D");
   if (t.dim() == 2) return clone(diagonal(t, k, 0, 1));
-  int64_t m = t.sizes()[0] + (k < 0 ? -k : k);
+  int64_t m = checked_add(t.sizes()[0], k < 0 ? checked_mul(k, -1, "diag") : k, "diag");
+  check_numel({m, m}, "diag");
   Tensor out = full({m, m}, Scalar((int64_t)0), t.dtype(), t.device());
   copy_(diagonal(out, k, 0, 1), t);
   return out;
@@ -127,11 +142,12 @@ Tensor diag_embed(const Tensor& t, int64_t offset, int64_t dim1, int64_t dim2) {
   dim1 = wrap_dim(dim1, nd, "diag_embed");
   dim2 = wrap_dim(dim2, nd, "diag_embed");
   EMBER_CHECK(dim1 != dim2, "diag_embed", "diagonal dimensions cannot be identical ", dim1, ", ", dim2);
-  int64_t m = t.sizes().back() + (offset < 0 ? -offset : offset);
+  int64_t m = checked_add(t.sizes().back(), offset < 0 ? checked_mul(offset, -1, "diag_embed") : offset, "diag_embed");
   Shape shape(t.sizes().begin(), t.sizes().end() - 1);
   int64_t lo = std::min(dim1, dim2), hi = std::max(dim1, dim2);
   shape.insert(shape.begin() + lo, m);
   shape.insert(shape.begin() + hi, m);
+  check_numel(shape, "diag_embed");
   Tensor out = full(shape, Scalar((int64_t)0), t.dtype(), t.device());
   copy_(diagonal(out, offset, dim1, dim2), t);
   return out;
@@ -214,8 +230,9 @@ Tensor kron(const Tensor& a, const Tensor& b) {
   for (int64_t d = 0; d < nd; ++d) {
     av.push_back(as[d]); av.push_back(1);
     bv.push_back(1); bv.push_back(bs[d]);
-    out_shape.push_back(as[d] * bs[d]);
+    out_shape.push_back(checked_mul(as[d], bs[d], "kron"));
   }
+  check_numel(out_shape, "kron");
   Tensor prod = binary(BinaryOp::Mul, reshape(a, av), reshape(b, bv), Scalar((int64_t)1), Tensor(), "kron");
   return reshape(prod, out_shape);
 }
