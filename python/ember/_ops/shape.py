@@ -68,6 +68,9 @@ def _store_out(res, out, op):
         return res
     if not isinstance(out, Tensor):
         raise TypeError(f"[{op}] argument 'out' must be Tensor, not {type(out).__name__}")
+    if not _dt.can_cast(res.dtype, out.dtype):
+        raise RuntimeError(f"[{op}] result type {res.dtype._name} can't be cast to the desired output type "
+                           f"{out.dtype._name}")
     if tuple(out.shape) == tuple(res.shape):
         _C.copy_(out._t, res._t)
     else:

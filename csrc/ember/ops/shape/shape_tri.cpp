@@ -65,6 +65,10 @@ void tri_kernel(const Tensor& out, const Tensor& src, int64_t k, bool lower) {
 
 void tri_into(const Tensor& out, const Tensor& t, int64_t k, bool lower) {
   if (out.numel() == 0) return;
+  for (int64_t d = 0; d < out.dim(); ++d)
+    EMBER_CHECK(out.strides()[d] != 0 || out.sizes()[d] <= 1, lower ? "tril" : "triu", "unsupported operation: more "
+                "than one element of the written-to tensor refers to a single memory location. Please clone() the "
+                "tensor before performing the operation.");
   EMBER_DISPATCH_BYTES(t.dtype(), "tril", [&] { tri_kernel<scalar_t>(out, t, k, lower); });
 }
 
