@@ -64,6 +64,7 @@ void check_nonconstant(const Tensor& t, const Shape& pad, PadMode mode, const Sh
       EMBER_CHECK(l <= n && r <= n, "pad", "Padding value causes wrapping around more than once.");
       EMBER_CHECK(n + l + r >= 0, "pad", "Negative padding value is resulting in an empty dimension.");
       int64_t c = n - std::max<int64_t>(-l, 0) - std::max<int64_t>(-r, 0);
+      // Pads wrap modulo the cropped extent c (an empty crop can only give an empty result).
       EMBER_CHECK(c > 0 || n + l + r == 0, "pad", "Padding value causes wrapping around more than once.");
     }
     return;
@@ -109,6 +110,10 @@ Tensor pad(const Tensor& t, const Shape& pad, PadMode mode, std::optional<Scalar
       EMBER_CHECK(out_shape[d] >= 0, "pad", "The input size ", t.sizes()[d], ", plus negative padding ", pad[2 * p],
                   " and ", pad[2 * p + 1], " resulted in a negative output size, which is invalid. Check dimension ",
                   d, " of your input.");
+      // PyTorch crops first, so each negative pad must fit inside the dimension on its own.
+      EMBER_CHECK(t.sizes()[d] - std::max<int64_t>(-pad[2 * p], 0) - std::max<int64_t>(-pad[2 * p + 1], 0) >= 0, "pad",
+                  "narrow(): length must be non-negative. The negative padding (", pad[2 * p], ", ", pad[2 * p + 1],
+                  ") crops more than the size ", t.sizes()[d], " of dimension ", d, ".");
     }
     if (value) check_fill_fits(t.dtype(), *value);
   } else {
