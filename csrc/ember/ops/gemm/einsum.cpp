@@ -203,9 +203,12 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
     x.t = operands[i];
     int64_t named = (int64_t)terms[i].size() - (term_has_ellipsis[i] ? 1 : 0);
     for (int l : terms[i]) {
-      if (l >= 0) { x.labels.push_back(l); continue; }
+      if (l >= 0) { x.labels.push_back(l); count[l]++; continue; }
       int64_t ne = x.t.dim() - named;
-      for (int64_t e = 0; e < ne; ++e) x.labels.push_back(kEllipsisBase + (int)(n_ell - ne + e));
+      for (int64_t e = 0; e < ne; ++e) {
+        x.labels.push_back(kEllipsisBase + (int)(n_ell - ne + e));
+        count[x.labels.back()]++;
+      }
     }
     // Repeated labels within an operand: take the diagonal.
     for (bool again = true; again;) {
@@ -227,7 +230,6 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
     for (size_t d = 0; d < x.labels.size(); ++d) {
       int l = x.labels[d];
       int64_t s = x.t.size((int64_t)d);
-      count[l]++;
       if (size[l] == -1 || size[l] == 1) size[l] = s;
       else
         EMBER_CHECK(s == size[l] || s == 1, op, "einsum(): subscript ", label_name(l), " has size ", s,
