@@ -217,8 +217,8 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
         for (size_t d2 = d1 + 1; d2 < x.labels.size() && !again; ++d2) {
           if (x.labels[d1] != x.labels[d2]) continue;
           EMBER_CHECK(x.t.size(d1) == x.t.size(d2), op, "einsum(): subscript ", label_name(x.labels[d1]),
-                      " is repeated for operand ", i, " but the sizes don't match, ", x.t.size(d1), " != ",
-                      x.t.size(d2));
+                      " is repeated for operand ", i, " but the sizes don't match, ", x.t.size(d2), " != ",
+                      x.t.size(d1));
           int l = x.labels[d1];
           x.t = diagonal(x.t, 0, (int64_t)d1, (int64_t)d2);
           x.labels.erase(x.labels.begin() + d2);
