@@ -660,3 +660,17 @@ if given is not None:
         a = make(shape_a, ember.float64, seed=m * 100 + k, noncontig="T" if ta and len(shape_a) >= 2 else None)
         b = make(shape_b, ember.float64, seed=n * 100 + k, noncontig="T" if tb and len(shape_b) >= 2 else None)
         np.testing.assert_allclose(f64(a @ b), f64(a) @ f64(b), rtol=1e-12, atol=1e-12)
+
+
+def test_half_subnormal_and_special_inputs(kernels):
+    vals = np.array([[6e-6, -3e-6, 1e-7, 0.5], [np.inf, 1.0, 2.0, 3.0], [np.nan, 0.0, 0.0, 0.0]], np.float16)
+    a = ember.tensor(vals)
+    b = ember.tensor(np.array([[2.0], [1.0], [4.0], [0.0]], np.float16))
+    with np.errstate(invalid="ignore"):
+        expected = (vals.astype(np.float32) @ np.array([[2.0], [1.0], [4.0], [0.0]], np.float32)).astype(np.float16)
+    for mode in ("fast", "reference"):
+        ember.set_kernels(mode)
+        for r in (a @ b, a @ b.expand(4, 3)):  # gemv and blocked paths
+            got = to_np(r)[:, :1]
+            np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+            np.testing.assert_array_equal(got[~np.isnan(got)], expected[~np.isnan(expected)])
