@@ -1,5 +1,6 @@
 // bind_random.cpp — mirrors ops/random/generator.h and ops/random/random.h.
 #include "ember/bindings/common.h"
+#include "ember/ops/random/philox.h"
 #include "ember/ops/random/random.h"
 
 namespace ember::bind {
@@ -14,6 +15,11 @@ void init_random(py::module_& m) {
       .def("set_offset", &Generator::set_offset)
       .def("get_state", &Generator::get_state)
       .def("set_state", &Generator::set_state);
+  // The raw block function, for known-answer tests.
+  m.def("philox4x32_10", [](std::array<uint32_t, 4> c, std::array<uint32_t, 2> k) {
+    philox::Block b = philox::philox4x32_10(c[0], c[1], c[2], c[3], k[0], k[1]);
+    return std::array<uint32_t, 4>{b.r[0], b.r[1], b.r[2], b.r[3]};
+  });
   m.def("default_generator", []() { return default_generator(); });
 
   auto g = py::arg("generator") = py::none();
