@@ -56,7 +56,9 @@ def _infer_numpy(data):
         for x in flat:
             if not isinstance(x, (numbers.Number, np.generic)) or isinstance(x, complex):
                 raise TypeError(f"[tensor] Could not infer dtype of {type(x).__name__}")
-        if flat and builtins.all(isinstance(x, (bool, np.bool_)) for x in flat):
+        if not flat:
+            kind = get_default_dtype()  # tensor([]) and tensor([[]]) are floating, as in PyTorch
+        elif builtins.all(isinstance(x, (bool, np.bool_)) for x in flat):
             kind = _dt.bool
         elif builtins.all(isinstance(x, (numbers.Integral, np.integer, np.bool_)) for x in flat):
             kind = _dt.int64
