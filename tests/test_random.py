@@ -65,6 +65,20 @@ def test_stream_layout_matches_documented_model(seed):
     assert g.get_offset() == 1001 + 37
 
 
+def test_randn_matches_documented_box_muller():
+    n = 4000
+    z = ember.randn(n, generator=ember.Generator().manual_seed(5)).numpy().astype(np.float64)
+    w = np.stack(model_words(5, 0, n // 4), axis=1).reshape(-1).astype(np.float64)
+    a = (np.floor(w[0::2] / 256) + 1) * 2.0 ** -24  # u24o of word 2k
+    b = np.floor(w[1::2] / 256) * 2.0 ** -24        # u24 of word 2k + 1
+    rad = np.sqrt(-2 * np.log(a))
+    ref = np.empty(n)
+    ref[0::2], ref[1::2] = rad * np.cos(2 * np.pi * b), rad * np.sin(2 * np.pi * b)
+    np.testing.assert_allclose(z, ref, rtol=1e-6, atol=1e-6)
+    zd = ember.randn(n, dtype=ember.float64, generator=ember.Generator().manual_seed(5)).numpy()
+    assert np.all(np.isfinite(zd)) and abs(zd.mean()) < 0.1
+
+
 # ---- determinism ----------------------------------------------------------------------------------
 def _all_ops(g):
     x = ember.empty(5, 7)

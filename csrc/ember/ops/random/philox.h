@@ -25,12 +25,21 @@
 //   u53o(lo,hi) = that + 2^-53                        in (0, 1]
 //   u64(lo, hi) = (hi << 32) | lo; an integer in [0, range) is mulhi64(u64, range) (Lemire's
 //                 multiply-shift; bias <= range / 2^64), a full 2^64 range takes u64 as is
+//   uniform     : from + u * (to - from) as one fused multiply-add in the compute type, then
+//                 rounded to the dtype and kept below `to` (the largest value under it otherwise)
 //   normal      : Box-Muller on lane pairs (2k, 2k+1): rad = sqrt(-2 ln a), a = u(o)(word 2k),
-//                 b = u(word 2k+1); z_2k = rad cos(2 pi b), z_2k+1 = rad sin(2 pi b)
-// Transcendentals (log, cos, sin, tan, exp) are evaluated in double precision for every dtype and
-// rounded once to the output type, so devices agree up to their libm's double rounding.
+//                 b = u(word 2k+1); z_2k = rad cos(2 pi b), z_2k+1 = rad sin(2 pi b);
+//                 value = fma(std, z, mean)
+// float32/float16/bfloat16 normals use the float functions below (log_f, sincos_2pi_f): fixed
+// polynomials built only from IEEE-754 float +, *, fma and sqrt, each rounded as written (every
+// multiply-add is an explicit fma), so any device with IEEE float and fma (CUDA's __fmaf_rn, x86
+// FMA, or a software fmaf) reproduces them bit for bit. float64 normals and the other
+// distributions (exponential, cauchy, log-normal, geometric) evaluate libm in double and round
+// once to the output type, so devices agree up to their libm's double rounding.
 #pragma once
+#include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #if defined(__CUDACC__)
 #define EMBER_HD __host__ __device__ __forceinline__
@@ -88,6 +97,74 @@ EMBER_HD uint64_t mulhi64(uint64_t x, uint64_t range) {
 #else
   return (uint64_t)(((unsigned __int128)x * range) >> 64);
 #endif
+}
+
+// ---- float transcendentals for Box-Muller (bit-reproducible; see the header comment) ----------
+EMBER_HD float fmaf_(float a, float b, float c) {
+#if defined(__CUDA_ARCH__)
+  return __fmaf_rn(a, b, c);
+#else
+  return std::fma(a, b, c);
+#endif
+}
+EMBER_HD uint32_t f2u(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+EMBER_HD float u2f(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+
+// Natural log of a positive normal float (Cephes-style: x = m 2^e, m in [sqrt(1/2), sqrt(2)),
+// degree-9 polynomial in m - 1; about 1 ulp). Branch-free so it vectorizes.
+EMBER_HD float log_f(float x) {
+  uint32_t ux = f2u(x);
+  int32_t e = (int32_t)((ux >> 23) & 0xff) - 126;      // x = m * 2^e, m in [0.5, 1)
+  float m = u2f((ux & 0x007fffffu) | 0x3f000000u);
+  bool small = m < 0.70710678118654752f;
+  e -= small ? 1 : 0;
+  float f = (small ? m + m : m) - 1.0f;                 // exact (Sterbenz)
+  float z = f * f;
+  float p = 7.0376836292e-2f;
+  p = fmaf_(p, f, -1.1514610310e-1f);
+  p = fmaf_(p, f, 1.1676998740e-1f);
+  p = fmaf_(p, f, -1.2420140846e-1f);
+  p = fmaf_(p, f, 1.4249322787e-1f);
+  p = fmaf_(p, f, -1.6668057665e-1f);
+  p = fmaf_(p, f, 2.0000714765e-1f);
+  p = fmaf_(p, f, -2.4999993993e-1f);
+  p = fmaf_(p, f, 3.3333331174e-1f);
+  float fe = (float)e;
+  float y = (p * f) * z;
+  y = fmaf_(fe, -2.12194440e-4f, y);
+  y = fmaf_(z, -0.5f, y);
+  float r = f + y;
+  return fmaf_(fe, 0.693359375f, r);
+}
+
+// sin(2 pi b) and cos(2 pi b) for b in [0, 1) holding at most 24 significant bits: the quadrant
+// split t - round(t), t = 4b, is exact; the remainder times pi/2 lies in [-pi/4, pi/4].
+EMBER_HD void sincos_2pi_f(float b, float& s, float& c) {
+  float t = b * 4.0f;                                   // exact
+  float q = std::floor(t + 0.5f);                       // nearest quadrant (t + 0.5 exact too)
+  float r = (t - q) * 1.57079632679489662f;
+  int j = (int)q & 3;
+  float r2 = r * r;
+  float ps = -1.9515295891e-4f;
+  ps = fmaf_(ps, r2, 8.3321608736e-3f);
+  ps = fmaf_(ps, r2, -1.6666654611e-1f);
+  float sr = fmaf_(ps * r2, r, r);
+  float pc = 2.443315711809948e-5f;
+  pc = fmaf_(pc, r2, -1.388731625493765e-3f);
+  pc = fmaf_(pc, r2, 4.166664568298827e-2f);
+  float cr = fmaf_(pc * r2, r2, fmaf_(r2, -0.5f, 1.0f));
+  float sa = (j & 1) ? cr : sr, ca = (j & 1) ? sr : cr;  // rotate by j quarter turns
+  s = (j & 2) ? -sa : sa;
+  c = ((j + 1) & 2) ? -ca : ca;
+}
+
+// Two standard normals from two words (Box-Muller in float).
+EMBER_HD void box_muller_f(uint32_t w0, uint32_t w1, float& z0, float& z1) {
+  float rad = std::sqrt(-2.0f * log_f(u24o(w0)));
+  float s, c;
+  sincos_2pi_f(u24(w1), s, c);
+  z0 = rad * c;
+  z1 = rad * s;
 }
 
 }  // namespace ember::philox

@@ -7,8 +7,17 @@
 #include "ember/core/iter.h"
 #include "ember/core/view.h"
 #include "ember/ops/random/random_common.h"
+#include "ember/ops/random/random_kernels.h"
 
 namespace ember {
+
+const RandomKernel* random_kernels(Isa isa) {
+  switch (isa) {
+    case Isa::Avx512: return &avx512::random_kernel;
+    case Isa::Avx2: return &avx2::random_kernel;
+    default: return &base::random_kernel;
+  }
+}
 
 using namespace rng;
 
@@ -77,15 +86,24 @@ void uniform_(const Tensor& self, double from, double to, Generator* gen) {
       using C = compute_t<scalar_t>;
       const C lo = (C)from, hi = (C)to, span = (C)(to - from);
       const scalar_t top = scalar_t(hi);
-      const bool clamp = (C)top >= hi;  // `to` representable: keep results strictly below it
+      // Results must stay below `to`: a value rounding up to it becomes the largest one under it.
+      const bool clamp = (C)top >= hi && lo < hi;
+      scalar_t under = clamp ? below(top) : top;
+      if (clamp && (C)under < lo) under = scalar_t(lo);
+      if constexpr (std::is_same_v<scalar_t, float>) {
+        if (!use_reference_kernels()) {
+          random_kernels(cpu_isa())->uniform_f32(t.data<float>(), t.numel(), d, lo, span,
+                                                 clamp ? hi : std::numeric_limits<float>::infinity(), under);
+          return;
+        }
+      }
       fill_blocks<E, scalar_t>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, scalar_t* v) {
         for (int l = 0; l < m; ++l) {
           C u;
           if constexpr (E == 2) u = (C)philox::u53(r[2 * l], r[2 * l + 1]);
           else u = (C)unit_for<scalar_t>(r[l]);
-          scalar_t x = scalar_t(lo + u * span);
-          if (clamp && lo < hi && (C)x >= hi) { x = below(top); if ((C)x < lo) x = scalar_t(lo); }
-          v[l] = x;
+          scalar_t x = scalar_t(std::fma(u, span, lo));
+          v[l] = clamp && (C)x >= hi ? under : x;
         }
       });
     });
@@ -97,12 +115,26 @@ void normal_(const Tensor& self, double mean, double std, Generator* gen) {
   EMBER_CHECK(std >= 0.0, "normal_", "normal expects std >= 0.0, but found std ", std);
   fill_into(self, gen, "normal_", [&](const Tensor& t, Generator::Draw d) {
     EMBER_DISPATCH_FLOAT(t.dtype(), "normal_", [&] {
-      constexpr int E = elems_per_block<scalar_t>();
-      fill_blocks<E, double>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
-        double z[E];
-        std_normals<E>(r, z);
-        for (int l = 0; l < m; ++l) v[l] = mean + std * z[l];
-      });
+      if constexpr (std::is_same_v<scalar_t, double>) {
+        fill_blocks<2, double>(t.data<double>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
+          double z[2];
+          std_normals<2>(r, z);
+          for (int l = 0; l < m; ++l) v[l] = std::fma(std, z[l], mean);
+        });
+      } else {
+        // float32 and the 16-bit types: Box-Muller in float (philox.h), rounded to the dtype.
+        const float mf = (float)mean, sf = (float)std;
+        if (std::is_same_v<scalar_t, float> && !use_reference_kernels()) {
+          random_kernels(cpu_isa())->normal_f32((float*)t.data_ptr(), t.numel(), d, mf, sf);
+          return;
+        }
+        fill_blocks<4, float>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, float* v) {
+          float z[4];
+          philox::box_muller_f(r[0], r[1], z[0], z[1]);
+          philox::box_muller_f(r[2], r[3], z[2], z[3]);
+          for (int l = 0; l < m; ++l) v[l] = philox::fmaf_(sf, z[l], mf);
+        });
+      }
     });
   });
 }
