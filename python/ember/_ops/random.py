@@ -18,7 +18,7 @@ from .creation import _check_device, _finish
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed", "get_rng_state",
            "set_rng_state", "rand", "randn", "randint", "randperm", "bernoulli", "multinomial", "normal",
-           "rand_like", "randn_like", "randint_like", "poisson"]
+           "rand_like", "randn_like", "randint_like"]
 
 _U64 = 1 << 64
 
@@ -325,11 +325,6 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
     t = _new(shape, dt, device, "normal")
     _C.normal_(t._t, float(mean), float(std), g)
     return _finish(_store(t, out, "normal"), requires_grad)
-
-
-def poisson(input, generator=None):
-    """Not implemented: raises NotImplementedError naming the missing op."""
-    raise NotImplementedError("[poisson] ember does not implement poisson sampling yet")
 
 
 # ---- Tensor methods -------------------------------------------------------------------------------
