@@ -91,7 +91,9 @@ def _all_ops(g):
             x.clone().exponential_(2, generator=g), x.clone().geometric_(0.2, generator=g),
             x.clone().cauchy_(generator=g), x.clone().log_normal_(generator=g), x.clone().bernoulli_(0.4, generator=g),
             x.clone().random_(generator=g), ember.rand(3, dtype=ember.float16, generator=g),
-            ember.randn(3, dtype=ember.bfloat16, generator=g)]
+            ember.randn(3, dtype=ember.bfloat16, generator=g),
+            ember.rand(4099, generator=g), ember.randn(5001, generator=g),  # the tiled fast kernels, with tails
+            ember.empty(3001).uniform_(1.0, 1.0 + 2 ** -20, generator=g), ember.empty(2000).normal_(-3, 0.1, generator=g)]
 
 
 def _same(xs, ys):

@@ -224,6 +224,8 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 # ---- range factories ---------------------------------------------------------------------------------
 def _num_arg(x, name, op):
     """A Python number (0-d tensors and numpy scalars unwrapped) for a range argument."""
+    if type(x) is int or type(x) is float:
+        return x
     if isinstance(x, Tensor):
         if x.numel() != 1:
             raise RuntimeError(f"[{op}] argument '{name}' must be a number or a one-element tensor, got shape "

@@ -92,6 +92,7 @@ class Generator:
 
 
 default_generator = Generator._from_c(_C.default_generator())
+_DEFAULT_C = default_generator._g
 
 
 def manual_seed(seed):
@@ -122,13 +123,15 @@ def set_rng_state(new_state):
 # ---- helpers ------------------------------------------------------------------------------------
 def _gen(generator, op):
     if generator is None:
-        return None
+        return _DEFAULT_C  # passing None through pybind11 costs microseconds; the object is free
     if not isinstance(generator, Generator):
         raise TypeError(f"[{op}] generator must be an ember.Generator, got {type(generator).__name__}")
     return generator._g
 
 
 def _size(args, size, op):
+    if size is None and builtins.all(type(a) is int for a in args):
+        return list(args)  # fast path: plain ints
     if size is not None:
         if args:
             raise TypeError(f"[{op}] got both positional sizes and size=")
@@ -189,6 +192,8 @@ def _no_extra(kw, op):
 
 
 def _int_arg(x, name, op):
+    if type(x) is int:
+        return x
     if isinstance(x, Tensor):
         x = x.item()
     if isinstance(x, builtins.bool) or not isinstance(x, (numbers.Integral, np.integer)):
@@ -329,6 +334,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
 
 # ---- Tensor methods -------------------------------------------------------------------------------
 def _num(x, name, op):
+    if type(x) is float or type(x) is int:
+        return float(x)
     if isinstance(x, Tensor):
         x = x.item()
     if not isinstance(x, numbers.Real):

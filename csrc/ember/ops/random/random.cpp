@@ -23,6 +23,8 @@ using namespace rng;
 
 namespace {
 
+constexpr int64_t kMinTiled = 1024;  // below this the 64-block tiles of the fast kernels don't pay off
+
 void check_writable(const Tensor& self, const char* op) {
   for (int64_t d = 0; d < self.dim(); ++d)
     EMBER_CHECK(!(self.strides()[d] == 0 && self.sizes()[d] > 1), op,
@@ -91,7 +93,7 @@ void uniform_(const Tensor& self, double from, double to, Generator* gen) {
       scalar_t under = clamp ? below(top) : top;
       if (clamp && (C)under < lo) under = scalar_t(lo);
       if constexpr (std::is_same_v<scalar_t, float>) {
-        if (!use_reference_kernels()) {
+        if (!use_reference_kernels() && t.numel() >= kMinTiled) {
           random_kernels(cpu_isa())->uniform_f32(t.data<float>(), t.numel(), d, lo, span,
                                                  clamp ? hi : std::numeric_limits<float>::infinity(), under);
           return;
@@ -124,7 +126,7 @@ void normal_(const Tensor& self, double mean, double std, Generator* gen) {
       } else {
         // float32 and the 16-bit types: Box-Muller in float (philox.h), rounded to the dtype.
         const float mf = (float)mean, sf = (float)std;
-        if (std::is_same_v<scalar_t, float> && !use_reference_kernels()) {
+        if (std::is_same_v<scalar_t, float> && !use_reference_kernels() && t.numel() >= kMinTiled) {
           random_kernels(cpu_isa())->normal_f32((float*)t.data_ptr(), t.numel(), d, mf, sf);
           return;
         }
