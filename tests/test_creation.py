@@ -219,7 +219,7 @@ def test_full_and_out():
 @pytest.mark.parametrize("data,dtype", [([1, 2, 3], E.int64), ([1.5, 2], E.float32), ([True, False], E.bool),
                                         ([[1, 2], [3, 4]], E.int64), ([], E.float32), (3, E.int64), (2.5, E.float32),
                                         ([1, 2.5], E.float32), ([[]], E.float32), (np.float64(1.5), E.float64),
-                                        ([np.int32(1), np.int32(2)], E.int64), ([float("inf"), -0.0, float("nan")], E.float32)])
+                                        ([np.int32(1), np.int32(2)], E.int32), ([float("inf"), -0.0, float("nan")], E.float32)])
 def test_tensor_inference(data, dtype):
     t = E.tensor(data)
     assert t.dtype is dtype
@@ -228,11 +228,21 @@ def test_tensor_inference(data, dtype):
 
 @needs_torch
 @pytest.mark.parametrize("data", [[1, 2, 3], [1.5, 2], [True, False], [[1, 2], [3, 4]], [], 3, 2.5, [[]], [1, True],
-                                  [[1.0, 2], [3, 4]], [2**40, -(2**40)]])
+                                  [[1.0, 2], [3, 4]], [2**40, -(2**40)], [np.float64(1.5), 2], [np.int8(3)],
+                                  [np.int8(3), 300], [np.float32(1.5), 2.0], [[True], [2]], range(4),
+                                  [range(2), range(2)], [2**63 - 1, 1], ((1, 2), [3, 4]), [np.float16(1), True]])
 def test_tensor_matches_torch(data):
     e, t = E.tensor(data), torch.tensor(data)
     assert e.dtype._name == str(t.dtype).replace("torch.", "") and tuple(e.shape) == tuple(t.shape)
     assert_close(e, t)
+
+
+@needs_torch
+def test_tensor_of_arrays_and_tensors():
+    data = [np.array([1.0, 2.0], dtype=np.float32), [3, 4]]
+    assert_close(E.tensor(data), torch.tensor(data))
+    e = E.tensor([E.tensor(1.5, dtype=E.float64), 2.5])
+    assert e.dtype is E.float64 and e.tolist() == [1.5, 2.5]
 
 
 def test_tensor_edge_cases():

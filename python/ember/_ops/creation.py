@@ -40,33 +40,41 @@ def _infer_numpy(data):
         return data, None
     if isinstance(data, np.generic):
         return np.asarray(data), None
+    if isinstance(data, builtins.range):
+        data = list(data)
     if isinstance(data, (list, tuple)):
-        flat = []
+        # PyTorch folds the element types with promote_types: Python bool/int/float give
+        # bool/int64/default float; numpy scalars/arrays and tensors bring their own dtype.
+        kind = None
+
+        def leaf(x):
+            nonlocal kind
+            if isinstance(x, Tensor):
+                d, v = x.dtype, x.tolist()
+            elif isinstance(x, (np.ndarray, np.generic)):
+                d = _np_kind(x.dtype)
+                v = x.tolist()
+            elif isinstance(x, bool):
+                d, v = _dt.bool, x
+            elif isinstance(x, numbers.Integral):
+                d, v = _dt.int64, int(x)
+            elif isinstance(x, numbers.Real) and not isinstance(x, complex):
+                d, v = get_default_dtype(), float(x)
+            else:
+                raise TypeError(f"[tensor] Could not infer dtype of {type(x).__name__}")
+            kind = d if kind is None else _dt.promote_types(kind, d)
+            return v
 
         def walk(x):
-            if isinstance(x, (list, tuple)):
-                for y in x:
-                    walk(y)
-            else:
-                flat.append(x)
-        walk(data)
-        if any(isinstance(x, Tensor) for x in flat):
-            data = _nested_map(data, lambda x: x.item() if isinstance(x, Tensor) else x)
-            flat = [x.item() if isinstance(x, Tensor) else x for x in flat]
-        for x in flat:
-            if not isinstance(x, (numbers.Number, np.generic)) or isinstance(x, complex):
-                raise TypeError(f"[tensor] Could not infer dtype of {type(x).__name__}")
-        if not flat:
+            if isinstance(x, (list, tuple, builtins.range)):
+                return [walk(y) for y in x]
+            return leaf(x)
+        data = walk(data)
+        if kind is None:
             kind = get_default_dtype()  # tensor([]) and tensor([[]]) are floating, as in PyTorch
-        elif builtins.all(isinstance(x, (bool, np.bool_)) for x in flat):
-            kind = _dt.bool
-        elif builtins.all(isinstance(x, (numbers.Integral, np.integer, np.bool_)) for x in flat):
-            kind = _dt.int64
-        else:
-            kind = get_default_dtype()
         try:
             arr = np.array(data, dtype=np.float64 if kind.is_floating_point else None)
-        except ValueError as e:
+        except (ValueError, OverflowError) as e:
             raise ValueError(f"[tensor] expected a rectangular nested sequence: {e}") from None
         if arr.dtype == object:
             raise ValueError("[tensor] expected a rectangular nested sequence of numbers")
@@ -78,6 +86,18 @@ def _infer_numpy(data):
     if isinstance(data, numbers.Real):
         return np.asarray(float(data), dtype=np.float64), get_default_dtype()
     raise TypeError(f"[tensor] Could not infer dtype of {type(data).__name__}")
+
+
+def _np_kind(npd):
+    """The ember dtype of a numpy dtype (unsupported integer widths widen to int64)."""
+    d = _dt._NP_TO_DTYPE.get(np.dtype(npd))
+    if d is not None:
+        return d
+    if npd.kind in "iu":
+        return _dt.int64
+    if npd.kind == "f":
+        return _dt.float64
+    raise TypeError(f"[tensor] Could not infer dtype of numpy {npd}")
 
 
 def _nested_map(x, f):
