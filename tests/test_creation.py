@@ -238,6 +238,7 @@ def test_tensor_matches_torch(data):
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:Creating a tensor from a list of numpy.ndarrays")
 def test_tensor_of_arrays_and_tensors():
     data = [np.array([1.0, 2.0], dtype=np.float32), [3, 4]]
     assert_close(E.tensor(data), torch.tensor(data))
