@@ -1,4 +1,5 @@
 """ember: a small, fast deep-learning tensor library with a PyTorch-shaped API."""
+import builtins as _builtins
 import os as _os
 
 # Developer builds (cmake without pip) put _C in $EMBER_BUILD_DIR/ember_ext.
@@ -29,7 +30,7 @@ __version__ = "0.1.0"
 
 def set_num_threads(n):
     """Number of CPU threads ember's kernels use."""
-    if not isinstance(n, int) or n < 1:
+    if not isinstance(n, _builtins.int) or n < 1:
         raise ValueError(f"[set_num_threads] expected a positive int, got {n!r}")
     _C.set_num_threads(n)
 

@@ -1,0 +1,23 @@
+// creation.h — range and structured factories (PyTorch's arange/range/linspace/logspace/eye/
+// empty_strided). All return new tensors on the CPU; the dtype is decided by the caller
+// (Python applies PyTorch's inference rules) and values follow PyTorch's CPU arithmetic.
+#pragma once
+#include "ember/core/scalar.h"
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+// [start, end) by step: length ceil((end - start) / step); (n,)
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, DType dtype);
+// [start, end] by step (deprecated torch.range): length floor((end - start) / step) + 1; (n,)
+Tensor range(const Scalar& start, const Scalar& end, const Scalar& step, DType dtype);
+// `steps` evenly spaced values from start to end inclusive; (steps,)
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, DType dtype);
+// base ** linspace(start, end, steps); (steps,)
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base, DType dtype);
+// Ones on the main diagonal; (n, m) (m < 0: m = n)
+Tensor eye(int64_t n, int64_t m, DType dtype);
+// Uninitialized tensor with the given sizes and strides over a fresh storage just big enough.
+Tensor empty_strided(const Shape& sizes, const Shape& strides, DType dtype);
+
+}  // namespace ember
