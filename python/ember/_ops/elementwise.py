@@ -39,17 +39,21 @@ def _out_t(out, name):
     return out._t
 
 
-def _bin(op, input, other, name, alpha=1, out=None):
-    """op(input, other) for any mix of tensors and Python numbers (at least one tensor)."""
+# Which arguments may be Python numbers, as in PyTorch's signatures.
+_ANY, _OTHER, _TENSORS = 2, 1, 0
+
+
+def _bin(op, input, other, name, alpha=1, out=None, numbers_ok=_ANY):
+    """op(input, other) for tensors and (where ``numbers_ok`` allows) Python numbers."""
     o = None if out is None else _out_t(out, name)
     if isinstance(input, Tensor):
         if isinstance(other, Tensor):
             r = _binary(op, input._t, other._t, alpha, o, name)
-        elif _is_number(other):
+        elif numbers_ok and _is_number(other):
             r = _binary_scalar(op, input._t, other, alpha, o, name)
         else:
             raise _type_error(name, input, other)
-    elif isinstance(other, Tensor) and _is_number(input):
+    elif numbers_ok == _ANY and isinstance(other, Tensor) and _is_number(input):
         r = _binary_rscalar(op, input, other._t, alpha, o, name)
     else:
         raise _type_error(name, input, other)
@@ -127,7 +131,7 @@ def remainder(input, other, *, out=None):
 
 def fmod(input, other, *, out=None):
     """C-style remainder: the result has the sign of the dividend."""
-    return _bin(_Op.Fmod, input, other, "fmod", 1, out)
+    return _bin(_Op.Fmod, input, other, "fmod", 1, out, _OTHER)
 
 
 def pow(input, exponent, *, out=None):
@@ -159,7 +163,7 @@ def float_power(input, exponent, *, out=None):
 
 def atan2(input, other, *, out=None):
     """Elementwise arctangent of input / other, using both signs for the quadrant."""
-    return _bin(_Op.Atan2, input, other, "atan2", 1, out)
+    return _bin(_Op.Atan2, input, other, "atan2", 1, out, _TENSORS)
 
 
 arctan2 = atan2
@@ -167,32 +171,32 @@ arctan2 = atan2
 
 def hypot(input, other, *, out=None):
     """sqrt(input**2 + other**2) without intermediate overflow (floating dtypes)."""
-    return _bin(_Op.Hypot, input, other, "hypot", 1, out)
+    return _bin(_Op.Hypot, input, other, "hypot", 1, out, _TENSORS)
 
 
 def maximum(input, other, *, out=None):
     """Elementwise maximum; nan in either input gives nan."""
-    return _bin(_Op.Maximum, input, other, "maximum", 1, out)
+    return _bin(_Op.Maximum, input, other, "maximum", 1, out, _TENSORS)
 
 
 def minimum(input, other, *, out=None):
     """Elementwise minimum; nan in either input gives nan."""
-    return _bin(_Op.Minimum, input, other, "minimum", 1, out)
+    return _bin(_Op.Minimum, input, other, "minimum", 1, out, _TENSORS)
 
 
 def fmax(input, other, *, out=None):
     """Elementwise maximum ignoring nan (nan only when both are nan)."""
-    return _bin(_Op.Fmax, input, other, "fmax", 1, out)
+    return _bin(_Op.Fmax, input, other, "fmax", 1, out, _TENSORS)
 
 
 def fmin(input, other, *, out=None):
     """Elementwise minimum ignoring nan (nan only when both are nan)."""
-    return _bin(_Op.Fmin, input, other, "fmin", 1, out)
+    return _bin(_Op.Fmin, input, other, "fmin", 1, out, _TENSORS)
 
 
 def copysign(input, other, *, out=None):
     """Magnitude of input with the sign of other (integers promote to float)."""
-    return _bin(_Op.Copysign, input, other, "copysign", 1, out)
+    return _bin(_Op.Copysign, input, other, "copysign", 1, out, _OTHER)
 
 
 def xlogy(input, other, *, out=None):
@@ -202,54 +206,61 @@ def xlogy(input, other, *, out=None):
 
 def logaddexp(input, other, *, out=None):
     """log(exp(input) + exp(other)), computed stably."""
-    return _bin(_Op.LogAddExp, input, other, "logaddexp", 1, out)
+    return _bin(_Op.LogAddExp, input, other, "logaddexp", 1, out, _TENSORS)
 
 
 def logaddexp2(input, other, *, out=None):
     """log2(2**input + 2**other), computed stably."""
-    return _bin(_Op.LogAddExp2, input, other, "logaddexp2", 1, out)
+    return _bin(_Op.LogAddExp2, input, other, "logaddexp2", 1, out, _TENSORS)
 
 
 def nextafter(input, other, *, out=None):
     """The next representable value after input in the direction of other."""
-    return _bin(_Op.NextAfter, input, other, "nextafter", 1, out)
+    return _bin(_Op.NextAfter, input, other, "nextafter", 1, out, _TENSORS)
 
 
 def ldexp(input, other, *, out=None):
     """input * 2**other (a floating result)."""
     _need_tensor(input, "ldexp")
-    return mul(input, pow(2.0, other), out=out)
+    _need_tensor(other, "ldexp", "other")
+    r = mul(input, pow(2.0, other))
+    if input.dtype.is_floating_point and r.dtype is not input.dtype:
+        r = r.to(input.dtype)  # a floating input keeps its dtype
+    if out is not None:
+        _out_t(out, "ldexp")
+        return out.copy_(r)
+    return r
 
 
 # ---- comparisons -----------------------------------------------------------------------------
 def eq(input, other, *, out=None):
     """input == other (bool)."""
-    return _bin(_Op.Eq, input, other, "eq", 1, out)
+    return _bin(_Op.Eq, input, other, "eq", 1, out, _OTHER)
 
 
 def ne(input, other, *, out=None):
     """input != other (bool)."""
-    return _bin(_Op.Ne, input, other, "ne", 1, out)
+    return _bin(_Op.Ne, input, other, "ne", 1, out, _OTHER)
 
 
 def lt(input, other, *, out=None):
     """input < other (bool)."""
-    return _bin(_Op.Lt, input, other, "lt", 1, out)
+    return _bin(_Op.Lt, input, other, "lt", 1, out, _OTHER)
 
 
 def le(input, other, *, out=None):
     """input <= other (bool)."""
-    return _bin(_Op.Le, input, other, "le", 1, out)
+    return _bin(_Op.Le, input, other, "le", 1, out, _OTHER)
 
 
 def gt(input, other, *, out=None):
     """input > other (bool)."""
-    return _bin(_Op.Gt, input, other, "gt", 1, out)
+    return _bin(_Op.Gt, input, other, "gt", 1, out, _OTHER)
 
 
 def ge(input, other, *, out=None):
     """input >= other (bool)."""
-    return _bin(_Op.Ge, input, other, "ge", 1, out)
+    return _bin(_Op.Ge, input, other, "ge", 1, out, _OTHER)
 
 
 greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
@@ -279,17 +290,17 @@ def equal(input, other):
 # ---- logical / bitwise -----------------------------------------------------------------------
 def logical_and(input, other, *, out=None):
     """Elementwise logical AND of the inputs' truth values (bool)."""
-    return _bin(_Op.LogicalAnd, input, other, "logical_and", 1, out)
+    return _bin(_Op.LogicalAnd, input, other, "logical_and", 1, out, _TENSORS)
 
 
 def logical_or(input, other, *, out=None):
     """Elementwise logical OR (bool)."""
-    return _bin(_Op.LogicalOr, input, other, "logical_or", 1, out)
+    return _bin(_Op.LogicalOr, input, other, "logical_or", 1, out, _TENSORS)
 
 
 def logical_xor(input, other, *, out=None):
     """Elementwise logical XOR (bool)."""
-    return _bin(_Op.LogicalXor, input, other, "logical_xor", 1, out)
+    return _bin(_Op.LogicalXor, input, other, "logical_xor", 1, out, _TENSORS)
 
 
 def bitwise_and(input, other, *, out=None):
@@ -346,8 +357,10 @@ def _bound(x, name, arg):
 
 
 def clamp(input, min=None, max=None, *, out=None):
-    """Limit input to [min, max] (either bound may be None, a number or a tensor)."""
+    """Limit input to [min, max] (either bound may be None, a number or a tensor; not one of each)."""
     _need_tensor(input, "clamp")
+    if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
+        raise TypeError("[clamp] min and max must both be tensors or both be numbers")
     r = _C.clamp(input._t, _bound(min, "clamp", "min"), _bound(max, "clamp", "max"),
                  None if out is None else _out_t(out, "clamp"), "clamp")
     return out if out is not None else _wrap(r)
@@ -456,57 +469,53 @@ _c_add, _c_add_s, _c_sub, _c_sub_s = _C.add, _C.add_scalar, _C.sub, _C.sub_scala
 _c_mul, _c_mul_s, _c_div, _c_div_s = _C.mul, _C.mul_scalar, _C.div, _C.div_scalar
 
 
-def _is_operand(x):
-    return isinstance(x, _NUMBER) and not isinstance(x, (complex, np.complexfloating))
-
-
 def __add__(self, other):
     if isinstance(other, Tensor):
         return _wrap(_c_add(self._t, other._t))
-    return _wrap(_c_add_s(self._t, other)) if _is_operand(other) else NotImplemented
+    return _wrap(_c_add_s(self._t, other)) if _is_number(other) else NotImplemented
 
 
 def __radd__(self, other):
-    return _wrap(_c_add_s(self._t, other)) if _is_operand(other) else NotImplemented
+    return _wrap(_c_add_s(self._t, other)) if _is_number(other) else NotImplemented
 
 
 def __sub__(self, other):
     if isinstance(other, Tensor):
         return _wrap(_c_sub(self._t, other._t))
-    return _wrap(_c_sub_s(self._t, other)) if _is_operand(other) else NotImplemented
+    return _wrap(_c_sub_s(self._t, other)) if _is_number(other) else NotImplemented
 
 
 def __rsub__(self, other):
-    return _wrap(_binary_rscalar(_Op.Sub, other, self._t, 1, None, "sub")) if _is_operand(other) else NotImplemented
+    return _wrap(_binary_rscalar(_Op.Sub, other, self._t, 1, None, "sub")) if _is_number(other) else NotImplemented
 
 
 def __mul__(self, other):
     if isinstance(other, Tensor):
         return _wrap(_c_mul(self._t, other._t))
-    return _wrap(_c_mul_s(self._t, other)) if _is_operand(other) else NotImplemented
+    return _wrap(_c_mul_s(self._t, other)) if _is_number(other) else NotImplemented
 
 
 def __rmul__(self, other):
-    return _wrap(_c_mul_s(self._t, other)) if _is_operand(other) else NotImplemented
+    return _wrap(_c_mul_s(self._t, other)) if _is_number(other) else NotImplemented
 
 
 def __truediv__(self, other):
     if isinstance(other, Tensor):
         return _wrap(_c_div(self._t, other._t))
-    return _wrap(_c_div_s(self._t, other)) if _is_operand(other) else NotImplemented
+    return _wrap(_c_div_s(self._t, other)) if _is_number(other) else NotImplemented
 
 
 def __pow__(self, other):
     if isinstance(other, Tensor):
         return _wrap(_binary(_Op.Pow, self._t, other._t, 1, None, "pow"))
-    return _wrap(_C.pow_scalar(self._t, other, None)) if _is_operand(other) else NotImplemented
+    return _wrap(_C.pow_scalar(self._t, other, None)) if _is_number(other) else NotImplemented
 
 
 def _forward(op, name):
     def f(self, other):
         if isinstance(other, Tensor):
             return _wrap(_binary(op, self._t, other._t, 1, None, name))
-        if _is_operand(other):
+        if _is_number(other):
             return _wrap(_binary_scalar(op, self._t, other, 1, None, name))
         return NotImplemented
     return f
@@ -514,7 +523,7 @@ def _forward(op, name):
 
 def _reflected(op, name):
     def f(self, other):
-        if _is_operand(other):
+        if _is_number(other):
             return _wrap(_binary_rscalar(op, other, self._t, 1, None, name))
         return NotImplemented
     return f
@@ -522,7 +531,7 @@ def _reflected(op, name):
 
 def _iop(fn, name):
     def f(self, other):
-        if not isinstance(other, Tensor) and not _is_operand(other):
+        if not isinstance(other, Tensor) and not _is_number(other):
             return NotImplemented
         fn(self, other, out=self)
         return self

@@ -5,6 +5,7 @@
 #include <cstring>
 #include "ember/core/cpu_features.h"
 #include "ember/core/dispatch.h"
+#include "ember/core/fill.h"
 #include "ember/core/iter.h"
 #include "ember/core/promote.h"
 #include "ember/core/view.h"
@@ -79,6 +80,8 @@ void check_sub_bool(BinaryOp op, bool a_bool, bool b_bool, const char* name) {
 
 void run_kernel(BinaryOp op, const Tensor& dst, const Tensor& a, const Tensor& b, DType ct, const Scalar& alpha) {
   if (dst.numel() == 0) return;
+  if (ct == DType::Bool && op == BinaryOp::Fmax) op = BinaryOp::Maximum;  // no nan among bools
+  if (ct == DType::Bool && op == BinaryOp::Fmin) op = BinaryOp::Minimum;
   StridedIter it(dst.sizes(), {&dst, &a, &b});
   if (op <= BinaryOp::Minimum) {
     binary_kernels(use_reference_kernels() ? Isa::Baseline : cpu_isa())->run(op, ct, it, alpha);
@@ -177,7 +180,15 @@ Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b, const Scalar& alpha
 }
 
 Tensor pow_scalar(const Tensor& x, const Scalar& e, const Tensor& out) {
-  DType ct = compute_dtype(BinaryOp::Pow, result_type(x, e), "pow");
+  DType rt = result_type(x, e);
+  if (rt == DType::Bool && (e.to_int() == 0 || e.to_int() == 1)) {  // x ** False is all true, x ** True is x
+    Tensor dst = prepare_output("pow", x.sizes(), rt, out);
+    Tensor r = e.to_int() == 0 ? full(x.sizes(), Scalar(true), DType::Bool) : x;
+    if (!same_view(dst, r)) copy_(dst, r);
+    if (out.defined()) out.bump_version();
+    return dst;
+  }
+  DType ct = compute_dtype(BinaryOp::Pow, rt, "pow");
   EMBER_CHECK(is_floating(ct) || e.to_int() >= 0, "pow", "Integers to negative integer powers are not allowed.");
   Tensor dst = prepare_output("pow", x.sizes(), ct, out);
   Tensor cx = to_dtype(x, ct);

@@ -173,8 +173,6 @@ Tensor addc(bool is_div, const Tensor& x, const Tensor& t1, const Tensor& t2, co
                 "input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future "
                 "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.");
   if (ct == DType::Bool) EMBER_NOT_IMPLEMENTED(name, "not implemented for 'bool'");
-  EMBER_CHECK(is_floating(ct) || !value.is_float(), name, "For integral input tensors, argument value must not be a "
-              "floating point number.");
   Shape shape = broadcast_shapes(broadcast_shapes(x.sizes(), t1.sizes(), name), t2.sizes(), name);
   Tensor cx = to_dtype(x, ct), c1 = to_dtype(t1, ct), c2 = to_dtype(t2, ct);
   return finish(name, shape, ct, out, {&cx, &c1, &c2}, [&](const Tensor& dst) {
