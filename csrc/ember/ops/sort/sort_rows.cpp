@@ -65,16 +65,16 @@ template <class K> struct KP {
   bool operator<(const KP& o) const { return key < o.key || (key == o.key && idx < o.idx); }
 };
 
-// Stable LSD radix sort by key, 8-bit digits; digits where every key agrees are skipped.
-template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
+// Stable LSD radix sort of src[0..n) by key bytes 0..nbytes-1 (8-bit digits; digits where
+// every key agrees are skipped), ping-ponging with dst. Returns the buffer holding the result.
+template <class K> KP<K>* lsd_sort(KP<K>* src, KP<K>* dst, int64_t n, int nbytes) {
   constexpr int B = sizeof(K);
   std::array<int64_t, 256 * B> cnt{};
   for (int64_t i = 0; i < n; ++i) {
-    K k = a[i].key;
-    for (int b = 0; b < B; ++b) cnt[b * 256 + ((k >> (8 * b)) & 255)]++;
+    K k = src[i].key;
+    for (int b = 0; b < nbytes; ++b) cnt[b * 256 + ((k >> (8 * b)) & 255)]++;
   }
-  KP<K>*src = a, *dst = tmp;
-  for (int b = 0; b < B; ++b) {
+  for (int b = 0; b < nbytes; ++b) {
     int64_t* c = &cnt[b * 256];
     if (c[(src[0].key >> (8 * b)) & 255] == n) continue;
     int64_t sum = 0;
@@ -82,50 +82,41 @@ template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
     for (int64_t i = 0; i < n; ++i) dst[c[(src[i].key >> (8 * b)) & 255]++] = src[i];
     std::swap(src, dst);
   }
-  if (src != a) std::memcpy((void*)a, (const void*)src, n * sizeof(KP<K>));
+  return src;
 }
 
-// The same sort split over T fixed chunks for one long row: per pass, each chunk counts its
-// digits, chunk-ordered prefix sums give every chunk its own output slots, and chunks scatter
-// in parallel. Stable, and the result does not depend on the thread count.
-template <class K> void radix_sort_parallel(KP<K>* a, KP<K>* tmp, int64_t n, int64_t T) {
+// Stable radix sort of a[0..n) (tmp: scratch of n). Large inputs take one MSD pass on the
+// highest varying byte, then LSD-sort each bucket while it sits in cache; buckets are
+// independent, so they are spread over threads (same result for any thread count).
+template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
   constexpr int B = sizeof(K);
-  int64_t per = (n + T - 1) / T;
-  std::vector<int64_t> cnt(T * 256 * B, 0);
-  parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
-    for (int64_t t = tb; t < te; ++t) {
-      int64_t* c = &cnt[t * 256 * B];
-      for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i)
-        for (int b = 0; b < B; ++b) c[b * 256 + ((a[i].key >> (8 * b)) & 255)]++;
+  if (n <= (1 << 16) || B == 1) {
+    KP<K>* r = lsd_sort(a, tmp, n, B);
+    if (r != a) std::memcpy((void*)a, (const void*)r, n * sizeof(KP<K>));
+    return;
+  }
+  K all_or = 0, all_and = K(~K(0));
+  for (int64_t i = 0; i < n; ++i) { all_or |= a[i].key; all_and &= a[i].key; }
+  K varying = all_or ^ all_and;
+  if (!varying) return;  // all keys equal: already in stable order
+  int hb = B - 1;
+  while (((varying >> (8 * hb)) & 255) == 0) --hb;
+  std::array<int64_t, 257> start{};
+  for (int64_t i = 0; i < n; ++i) start[((a[i].key >> (8 * hb)) & 255) + 1]++;
+  for (int d = 0; d < 256; ++d) start[d + 1] += start[d];
+  std::array<int64_t, 256> pos;
+  std::copy(start.begin(), start.begin() + 256, pos.begin());
+  for (int64_t i = 0; i < n; ++i) tmp[pos[(a[i].key >> (8 * hb)) & 255]++] = a[i];
+  parallel_for(0, 256, 1, [&](int64_t db, int64_t de) {
+    for (int64_t d = db; d < de; ++d) {
+      int64_t s = start[d], len = start[d + 1] - s;
+      if (len == 0) continue;
+      KP<K>* r;
+      if (len <= 64) { std::sort(tmp + s, tmp + s + len); r = tmp + s; }
+      else r = lsd_sort(tmp + s, a + s, len, hb);
+      if (r != a + s) std::memcpy((void*)(a + s), (const void*)r, len * sizeof(KP<K>));
     }
   });
-  std::array<int64_t, 256 * B> total{};
-  for (int64_t t = 0; t < T; ++t)
-    for (int j = 0; j < 256 * B; ++j) total[j] += cnt[t * 256 * B + j];
-  KP<K>*src = a, *dst = tmp;
-  std::vector<int64_t> off(T * 256);
-  for (int b = 0; b < B; ++b) {
-    if (total[b * 256 + ((src[0].key >> (8 * b)) & 255)] == n) continue;
-    if (b > 0)  // chunk contents changed in the previous pass: recount this digit
-      parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
-        for (int64_t t = tb; t < te; ++t) {
-          int64_t* c = &cnt[t * 256 * B + b * 256];
-          std::fill(c, c + 256, int64_t(0));
-          for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i) c[(src[i].key >> (8 * b)) & 255]++;
-        }
-      });
-    int64_t sum = 0;
-    for (int d = 0; d < 256; ++d)
-      for (int64_t t = 0; t < T; ++t) { off[t * 256 + d] = sum; sum += cnt[t * 256 * B + b * 256 + d]; }
-    parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
-      for (int64_t t = tb; t < te; ++t) {
-        int64_t* o = &off[t * 256];
-        for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i) dst[o[(src[i].key >> (8 * b)) & 255]++] = src[i];
-      }
-    });
-    std::swap(src, dst);
-  }
-  if (src != a) std::memcpy((void*)a, (const void*)src, n * sizeof(KP<K>));
 }
 
 // Keys of one row into pairs (per dtype: a cheap loop); ~key for descending order.
@@ -158,9 +149,7 @@ void order_pairs(KP<K>* a, int64_t n, int64_t m, bool select_only, int64_t* orde
   } else if (n <= 64) {
     std::sort(a, a + n);
   } else {
-    int64_t chunks = in_parallel_region() ? 1 : std::min<int64_t>(get_num_threads(), n / 65536);
-    if (chunks > 1) radix_sort_parallel(a, a + n, n, chunks);
-    else radix_sort(a, a + n, n);
+    radix_sort(a, a + n, n);
   }
   if (select_only) order[m - 1] = a[m - 1].idx;
   else for (int64_t i = 0; i < m; ++i) order[i] = a[i].idx;
@@ -168,11 +157,11 @@ void order_pairs(KP<K>* a, int64_t n, int64_t m, bool select_only, int64_t* orde
 
 template <class T>
 void fast_order(const char* p, int64_t st, int64_t n, int64_t m, bool select_only, bool desc, int64_t* order,
-                std::vector<uint64_t>& buf) {
+                Tensor& buf) {
   using K = key_t<T>;
-  size_t words = (2 * n * sizeof(KP<K>) + 7) / 8;
-  if (buf.size() < words) buf.resize(words);
-  KP<K>* a = reinterpret_cast<KP<K>*>(buf.data());
+  int64_t words = (2 * n * (int64_t)sizeof(KP<K>) + 7) / 8;
+  if (!buf.defined() || buf.numel() < words) buf = Tensor::empty({words}, DType::Int64);
+  KP<K>* a = reinterpret_cast<KP<K>*>(buf.data_ptr());
   load_keys<T>(p, st, n, desc, a);
   order_pairs<K>(a, n, m, select_only, order);
 }

@@ -31,7 +31,7 @@ class RowSorter {
  private:
   DType dtype_;
   bool desc_, ref_;
-  std::vector<uint64_t> buf_;  // keys / pairs scratch (aligned)
+  Tensor buf_;  // (key, index) pair scratch, from the caching allocator: no page faults per call
 };
 
 // Equality keys: order-preserving 64-bit keys where every NaN maps to kNanKey (and
