@@ -85,12 +85,13 @@ template <class K> KP<K>* lsd_sort(KP<K>* src, KP<K>* dst, int64_t n, int nbytes
   return src;
 }
 
-// Stable radix sort of a[0..n) (tmp: scratch of n). Large inputs take one MSD pass on the
-// highest varying byte, then LSD-sort each bucket while it sits in cache; buckets are
-// independent, so they are spread over threads (same result for any thread count).
+// Stable radix sort of a[0..n) (tmp: scratch of n). Large inputs take one MSD pass on the 16
+// highest varying key bits (enough buckets that each fits in cache even for clustered float
+// exponents), then LSD-sort each bucket on the bytes below; buckets are independent, so they
+// are spread over threads (same result for any thread count).
 template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
   constexpr int B = sizeof(K);
-  if (n <= (1 << 16) || B == 1) {
+  if (n <= (1 << 17) || B <= 2) {
     KP<K>* r = lsd_sort(a, tmp, n, B);
     if (r != a) std::memcpy((void*)a, (const void*)r, n * sizeof(KP<K>));
     return;
@@ -99,21 +100,27 @@ template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
   for (int64_t i = 0; i < n; ++i) { all_or |= a[i].key; all_and &= a[i].key; }
   K varying = all_or ^ all_and;
   if (!varying) return;  // all keys equal: already in stable order
-  int hb = B - 1;
-  while (((varying >> (8 * hb)) & 255) == 0) --hb;
-  std::array<int64_t, 257> start{};
-  for (int64_t i = 0; i < n; ++i) start[((a[i].key >> (8 * hb)) & 255) + 1]++;
-  for (int d = 0; d < 256; ++d) start[d + 1] += start[d];
-  std::array<int64_t, 256> pos;
-  std::copy(start.begin(), start.begin() + 256, pos.begin());
-  for (int64_t i = 0; i < n; ++i) tmp[pos[(a[i].key >> (8 * hb)) & 255]++] = a[i];
-  parallel_for(0, 256, 1, [&](int64_t db, int64_t de) {
+  int top = B * 8 - 1;
+  while (!((varying >> top) & 1)) --top;
+  int shift = std::max(0, top + 1 - 16);
+  constexpr int64_t D = 1 << 16;
+  std::vector<int64_t> start(D + 1, 0);
+  for (int64_t i = 0; i < n; ++i) start[((a[i].key >> shift) & (D - 1)) + 1]++;
+  for (int64_t d = 0; d < D; ++d) start[d + 1] += start[d];
+  std::vector<int64_t> pos(start.begin(), start.end() - 1);
+  for (int64_t i = 0; i < n; ++i) tmp[pos[(a[i].key >> shift) & (D - 1)]++] = a[i];
+  int nbytes = (shift + 7) / 8;  // bytes below the MSD digit (overlap with it is constant per bucket)
+  parallel_for(0, D, 256, [&](int64_t db, int64_t de) {
     for (int64_t d = db; d < de; ++d) {
       int64_t s = start[d], len = start[d + 1] - s;
       if (len == 0) continue;
-      KP<K>* r;
-      if (len <= 64) { std::sort(tmp + s, tmp + s + len); r = tmp + s; }
-      else r = lsd_sort(tmp + s, a + s, len, hb);
+      KP<K>* r = tmp + s;
+      if (nbytes == 0 || len == 1) {
+      } else if (len <= 64) {
+        std::sort(tmp + s, tmp + s + len);
+      } else {
+        r = lsd_sort(tmp + s, a + s, len, nbytes);
+      }
       if (r != a + s) std::memcpy((void*)(a + s), (const void*)r, len * sizeof(KP<K>));
     }
   });
