@@ -1,5 +1,5 @@
-// sort_rows.cpp — the row engine (see sort_rows.h): order-preserving keys, LSD radix sort of
-// (key, index) pairs, nth_element selection, and the std::stable_sort reference.
+// sort_rows.cpp — the row engine (see sort_rows.h): order-preserving keys, MSD+LSD radix sort
+// of (key, index) pairs, heap / nth_element selection, and the std::stable_sort reference.
 // Keys: unsigned ints of the element's width. Signed ints flip the sign bit; floats flip all
 // bits of negatives and the sign bit of positives (IEEE order), with -0.0 mapped to +0.0 and
 // every NaN to the all-ones key (larger than +inf). Descending order uses ~key, so one
