@@ -138,7 +138,7 @@ void load_keys(const char* p, int64_t st, int64_t n, bool desc, KP<key_t<T>>* a)
 // Selection / sort of (key, index) pairs (per key width only: keeps instantiations to four).
 template <class K>
 void order_pairs(KP<K>* a, int64_t n, int64_t m, bool select_only, int64_t* order) {
-  if (m * 16 <= n) {
+  if (m * 16 <= n && m <= 16384) {
     // Small selections: a max-heap of the m best pairs; most elements are rejected by one
     // compare with its top. A later index never beats an equal key (stable).
     std::make_heap(a, a + m);
