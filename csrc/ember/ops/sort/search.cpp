@@ -13,9 +13,8 @@ namespace ember {
 
 namespace {
 
-template <class T, class O>
-void search_kernel(const Tensor& s, const Tensor& v, const int64_t* sorter, bool one_row, int64_t n, bool right,
-                   O* out) {
+template <class T, bool right, class O>
+void search_kernel(const Tensor& s, const Tensor& v, const int64_t* sorter, bool one_row, int64_t n, O* out) {
   using C = compute_t<T>;
   const T* sp = s.data<T>();
   const T* vp = v.data<T>();
@@ -72,8 +71,10 @@ Tensor searchsorted(const Tensor& seq, const Tensor& values, bool right, bool ou
   const int64_t* sp = srt.defined() ? srt.data<int64_t>() : nullptr;
   bool one_row = seq.dim() == 1;
   EMBER_DISPATCH_NUMERIC(ct, op, [&] {
-    if (out_int32) search_kernel<scalar_t>(s, v, sp, one_row, n, right, out.data<int32_t>());
-    else search_kernel<scalar_t>(s, v, sp, one_row, n, right, out.data<int64_t>());
+    int64_t* o64 = out_int32 ? nullptr : out.data<int64_t>();
+    int32_t* o32 = out_int32 ? out.data<int32_t>() : nullptr;
+    if (right) { if (o32) search_kernel<scalar_t, true>(s, v, sp, one_row, n, o32); else search_kernel<scalar_t, true>(s, v, sp, one_row, n, o64); }
+    else { if (o32) search_kernel<scalar_t, false>(s, v, sp, one_row, n, o32); else search_kernel<scalar_t, false>(s, v, sp, one_row, n, o64); }
   });
   return out;
 }

@@ -24,8 +24,8 @@ void for_rows(const Tensor& x, const Rows& rows, bool desc, const F& fn) {
   int64_t isz = (int64_t)x.itemsize();
   parallel_for(0, rows.count, sortk::row_grain(rows.n), [&](int64_t b, int64_t e) {
     RowSorter s(x.dtype(), desc);
-    std::vector<int64_t> ord(std::max<int64_t>(rows.n, 1));
-    for (int64_t r = b; r < e; ++r) fn(s, base + rows.off[r] * isz, r, ord.data());
+    Tensor ord = Tensor::empty({std::max<int64_t>(rows.n, 1)}, DType::Int64);  // cached, no page faults
+    for (int64_t r = b; r < e; ++r) fn(s, base + rows.off[r] * isz, r, ord.data<int64_t>());
   });
 }
 

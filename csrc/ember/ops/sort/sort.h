@@ -22,16 +22,16 @@ ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim = -1, bool largest
 // k-th smallest (1-based) along dim; keepdim keeps `dim` as size 1.
 ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim = -1, bool keepdim = false);
 // Lower median along dim. median: NaN (at the first NaN's index) if the row holds any NaN;
-// nanmedian: median of the non-NaN values (NaN, index 0... of the first NaN, if all are NaN).
+// nanmedian: lower median of the non-NaN values (NaN at the first index if all are NaN).
 ValuesIndices median_dim(const Tensor& self, int64_t dim, bool keepdim, bool ignore_nan);
 // 0-d lower median of all elements.
 Tensor median_all(const Tensor& self, bool ignore_nan);
 // Most frequent value along dim (smallest among ties), index of its last occurrence.
 ValuesIndices mode(const Tensor& self, int64_t dim = -1, bool keepdim = false);
 
-// unique: output (sorted unique values or slices), inverse (self's shape, or size(dim)),
-// counts. Undefined tensors for outputs not requested are never returned: all three are
-// always computed, the Python layer picks.
+// unique: (sorted unique values or slices along dim, inverse indices with self's shape or
+// (size(dim),), counts). All three are always computed; the Python layer picks.
+// unique_consecutive: the same for runs of equal neighbours, in input order.
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, std::optional<int64_t> dim);
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, std::optional<int64_t> dim);
 

@@ -1,5 +1,5 @@
-// sort_rows.cpp — the row engine (see sort_rows.h): order-preserving keys, LSD radix sort of
-// (key, index) pairs, nth_element selection, and the std::stable_sort reference.
+// sort_rows.cpp — the row engine (see sort_rows.h): order-preserving keys, MSD+LSD radix sort
+// of (key, index) pairs, heap / nth_element selection, and the std::stable_sort reference.
 // Keys: unsigned ints of the element's width. Signed ints flip the sign bit; floats flip all
 // bits of negatives and the sign bit of positives (IEEE order), with -0.0 mapped to +0.0 and
 // every NaN to the all-ones key (larger than +inf). Descending order uses ~key, so one
@@ -65,16 +65,16 @@ template <class K> struct KP {
   bool operator<(const KP& o) const { return key < o.key || (key == o.key && idx < o.idx); }
 };
 
-// Stable LSD radix sort by key, 8-bit digits; digits where every key agrees are skipped.
-template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
+// Stable LSD radix sort of src[0..n) by key bytes 0..nbytes-1 (8-bit digits; digits where
+// every key agrees are skipped), ping-ponging with dst. Returns the buffer holding the result.
+template <class K> KP<K>* lsd_sort(KP<K>* src, KP<K>* dst, int64_t n, int nbytes) {
   constexpr int B = sizeof(K);
   std::array<int64_t, 256 * B> cnt{};
   for (int64_t i = 0; i < n; ++i) {
-    K k = a[i].key;
-    for (int b = 0; b < B; ++b) cnt[b * 256 + ((k >> (8 * b)) & 255)]++;
+    K k = src[i].key;
+    for (int b = 0; b < nbytes; ++b) cnt[b * 256 + ((k >> (8 * b)) & 255)]++;
   }
-  KP<K>*src = a, *dst = tmp;
-  for (int b = 0; b < B; ++b) {
+  for (int b = 0; b < nbytes; ++b) {
     int64_t* c = &cnt[b * 256];
     if (c[(src[0].key >> (8 * b)) & 255] == n) continue;
     int64_t sum = 0;
@@ -82,50 +82,48 @@ template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
     for (int64_t i = 0; i < n; ++i) dst[c[(src[i].key >> (8 * b)) & 255]++] = src[i];
     std::swap(src, dst);
   }
-  if (src != a) std::memcpy((void*)a, (const void*)src, n * sizeof(KP<K>));
+  return src;
 }
 
-// The same sort split over T fixed chunks for one long row: per pass, each chunk counts its
-// digits, chunk-ordered prefix sums give every chunk its own output slots, and chunks scatter
-// in parallel. Stable, and the result does not depend on the thread count.
-template <class K> void radix_sort_parallel(KP<K>* a, KP<K>* tmp, int64_t n, int64_t T) {
+// Stable radix sort of a[0..n) (tmp: scratch of n). Large inputs take one MSD pass on the 16
+// highest varying key bits (enough buckets that each fits in cache even for clustered float
+// exponents), then LSD-sort each bucket on the bytes below; buckets are independent, so they
+// are spread over threads (same result for any thread count).
+template <class K> void radix_sort(KP<K>* a, KP<K>* tmp, int64_t n) {
   constexpr int B = sizeof(K);
-  int64_t per = (n + T - 1) / T;
-  std::vector<int64_t> cnt(T * 256 * B, 0);
-  parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
-    for (int64_t t = tb; t < te; ++t) {
-      int64_t* c = &cnt[t * 256 * B];
-      for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i)
-        for (int b = 0; b < B; ++b) c[b * 256 + ((a[i].key >> (8 * b)) & 255)]++;
+  if (n <= (1 << 17) || B <= 2) {
+    KP<K>* r = lsd_sort(a, tmp, n, B);
+    if (r != a) std::memcpy((void*)a, (const void*)r, n * sizeof(KP<K>));
+    return;
+  }
+  K all_or = 0, all_and = K(~K(0));
+  for (int64_t i = 0; i < n; ++i) { all_or |= a[i].key; all_and &= a[i].key; }
+  K varying = all_or ^ all_and;
+  if (!varying) return;  // all keys equal: already in stable order
+  int top = B * 8 - 1;
+  while (!((varying >> top) & 1)) --top;
+  int shift = std::max(0, top + 1 - 16);
+  constexpr int64_t D = 1 << 16;
+  std::vector<int64_t> start(D + 1, 0);
+  for (int64_t i = 0; i < n; ++i) start[((a[i].key >> shift) & (D - 1)) + 1]++;
+  for (int64_t d = 0; d < D; ++d) start[d + 1] += start[d];
+  std::vector<int64_t> pos(start.begin(), start.end() - 1);
+  for (int64_t i = 0; i < n; ++i) tmp[pos[(a[i].key >> shift) & (D - 1)]++] = a[i];
+  int nbytes = (shift + 7) / 8;  // bytes below the MSD digit (overlap with it is constant per bucket)
+  parallel_for(0, D, 256, [&](int64_t db, int64_t de) {
+    for (int64_t d = db; d < de; ++d) {
+      int64_t s = start[d], len = start[d + 1] - s;
+      if (len == 0) continue;
+      KP<K>* r = tmp + s;
+      if (nbytes == 0 || len == 1) {
+      } else if (len <= 64) {
+        std::sort(tmp + s, tmp + s + len);
+      } else {
+        r = lsd_sort(tmp + s, a + s, len, nbytes);
+      }
+      if (r != a + s) std::memcpy((void*)(a + s), (const void*)r, len * sizeof(KP<K>));
     }
   });
-  std::array<int64_t, 256 * B> total{};
-  for (int64_t t = 0; t < T; ++t)
-    for (int j = 0; j < 256 * B; ++j) total[j] += cnt[t * 256 * B + j];
-  KP<K>*src = a, *dst = tmp;
-  std::vector<int64_t> off(T * 256);
-  for (int b = 0; b < B; ++b) {
-    if (total[b * 256 + ((src[0].key >> (8 * b)) & 255)] == n) continue;
-    if (b > 0)  // chunk contents changed in the previous pass: recount this digit
-      parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
-        for (int64_t t = tb; t < te; ++t) {
-          int64_t* c = &cnt[t * 256 * B + b * 256];
-          std::fill(c, c + 256, int64_t(0));
-          for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i) c[(src[i].key >> (8 * b)) & 255]++;
-        }
-      });
-    int64_t sum = 0;
-    for (int d = 0; d < 256; ++d)
-      for (int64_t t = 0; t < T; ++t) { off[t * 256 + d] = sum; sum += cnt[t * 256 * B + b * 256 + d]; }
-    parallel_for(0, T, 1, [&](int64_t tb, int64_t te) {
-      for (int64_t t = tb; t < te; ++t) {
-        int64_t* o = &off[t * 256];
-        for (int64_t i = t * per, e = std::min(n, (t + 1) * per); i < e; ++i) dst[o[(src[i].key >> (8 * b)) & 255]++] = src[i];
-      }
-    });
-    std::swap(src, dst);
-  }
-  if (src != a) std::memcpy((void*)a, (const void*)src, n * sizeof(KP<K>));
 }
 
 // Keys of one row into pairs (per dtype: a cheap loop); ~key for descending order.
@@ -140,7 +138,7 @@ void load_keys(const char* p, int64_t st, int64_t n, bool desc, KP<key_t<T>>* a)
 // Selection / sort of (key, index) pairs (per key width only: keeps instantiations to four).
 template <class K>
 void order_pairs(KP<K>* a, int64_t n, int64_t m, bool select_only, int64_t* order) {
-  if (m * 16 <= n) {
+  if (m * 16 <= n && m <= 16384) {
     // Small selections: a max-heap of the m best pairs; most elements are rejected by one
     // compare with its top. A later index never beats an equal key (stable).
     std::make_heap(a, a + m);
@@ -158,9 +156,7 @@ void order_pairs(KP<K>* a, int64_t n, int64_t m, bool select_only, int64_t* orde
   } else if (n <= 64) {
     std::sort(a, a + n);
   } else {
-    int64_t chunks = in_parallel_region() ? 1 : std::min<int64_t>(get_num_threads(), n / 65536);
-    if (chunks > 1) radix_sort_parallel(a, a + n, n, chunks);
-    else radix_sort(a, a + n, n);
+    radix_sort(a, a + n, n);
   }
   if (select_only) order[m - 1] = a[m - 1].idx;
   else for (int64_t i = 0; i < m; ++i) order[i] = a[i].idx;
@@ -168,11 +164,11 @@ void order_pairs(KP<K>* a, int64_t n, int64_t m, bool select_only, int64_t* orde
 
 template <class T>
 void fast_order(const char* p, int64_t st, int64_t n, int64_t m, bool select_only, bool desc, int64_t* order,
-                std::vector<uint64_t>& buf) {
+                Tensor& buf) {
   using K = key_t<T>;
-  size_t words = (2 * n * sizeof(KP<K>) + 7) / 8;
-  if (buf.size() < words) buf.resize(words);
-  KP<K>* a = reinterpret_cast<KP<K>*>(buf.data());
+  int64_t words = (2 * n * (int64_t)sizeof(KP<K>) + 7) / 8;
+  if (!buf.defined() || buf.numel() < words) buf = Tensor::empty({words}, DType::Int64);
+  KP<K>* a = reinterpret_cast<KP<K>*>(buf.data_ptr());
   load_keys<T>(p, st, n, desc, a);
   order_pairs<K>(a, n, m, select_only, order);
 }

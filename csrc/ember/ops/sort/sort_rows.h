@@ -1,8 +1,9 @@
 // sort_rows.h — internal row engine of the sort family. A "row" is the 1-D run of elements
 // along the op's dim for one index of the other dims (any strides, stride 0 included).
 // RowSorter orders one row at a time: the fast path maps values to order-preserving unsigned
-// keys (NaN largest, -0.0 == 0.0) and radix-sorts / nth_element-selects (key, index) pairs;
-// the reference path is std::stable_sort with a NaN-aware comparator on the typed values.
+// keys (NaN largest, -0.0 == 0.0) and radix-sorts (key, index) pairs, or selects with a
+// bounded heap (small k) / nth_element; the reference path is std::stable_sort with a
+// NaN-aware comparator on the values (widened to double, int64 as itself).
 // Both give the order of a stable sort, so selections pick identical elements.
 #pragma once
 #include <cstdint>
@@ -31,7 +32,7 @@ class RowSorter {
  private:
   DType dtype_;
   bool desc_, ref_;
-  std::vector<uint64_t> buf_;  // keys / pairs scratch (aligned)
+  Tensor buf_;  // (key, index) pair scratch, from the caching allocator: no page faults per call
 };
 
 // Equality keys: order-preserving 64-bit keys where every NaN maps to kNanKey (and
