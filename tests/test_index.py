@@ -590,6 +590,7 @@ def test_take_along_dim_matches_torch():
     assert_close(ember.take_along_dim(x, tt(idx), dim=1), torch.take_along_dim(tx, torch.from_numpy(idx), dim=1))
     assert_close(x.take_along_dim(tt(idx[:1]), dim=-1), torch.take_along_dim(tx, torch.from_numpy(idx[:1]), dim=-1))
     assert_close(ember.take_along_dim(x, tt([[0, 14]])), torch.take_along_dim(tx, torch.tensor([[0, 14]])))
+    assert_close(ember.take_along_dim(x, tt([[-1], [0], [-5]]), dim=1), to_np(x)[[0, 1, 2], [4, 0, 0]][:, None])
     col = tt([[1], [0]]).unsqueeze(0)
     x3 = make((1, 2, 4))
     assert_close(ember.take_along_dim(x3, col.expand(3, 2, 1), dim=2),
@@ -609,6 +610,10 @@ def test_take_put_errors():
     assert to_np(x).sum() == 0
     with pytest.raises(RuntimeError, match=r"\[take_along_dim\] input and indices should have the same number"):
         ember.take_along_dim(x, tt([0]), dim=1)
+    with pytest.raises(RuntimeError, match=r"\[take_along_dim\] index 3 is out of bounds for dimension 1"):
+        ember.take_along_dim(x, tt([[3]]), dim=1)
+    with pytest.raises(RuntimeError, match=r"\[take_along_dim\] index -7 is out of bounds"):
+        ember.take_along_dim(x, tt([-7]))
 
 
 # ---- nonzero / argwhere -----------------------------------------------------------------------

@@ -532,7 +532,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     t = _tensor_arg(input, "input", "take_along_dim")
     i = _tensor_arg(indices, "indices", "take_along_dim")
     if dim is None:
-        res = _wrap(_C.gather(_C.reshape(t, [-1]), 0, _C.reshape(i, [-1])))
+        res = _wrap(_C.take_along_dim(_C.reshape(t, [-1]), 0, _C.reshape(i, [-1])))
         return _write_out(out, res, "take_along_dim")
     if t.ndim != i.ndim:
         raise RuntimeError(f"[take_along_dim] input and indices should have the same number of dimensions, but got "
@@ -551,7 +551,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
             raise RuntimeError(f"[take_along_dim] The size of tensor a ({a}) must match the size of tensor b ({b}) "
                                f"at non-singleton dimension {d}")
         ts[d] = is_[d] = builtins.max(a, b) if a != 0 and b != 0 else 0
-    res = _wrap(_C.gather(_C.expand(t, ts), dim, _C.expand(i, is_)))
+    res = _wrap(_C.take_along_dim(_C.expand(t, ts), dim, _C.expand(i, is_)))
     return _write_out(out, res, "take_along_dim")
 
 
