@@ -562,6 +562,10 @@ def test_masked_errors():
         x.masked_select(ember.ones(4, dtype=ember.bool))
     with pytest.raises(TypeError, match=r"\[masked_fill\]"):
         ember.masked_fill(x, [True], 1.0)
+    with pytest.raises(RuntimeError, match=r"\[masked_fill\] shapes \(3,\) and \(2,\) cannot be broadcast"):
+        ember.masked_fill(x, ember.ones(2, dtype=ember.bool), 1.0)
+    with pytest.raises(RuntimeError, match=r"\[masked_scatter\] shapes"):
+        ember.masked_scatter(x, ember.ones(2, dtype=ember.bool), x)
 
 
 # ---- take / put / take_along_dim ---------------------------------------------------------------

@@ -462,11 +462,20 @@ def _masked_fill_into(t, mask, value, op):
         _C.masked_fill_(t, m, _scalar_arg(value, op))
 
 
+def _broadcast(a, b, op):
+    if a.sizes == b.sizes:
+        return a.sizes
+    try:
+        return list(np.broadcast_shapes(tuple(a.sizes), tuple(b.sizes)))
+    except ValueError:
+        raise RuntimeError(f"[{op}] shapes {tuple(a.sizes)} and {tuple(b.sizes)} cannot be broadcast together") from None
+
+
 def masked_fill(input, mask, value):
     """A copy of ``input`` (broadcast with ``mask``) with ``value`` where ``mask`` is True."""
     t = _tensor_arg(input, "input", "masked_fill")
     m = _tensor_arg(mask, "mask", "masked_fill")
-    shape = list(np.broadcast_shapes(tuple(t.sizes), tuple(m.sizes))) if t.sizes != m.sizes else t.sizes
+    shape = _broadcast(t, m, "masked_fill")
     res = _C.empty(shape, t.dtype, "cpu")
     _C.copy_(res, t)
     _masked_fill_into(res, mask, value, "masked_fill")
@@ -484,7 +493,7 @@ def masked_scatter(input, mask, source):
     """Out-of-place ``masked_scatter_``."""
     t = _tensor_arg(input, "input", "masked_scatter")
     m = _tensor_arg(mask, "mask", "masked_scatter")
-    shape = list(np.broadcast_shapes(tuple(t.sizes), tuple(m.sizes))) if t.sizes != m.sizes else t.sizes
+    shape = _broadcast(t, m, "masked_scatter")
     res = _C.empty(shape, t.dtype, "cpu")
     _C.copy_(res, t)
     _C.masked_scatter_(res, m, _tensor_arg(source, "source", "masked_scatter"))
