@@ -49,6 +49,13 @@ def test_bool_and_0d_tensor_scalars():
     assert_close(t[np.int64(2), np.array(1)], A[2, 1])
 
 
+@pytest.mark.parametrize("idx", [(True, [0, 1]), ([0, 1], True), ([0, 1], slice(None), True), (False, [0]),
+                                 (True, True, [0, 1]), (np.True_, slice(None), [2])], ids=repr)
+def test_bool_scalar_with_advanced(idx):
+    np_idx = tuple(np.array(i) if isinstance(i, list) else i for i in idx)
+    assert_close(T()[idx], A[np_idx])
+
+
 def test_getitem_0d_and_empty():
     s = ember.tensor(5.0)
     assert s[...].shape == () and s[None].shape == (1,) and s[()].item() == 5.0

@@ -169,12 +169,14 @@ def _parse(t, idx):
     items = [_classify(x) for x in (idx if type(idx) is tuple else (idx,))]
     ndim = t.ndim
     consumed = 0
+    has_adv = False
     for it in items:
         k = it[0]
         if k == "int" or k == "slice":
             consumed += 1
         elif k == "adv":
             consumed += it[2]
+            has_adv = True
     if consumed > ndim:
         raise IndexError(f"[index] too many indices for tensor of dimension {ndim}")
     v = t
@@ -224,10 +226,15 @@ def _parse(t, idx):
             od += span
         elif k == "bool":
             v = _C.unsqueeze(v, d)
-            if not it[1]:
-                v = _C.slice(v, d, 0, 0, 1)
-            if adv is not None:
-                adv.append(None)
+            if has_adv:  # with other advanced indices a bool scalar is a 0-d advanced index (numpy / PyTorch)
+                if adv is None:
+                    adv = [None] * d
+                adv.append(_C.full([], 0, _INT64, "cpu") if it[1] else _C.empty([0], _INT64, "cpu"))
+            else:
+                if not it[1]:
+                    v = _C.slice(v, d, 0, 0, 1)
+                if adv is not None:
+                    adv.append(None)
             d += 1
         else:  # advanced
             if adv is None:
