@@ -698,3 +698,14 @@ def test_parallel_accumulation_matches_sequential_numpy():
     ref = np.zeros((300, 200), np.float32)
     np.add.at(ref, idx, src)
     np.testing.assert_array_equal(to_np(acc), ref)
+
+
+def test_too_many_dims_raise_instead_of_crashing():
+    x = ember.from_numpy(np.ones([1] * 17, dtype=bool))
+    z = ember.from_numpy(np.zeros([1] * 17, dtype=np.float32))
+    with pytest.raises(RuntimeError, match=r"\[nonzero\] tensors with more than 16 dimensions"):
+        ember.nonzero(x)
+    with pytest.raises(RuntimeError, match=r"\[masked_select\]"):
+        z.masked_select(x)
+    with pytest.raises(RuntimeError, match=r"\[masked_scatter_\]"):
+        z.masked_scatter_(x, ember.ones(1))
