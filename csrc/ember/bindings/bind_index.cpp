@@ -9,7 +9,10 @@ void init_index(py::module_& m) {
   m.def("index_put_", [](const Tensor& self, const std::vector<OptTensor>& indices, const Tensor& values, bool accumulate) {
     index_put_(self, indices, values, accumulate);
   });
-  m.def("gather", &gather);
+  m.def("gather", [](const Tensor& self, int64_t dim, const Tensor& index) { return gather(self, dim, index); });
+  m.def("take_along_dim", [](const Tensor& self, int64_t dim, const Tensor& index) {
+    return gather(self, dim, index, true, "take_along_dim");
+  });
   m.def("scatter_", &scatter_);
   m.def("scatter_value_", &scatter_value_);
   m.def("scatter_reduce_", &scatter_reduce_);

@@ -169,12 +169,14 @@ def _parse(t, idx):
     items = [_classify(x) for x in (idx if type(idx) is tuple else (idx,))]
     ndim = t.ndim
     consumed = 0
+    has_adv = False
     for it in items:
         k = it[0]
         if k == "int" or k == "slice":
             consumed += 1
         elif k == "adv":
             consumed += it[2]
+            has_adv = True
     if consumed > ndim:
         raise IndexError(f"[index] too many indices for tensor of dimension {ndim}")
     v = t
@@ -224,10 +226,15 @@ def _parse(t, idx):
             od += span
         elif k == "bool":
             v = _C.unsqueeze(v, d)
-            if not it[1]:
-                v = _C.slice(v, d, 0, 0, 1)
-            if adv is not None:
-                adv.append(None)
+            if has_adv:  # with other advanced indices a bool scalar is a 0-d advanced index (numpy / PyTorch)
+                if adv is None:
+                    adv = [None] * d
+                adv.append(_C.full([], 0, _INT64, "cpu") if it[1] else _C.empty([0], _INT64, "cpu"))
+            else:
+                if not it[1]:
+                    v = _C.slice(v, d, 0, 0, 1)
+                if adv is not None:
+                    adv.append(None)
             d += 1
         else:  # advanced
             if adv is None:
@@ -462,11 +469,20 @@ def _masked_fill_into(t, mask, value, op):
         _C.masked_fill_(t, m, _scalar_arg(value, op))
 
 
+def _broadcast(a, b, op):
+    if a.sizes == b.sizes:
+        return a.sizes
+    try:
+        return list(np.broadcast_shapes(tuple(a.sizes), tuple(b.sizes)))
+    except ValueError:
+        raise RuntimeError(f"[{op}] shapes {tuple(a.sizes)} and {tuple(b.sizes)} cannot be broadcast together") from None
+
+
 def masked_fill(input, mask, value):
     """A copy of ``input`` (broadcast with ``mask``) with ``value`` where ``mask`` is True."""
     t = _tensor_arg(input, "input", "masked_fill")
     m = _tensor_arg(mask, "mask", "masked_fill")
-    shape = list(np.broadcast_shapes(tuple(t.sizes), tuple(m.sizes))) if t.sizes != m.sizes else t.sizes
+    shape = _broadcast(t, m, "masked_fill")
     res = _C.empty(shape, t.dtype, "cpu")
     _C.copy_(res, t)
     _masked_fill_into(res, mask, value, "masked_fill")
@@ -484,7 +500,7 @@ def masked_scatter(input, mask, source):
     """Out-of-place ``masked_scatter_``."""
     t = _tensor_arg(input, "input", "masked_scatter")
     m = _tensor_arg(mask, "mask", "masked_scatter")
-    shape = list(np.broadcast_shapes(tuple(t.sizes), tuple(m.sizes))) if t.sizes != m.sizes else t.sizes
+    shape = _broadcast(t, m, "masked_scatter")
     res = _C.empty(shape, t.dtype, "cpu")
     _C.copy_(res, t)
     _C.masked_scatter_(res, m, _tensor_arg(source, "source", "masked_scatter"))
@@ -532,7 +548,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     t = _tensor_arg(input, "input", "take_along_dim")
     i = _tensor_arg(indices, "indices", "take_along_dim")
     if dim is None:
-        res = _wrap(_C.gather(_C.reshape(t, [-1]), 0, _C.reshape(i, [-1])))
+        res = _wrap(_C.take_along_dim(_C.reshape(t, [-1]), 0, _C.reshape(i, [-1])))
         return _write_out(out, res, "take_along_dim")
     if t.ndim != i.ndim:
         raise RuntimeError(f"[take_along_dim] input and indices should have the same number of dimensions, but got "
@@ -551,7 +567,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
             raise RuntimeError(f"[take_along_dim] The size of tensor a ({a}) must match the size of tensor b ({b}) "
                                f"at non-singleton dimension {d}")
         ts[d] = is_[d] = builtins.max(a, b) if a != 0 and b != 0 else 0
-    res = _wrap(_C.gather(_C.expand(t, ts), dim, _C.expand(i, is_)))
+    res = _wrap(_C.take_along_dim(_C.expand(t, ts), dim, _C.expand(i, is_)))
     return _write_out(out, res, "take_along_dim")
 
 

@@ -23,7 +23,9 @@ void index_put_(const Tensor& self, const std::vector<OptTensor>& indices, const
                 const char* op = "index_put_");
 
 // Along `dim` with an index tensor of self's rank: out[i][j] = self[i][index[i][j]] (dim=1).
-Tensor gather(const Tensor& self, int64_t dim, const Tensor& index);
+// wrap_negative: accept indices in [-size, size) (take_along_dim); gather itself rejects negatives.
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, bool wrap_negative = false,
+              const char* op = "gather");
 // self[i][index[i][j]] (op)= src[i][j]; reduce: "" (assign), "add", "multiply".
 void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce);
 void scatter_value_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, const std::string& reduce);

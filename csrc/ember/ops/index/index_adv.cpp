@@ -172,6 +172,7 @@ void put_offsets(const Tensor& base_r, const Tensor& vals_r, const Tensor& offs_
 // Element offsets of flat (row-major) indices into a strided tensor; negatives wrap.
 Tensor flat_offsets(const Tensor& self, const Tensor& index, const char* op) {
   Tensor ix = index_to_long(index, op, false);
+  check_ndim(ix, op);
   int64_t n = self.numel();
   if (ix.numel() && n == 0) EMBER_FAIL_KIND(Index, op, "out of range: tried to access index ", 0, " on a tensor of 0 elements.");
   {

@@ -70,6 +70,11 @@ void run_dim_loop(const DimLoop& d, const F& f, bool parallel = true) {
   }, grain);
 }
 
+inline void check_ndim(const Tensor& t, const char* op) {
+  EMBER_CHECK(t.dim() <= kMaxIterDims, op, "tensors with more than ", kMaxIterDims, " dimensions are not supported (got ",
+              t.dim(), ")");
+}
+
 // Walks positions of a shape in row-major order keeping the element offset of one strided tensor.
 struct RowMajorWalker {
   int nd;

@@ -99,7 +99,7 @@ struct ScatterArgs {
 };
 
 ScatterArgs prep_scatter(const char* op, const Tensor& self_, int64_t dim, const Tensor& index_, const Tensor* src_,
-                         bool gather) {
+                         bool gather, bool allow_negative = false) {
   ScatterArgs a;
   a.self = as_1d(self_);
   a.index = as_1d(index_to_long(index_, op, true));
@@ -121,7 +121,7 @@ ScatterArgs prep_scatter(const char* op, const Tensor& self_, int64_t dim, const
                 shape_str(self_.sizes()), " apart from dimension ", dim,
                 src_ ? std::string(" and to be no larger than src ") + shape_str(src_->sizes()) : std::string());
   }
-  check_bounds(a.index, a.self.sizes()[dim], dim, false, op, ErrorKind::Runtime);
+  check_bounds(a.index, a.self.sizes()[dim], dim, allow_negative, op, ErrorKind::Runtime);
   return a;
 }
 
@@ -148,8 +148,8 @@ Red parse_scatter_reduce(const std::string& r, const char* op) {
 
 }  // namespace
 
-Tensor gather(const Tensor& self, int64_t dim, const Tensor& index) {
-  ScatterArgs a = prep_scatter("gather", self, dim, index, nullptr, true);
+Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, bool wrap_negative, const char* op) {
+  ScatterArgs a = prep_scatter(op, self, dim, index, nullptr, true, wrap_negative);
   Tensor out = Tensor::empty(index.sizes(), self.dtype());
   run_copy(scatter_loop(a, as_1d(out)), false);
   return out;

@@ -7,6 +7,7 @@ namespace ember {
 using namespace idx;
 
 Tensor nonzero(const Tensor& self) {
+  check_ndim(self, "nonzero");
   Shape shape = self.sizes();
   int64_t nd = self.dim(), n = self.numel();
   Tensor flags = nonzero_flags(self, shape);
@@ -50,6 +51,8 @@ Tensor masked_select(const Tensor& self, const Tensor& mask) {
   const char* op = "masked_select";
   EMBER_CHECK(mask.dtype() == DType::Bool, op, "expected BoolTensor for mask, got ", dtype_name(mask.dtype()));
   Shape shape = broadcast_shapes(self.sizes(), mask.sizes(), op);
+  EMBER_CHECK((int64_t)shape.size() <= kMaxIterDims, op, "tensors with more than ", kMaxIterDims,
+              " dimensions are not supported");
   Tensor src = expand(self, shape);
   Tensor flags = nonzero_flags(mask, shape);
   int64_t n = flags.numel(), chunk = compaction_chunk(n);
@@ -85,6 +88,7 @@ void masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& sourc
               dtype_name(self.dtype()), " and ", dtype_name(source.dtype()));
   EMBER_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), op) == self.sizes(), op, "mask of shape ",
               shape_str(mask.sizes()), " cannot be broadcast to self of shape ", shape_str(self.sizes()));
+  check_ndim(self, op);
   const Shape& shape = self.sizes();
   Tensor flags = nonzero_flags(mask, shape);
   int64_t n = flags.numel(), chunk = compaction_chunk(n);

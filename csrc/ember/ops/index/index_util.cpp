@@ -16,6 +16,7 @@ Tensor index_to_long(const Tensor& index, const char* op, bool allow_int32, Erro
 
 void check_bounds(const Tensor& index, int64_t size, int64_t dim, bool allow_negative, const char* op, ErrorKind kind) {
   if (index.numel() == 0) return;
+  check_ndim(index, op);
   const int64_t lo = allow_negative ? -size : 0;
   std::atomic<bool> bad{false};
   StridedIter it(index.sizes(), {&index});
