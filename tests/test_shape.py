@@ -263,6 +263,11 @@ def test_roll(dtype, shifts, dims, nc):
 def test_roll_edge_cases():
     assert_close(ember.roll(ember.tensor(3), 1), np.array(3))
     assert ember.roll(ember.zeros(0, 3), 1, 0).shape == (0, 3)
+    assert ember.roll(ember.zeros(0, 3), 1, 5).shape == (0, 3)  # PyTorch skips dim checks when empty
+
+
+def test_cat_all_legacy_empty_ignores_dim():
+    assert ember.cat([ember.zeros(0), ember.zeros(0)], 2).shape == (0,)
 
 
 @pytest.mark.parametrize("k", [0, 1, 2, 3, -1, 5])
