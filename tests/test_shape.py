@@ -665,6 +665,8 @@ def test_fast_matches_reference(op, nc):
     (RuntimeError, "pad", lambda: F.pad(make((1, 2, 3)), (0, -3), mode="replicate")),
     (RuntimeError, "pad", lambda: F.pad(make((1, 1, 2, 3)), (-1, -2, -1, -1), mode="reflect")),
     (RuntimeError, "pad", lambda: F.pad(make((2, 3), ember.uint8), (1, 1), value=-1)),
+    (RuntimeError, "pad", lambda: F.pad(make((2, 3), ember.int64), (1, 1), value=1e30)),
+    (RuntimeError, "pad", lambda: F.pad(make((2, 3), ember.int32), (1, 1), value=float("nan"))),
     (RuntimeError, "one_hot", lambda: F.one_hot(ember.tensor([0, 2, 1]), 2)),
     (RuntimeError, "one_hot", lambda: F.one_hot(ember.tensor([0, -2, 1]), 5)),
     (RuntimeError, "one_hot", lambda: F.one_hot(ember.tensor([0, 2, 1], dtype=ember.int32), 5)),
