@@ -540,6 +540,36 @@ def test_one_hot(shape, num_classes, nc):
     assert_close(r, np.eye(n, dtype=np.int64)[to_np(x)])
 
 
+# ---- properties --------------------------------------------------------------------------------
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # hypothesis is optional
+    given = None
+
+if given is not None:
+    shapes = st.lists(st.integers(0, 5), min_size=1, max_size=4)
+
+    @settings(max_examples=40, deadline=None)
+    @given(shape=shapes, data=st.data())
+    def test_split_cat_roundtrip(shape, data):
+        x = make(shape, ember.int32, seed=len(shape))
+        dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+        size = data.draw(st.integers(1, 6))
+        assert_close(ember.cat(ember.split(x, size, dim), dim), to_np(x))
+        assert_close(ember.cat(ember.chunk(x, size, dim), dim) if shape[dim] else x, to_np(x))
+
+    @settings(max_examples=40, deadline=None)
+    @given(shape=shapes, data=st.data())
+    def test_roll_flip_inverses(shape, data):
+        x = make(shape, ember.float32, seed=len(shape))
+        dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+        shift = data.draw(st.integers(-20, 20))
+        assert_close(ember.roll(ember.roll(x, shift, dim), -shift, dim), to_np(x))
+        assert_close(ember.flip(ember.flip(x, [dim]), [dim]), to_np(x))
+        assert_close(ember.rot90(ember.rot90(x, 1, (0, dim)), -1, (0, dim)) if len(shape) > 1 and dim % len(shape)
+                     else x, to_np(x))
+
+
 # ---- fast kernels vs the plain references ---------------------------------------------------
 FAST_VS_REF = {
     "cat": lambda x: ember.cat([x, x.flip(0), x.double()], 1),
