@@ -263,6 +263,11 @@ def test_roll(dtype, shifts, dims, nc):
 def test_roll_edge_cases():
     assert_close(ember.roll(ember.tensor(3), 1), np.array(3))
     assert ember.roll(ember.zeros(0, 3), 1, 0).shape == (0, 3)
+    assert ember.roll(ember.zeros(0, 3), 1, 5).shape == (0, 3)  # PyTorch skips dim checks when empty
+
+
+def test_cat_all_legacy_empty_ignores_dim():
+    assert ember.cat([ember.zeros(0), ember.zeros(0)], 2).shape == (0,)
 
 
 @pytest.mark.parametrize("k", [0, 1, 2, 3, -1, 5])
@@ -535,6 +540,36 @@ def test_one_hot(shape, num_classes, nc):
     assert_close(r, np.eye(n, dtype=np.int64)[to_np(x)])
 
 
+# ---- properties --------------------------------------------------------------------------------
+try:
+    from hypothesis import given, settings, strategies as st
+except ImportError:  # hypothesis is optional
+    given = None
+
+if given is not None:
+    shapes = st.lists(st.integers(0, 5), min_size=1, max_size=4)
+
+    @settings(max_examples=40, deadline=None)
+    @given(shape=shapes, data=st.data())
+    def test_split_cat_roundtrip(shape, data):
+        x = make(shape, ember.int32, seed=len(shape))
+        dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+        size = data.draw(st.integers(1, 6))
+        assert_close(ember.cat(ember.split(x, size, dim), dim), to_np(x))
+        assert_close(ember.cat(ember.chunk(x, size, dim), dim) if shape[dim] else x, to_np(x))
+
+    @settings(max_examples=40, deadline=None)
+    @given(shape=shapes, data=st.data())
+    def test_roll_flip_inverses(shape, data):
+        x = make(shape, ember.float32, seed=len(shape))
+        dim = data.draw(st.integers(-len(shape), len(shape) - 1))
+        shift = data.draw(st.integers(-20, 20))
+        assert_close(ember.roll(ember.roll(x, shift, dim), -shift, dim), to_np(x))
+        assert_close(ember.flip(ember.flip(x, [dim]), [dim]), to_np(x))
+        assert_close(ember.rot90(ember.rot90(x, 1, (0, dim)), -1, (0, dim)) if len(shape) > 1 and dim % len(shape)
+                     else x, to_np(x))
+
+
 # ---- fast kernels vs the plain references ---------------------------------------------------
 FAST_VS_REF = {
     "cat": lambda x: ember.cat([x, x.flip(0), x.double()], 1),
@@ -660,6 +695,8 @@ def test_fast_matches_reference(op, nc):
     (RuntimeError, "pad", lambda: F.pad(make((1, 2, 3)), (0, -3), mode="replicate")),
     (RuntimeError, "pad", lambda: F.pad(make((1, 1, 2, 3)), (-1, -2, -1, -1), mode="reflect")),
     (RuntimeError, "pad", lambda: F.pad(make((2, 3), ember.uint8), (1, 1), value=-1)),
+    (RuntimeError, "pad", lambda: F.pad(make((2, 3), ember.int64), (1, 1), value=1e30)),
+    (RuntimeError, "pad", lambda: F.pad(make((2, 3), ember.int32), (1, 1), value=float("nan"))),
     (RuntimeError, "one_hot", lambda: F.one_hot(ember.tensor([0, 2, 1]), 2)),
     (RuntimeError, "one_hot", lambda: F.one_hot(ember.tensor([0, -2, 1]), 5)),
     (RuntimeError, "one_hot", lambda: F.one_hot(ember.tensor([0, 2, 1], dtype=ember.int32), 5)),

@@ -47,6 +47,7 @@ Tensor roll(const Tensor& t, const Shape& shifts, const Shape& dims) {
   EMBER_CHECK(shifts.size() == dims.size(), "roll", "shifts and dimensions must align. shifts: ", shifts.size(),
               ", dims:", dims.size());
   EMBER_CHECK_INDEX(t.dim() > 0, "roll", "Dimension specified as ", dims[0], " but tensor has no dimensions");
+  if (t.numel() == 0) return clone(t);  // PyTorch skips the dim checks for empty tensors
   Shape total(t.dim(), 0);
   for (size_t i = 0; i < dims.size(); ++i) total[wrap_dim(dims[i], t.dim(), "roll")] += shifts[i];
   Maps maps(t.dim());

@@ -57,7 +57,8 @@ Tensor cat_impl(const std::vector<Tensor>& ts, int64_t dim, const Tensor& out, c
   }
   Shape shape = ref ? ref->sizes() : Shape{0};
   int64_t nd = (int64_t)shape.size();
-  dim = wrap_dim(dim, nd, op);
+  if (ref) dim = wrap_dim(dim, nd, op);  // all inputs skipped: PyTorch ignores dim
+  else dim = 0;
   int64_t total = 0;
   for (size_t i = 0; i < ts.size(); ++i) {
     const Tensor& t = ts[i];

@@ -32,6 +32,9 @@ void check_fill_fits(DType dt, const Scalar& v) {
     case DType::Int8: lo = -128; hi = 127; break;
     case DType::Int16: lo = -32768; hi = 32767; break;
     case DType::Int32: lo = -2147483648.0; hi = 2147483647.0; break;
+    case DType::Int64:
+      if (!v.is_float()) return;
+      lo = -9223372036854775808.0; hi = 9223372036854774784.0; break;  // largest double below 2^63
     case DType::Float16: lo = -65504; hi = 65504; if (!std::isfinite(x)) return; break;
     default: return;
   }
