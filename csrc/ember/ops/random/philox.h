@@ -9,9 +9,12 @@
 // A request for n elements reads the generator's (seed, offset) once and advances offset by n
 // (one unit per element, whatever the distribution). Element i of the request lives in block
 // i / E at lane i % E, where E (elements per block) is fixed per distribution and dtype:
-//   E = 4 (one word per element)  : float32/float16/bfloat16 uniform, normal, exponential, ...;
-//                                   bernoulli (all dtypes)
-//   E = 2 (two words per element) : float64 distributions; integer ranges (randint/random_/randperm)
+//   E = 4 (one word per element)  : float32/float16/bfloat16 uniform, normal, log-normal,
+//                                   exponential, cauchy; bernoulli (all dtypes: word * 2^-32 < p)
+//   E = 2 (two words per element) : float64 distributions; integer ranges (randint/random_ and
+//                                   randperm's swap indices); geometric (all dtypes, 53-bit);
+//                                   multinomial (53-bit; element row * per_row + j, per_row =
+//                                   num_samples with replacement, else the category count)
 // so element i's value is a pure function of (seed, offset, i): thread count, chunking and device
 // never change it. Two requests never share a counter because their offsets differ and the block
 // index of a request stays below its element count.
