@@ -9,9 +9,12 @@
 // A request for n elements reads the generator's (seed, offset) once and advances offset by n
 // (one unit per element, whatever the distribution). Element i of the request lives in block
 // i / E at lane i % E, where E (elements per block) is fixed per distribution and dtype:
-//   E = 4 (one word per element)  : float32/float16/bfloat16 uniform, normal, exponential, ...;
-//                                   bernoulli (all dtypes)
-//   E = 2 (two words per element) : float64 distributions; integer ranges (randint/random_/randperm)
+//   E = 4 (one word per element)  : float32/float16/bfloat16 uniform, normal, log-normal,
+//                                   exponential, cauchy; bernoulli (all dtypes: word * 2^-32 < p)
+//   E = 2 (two words per element) : float64 distributions; integer ranges (randint/random_ and
+//                                   randperm's swap indices); geometric (all dtypes, 53-bit);
+//                                   multinomial (53-bit; element row * per_row + j, per_row =
+//                                   num_samples with replacement, else the category count)
 // so element i's value is a pure function of (seed, offset, i): thread count, chunking and device
 // never change it. Two requests never share a counter because their offsets differ and the block
 // index of a request stays below its element count.
@@ -80,10 +83,11 @@ EMBER_HD Block block_at(uint64_t seed, uint64_t offset, uint64_t block) {
                        (uint32_t)seed, (uint32_t)(seed >> 32));
 }
 
-EMBER_HD float u24(uint32_t w) { return (float)(w >> 8) * (1.0f / 16777216.0f); }
-EMBER_HD float u24o(uint32_t w) { return (float)((w >> 8) + 1) * (1.0f / 16777216.0f); }
-EMBER_HD float u11(uint32_t w) { return (float)(w >> 21) * (1.0f / 2048.0f); }
-EMBER_HD float u8(uint32_t w) { return (float)(w >> 24) * (1.0f / 256.0f); }
+// (int32_t casts: the shifted values fit, and signed int -> float conversion vectorizes on x86)
+EMBER_HD float u24(uint32_t w) { return (float)(int32_t)(w >> 8) * (1.0f / 16777216.0f); }
+EMBER_HD float u24o(uint32_t w) { return (float)(int32_t)((w >> 8) + 1) * (1.0f / 16777216.0f); }
+EMBER_HD float u11(uint32_t w) { return (float)(int32_t)(w >> 21) * (1.0f / 2048.0f); }
+EMBER_HD float u8(uint32_t w) { return (float)(int32_t)(w >> 24) * (1.0f / 256.0f); }
 EMBER_HD uint64_t u64(uint32_t lo, uint32_t hi) { return ((uint64_t)hi << 32) | lo; }
 EMBER_HD double u53(uint32_t lo, uint32_t hi) { return (double)(u64(lo, hi) >> 11) * (1.0 / 9007199254740992.0); }
 EMBER_HD double u53o(uint32_t lo, uint32_t hi) {

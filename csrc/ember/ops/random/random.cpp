@@ -32,21 +32,46 @@ void check_writable(const Tensor& self, const char* op) {
                 "location. Please clone() the tensor before performing the operation.");
 }
 
-// Reserves the generator range and runs fn(contiguous tensor, draw); copies back for views.
+// Reserves the generator range and runs fn(contiguous tensor of dtype `as`, draw); a strided
+// `self` or one of another dtype gets the values through copy_ (exact conversions only: the
+// callers generate integers or 0/1 in a type that holds them). Generating in a few dtypes and
+// converting keeps the number of kernel instantiations (and compile time) down.
 template <class Fn>
-void fill_into(const Tensor& self, Generator* gen, const char* op, const Fn& fn) {
+void fill_into_as(const Tensor& self, DType as, Generator* gen, const char* op, const Fn& fn) {
   check_writable(self, op);
   int64_t n = self.numel();
   Generator::Draw d = generator_or_default(gen).reserve((uint64_t)n);
   if (n == 0) return;
-  if (self.is_contiguous()) {
+  if (self.is_contiguous() && self.dtype() == as) {
     fn(self, d);
   } else {
-    Tensor tmp = Tensor::empty(self.sizes(), self.dtype());
+    Tensor tmp = Tensor::empty(self.sizes(), as);
     fn(tmp, d);
     copy_(self, tmp);
   }
   self.bump_version();
+}
+
+template <class Fn>
+void fill_into(const Tensor& self, Generator* gen, const char* op, const Fn& fn) {
+  fill_into_as(self, self.dtype(), gen, op, fn);
+}
+
+// 0/1 outputs are written as float32 or as bytes (bool, uint8 and int8 share the bit patterns).
+DType bernoulli_gen_dtype(DType t) {
+  return t == DType::Float32 || itemsize(t) == 1 ? t : DType::UInt8;
+}
+
+template <class F>
+void bernoulli_fill(const Tensor& t, Generator::Draw d, const F& prob) {
+  auto run = [&](auto* out) {
+    using T = std::remove_pointer_t<decltype(out)>;
+    fill_blocks<4, T>(out, t.numel(), d, [&](const uint32_t* r, int64_t i0, int m, T* v) {
+      for (int l = 0; l < m; ++l) v[l] = (T)((double)r[l] * 0x1p-32 < prob(i0 + l) ? 1 : 0);
+    });
+  };
+  if (t.dtype() == DType::Float32) run(t.data<float>());
+  else run((uint8_t*)t.data_ptr());
 }
 
 void check_floating(const Tensor& self, const char* op) {
@@ -54,14 +79,25 @@ void check_floating(const Tensor& self, const char* op) {
     EMBER_NOT_IMPLEMENTED(op, op, " is only implemented for floating point tensors, got ", dtype_name(self.dtype()));
 }
 
+// float16/bfloat16 results of the double-evaluated distributions go through a float32 buffer:
+// the same double -> float -> 16-bit rounding as converting directly, with half the kernels.
+DType wide_float(DType t) { return t == DType::Float64 ? DType::Float64 : DType::Float32; }
+
+// Calls body with the float* or double* data of a buffer allocated as wide_float(dtype).
+template <class F>
+void float_or_double(const Tensor& t, const F& body) {
+  if (t.dtype() == DType::Float64) body(t.data<double>());
+  else body(t.data<float>());
+}
+
 // Fill a floating tensor with g(u) for u uniform in (0, 1] (open_low) or [0, 1).
 template <bool OpenLow, class G>
 void fill_unit_map(const Tensor& self, Generator* gen, const char* op, const G& g) {
   check_floating(self, op);
-  fill_into(self, gen, op, [&](const Tensor& t, Generator::Draw d) {
-    EMBER_DISPATCH_FLOAT(t.dtype(), op, [&] {
-      constexpr int E = elems_per_block<scalar_t>();
-      fill_blocks<E, double>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
+  fill_into_as(self, wide_float(self.dtype()), gen, op, [&](const Tensor& t, Generator::Draw d) {
+    float_or_double(t, [&](auto* out) {
+      constexpr int E = elems_per_block<std::remove_pointer_t<decltype(out)>>();
+      fill_blocks<E, double>(out, t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
         for (int l = 0; l < m; ++l) v[l] = g(OpenLow ? unit_oc<E>(r, l) : unit_co<E>(r, l));
       });
     });
@@ -144,10 +180,10 @@ void normal_(const Tensor& self, double mean, double std, Generator* gen) {
 void log_normal_(const Tensor& self, double mean, double std, Generator* gen) {
   check_floating(self, "log_normal_");
   EMBER_CHECK(std > 0.0, "log_normal_", "log_normal_ expects std > 0.0, but found std=", std);
-  fill_into(self, gen, "log_normal_", [&](const Tensor& t, Generator::Draw d) {
-    EMBER_DISPATCH_FLOAT(t.dtype(), "log_normal_", [&] {
-      constexpr int E = elems_per_block<scalar_t>();
-      fill_blocks<E, double>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
+  fill_into_as(self, wide_float(self.dtype()), gen, "log_normal_", [&](const Tensor& t, Generator::Draw d) {
+    float_or_double(t, [&](auto* out) {
+      constexpr int E = elems_per_block<std::remove_pointer_t<decltype(out)>>();
+      fill_blocks<E, double>(out, t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
         double z[E];
         std_normals<E>(r, z);
         for (int l = 0; l < m; ++l) v[l] = std::exp(mean + std * z[l]);
@@ -174,16 +210,14 @@ void geometric_(const Tensor& self, double p, Generator* gen) {
   EMBER_CHECK(p > 0.0 && p < 1.0, "geometric_", "geometric_ expects p to be in (0, 1), but got p=", p);
   EMBER_CHECK(self.dtype() != DType::Bool, "geometric_", "geometric_ is not implemented for bool tensors");
   const double denom = std::log1p(-p);
-  fill_into(self, gen, "geometric_", [&](const Tensor& t, Generator::Draw d) {
-    EMBER_DISPATCH_NUMERIC(t.dtype(), "geometric_", [&] {
-      constexpr int E = std::is_same_v<scalar_t, double> || std::is_integral_v<scalar_t> ? 2 : 4;
-      fill_blocks<E, double>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
-        for (int l = 0; l < m; ++l) {
-          double k = std::ceil(std::log(unit_oc<E>(r, l)) / denom);
-          if (std::is_integral_v<scalar_t>) k = std::min(k, (double)std::numeric_limits<scalar_t>::max());
-          v[l] = std::max(k, 1.0);
-        }
-      });
+  double top = std::numeric_limits<double>::infinity();  // integer outputs saturate at the dtype's max
+  EMBER_DISPATCH_NUMERIC(self.dtype(), "geometric_", [&] {
+    if constexpr (std::is_integral_v<scalar_t>) top = (double)std::numeric_limits<scalar_t>::max();
+  });
+  // Generated in float64 (53-bit uniforms) and converted: the values are integers.
+  fill_into_as(self, DType::Float64, gen, "geometric_", [&](const Tensor& t, Generator::Draw d) {
+    fill_blocks<2, double>(t.data<double>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
+      for (int l = 0; l < m; ++l) v[l] = std::min(std::max(std::ceil(std::log(unit_oc<2>(r, l)) / denom), 1.0), top);
     });
   });
 }
@@ -224,17 +258,13 @@ void random_(const Tensor& self, std::optional<int64_t> from, std::optional<int6
       range = (uint64_t)int_max<scalar_t>() - (uint64_t)lo + 1;  // wraps to 0 for the full int64 range
     }
   });
-  fill_into(self, gen, "random_", [&](const Tensor& t, Generator::Draw d) {
-    EMBER_DISPATCH_ALL(t.dtype(), "random_", [&] {
-      fill_blocks<2, scalar_t>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int, scalar_t* v) {
-        for (int l = 0; l < 2; ++l) {  // both lanes (the driver keeps only the first m)
-          uint64_t x = philox::u64(r[2 * l], r[2 * l + 1]);
-          int64_t val = (int64_t)((uint64_t)lo + (range ? philox::mulhi64(x, range) : x));
-          if constexpr (std::is_same_v<scalar_t, bool>) v[l] = val != 0;
-          else if constexpr (std::is_integral_v<scalar_t>) v[l] = (scalar_t)val;
-          else v[l] = scalar_t((compute_t<scalar_t>)val);
-        }
-      });
+  // Generated as int64 (every value fits the target dtype exactly) and converted by copy_.
+  fill_into_as(self, DType::Int64, gen, "random_", [&](const Tensor& t, Generator::Draw d) {
+    fill_blocks<2, int64_t>(t.data<int64_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int, int64_t* v) {
+      for (int l = 0; l < 2; ++l) {  // both lanes (the driver keeps only the first m)
+        uint64_t x = philox::u64(r[2 * l], r[2 * l + 1]);
+        v[l] = (int64_t)((uint64_t)lo + (range ? philox::mulhi64(x, range) : x));
+      }
     });
   });
 }
@@ -242,12 +272,8 @@ void random_(const Tensor& self, std::optional<int64_t> from, std::optional<int6
 // ---- bernoulli ----------------------------------------------------------------------------------
 void bernoulli_(const Tensor& self, double p, Generator* gen) {
   EMBER_CHECK(p >= 0.0 && p <= 1.0, "bernoulli_", "bernoulli_ expects p to be in [0, 1], but got p=", p);
-  fill_into(self, gen, "bernoulli_", [&](const Tensor& t, Generator::Draw d) {
-    EMBER_DISPATCH_ALL(t.dtype(), "bernoulli_", [&] {
-      fill_blocks<4, scalar_t>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, scalar_t* v) {
-        for (int l = 0; l < m; ++l) v[l] = scalar_t((double)r[l] * 0x1p-32 < p ? 1 : 0);
-      });
-    });
+  fill_into_as(self, bernoulli_gen_dtype(self.dtype()), gen, "bernoulli_", [&](const Tensor& t, Generator::Draw d) {
+    bernoulli_fill(t, d, [=](int64_t) { return p; });
   });
 }
 
@@ -263,12 +289,8 @@ void bernoulli_(const Tensor& self, const Tensor& p, Generator* gen) {
   for (int64_t i = 0, n = pd.numel(); i < n; ++i)
     EMBER_CHECK(pp[i] >= 0.0 && pp[i] <= 1.0, "bernoulli", "Expected p_in >= 0 && p_in <= 1 to be true, but got false "
                 "(probability ", pp[i], " at flat index ", i, ")");
-  fill_into(self, gen, op, [&](const Tensor& t, Generator::Draw d) {
-    EMBER_DISPATCH_ALL(t.dtype(), op, [&] {
-      fill_blocks<4, scalar_t>(t.data<scalar_t>(), t.numel(), d, [&](const uint32_t* r, int64_t i0, int m, scalar_t* v) {
-        for (int l = 0; l < m; ++l) v[l] = scalar_t((double)r[l] * 0x1p-32 < pp[i0 + l] ? 1 : 0);
-      });
-    });
+  fill_into_as(self, bernoulli_gen_dtype(self.dtype()), gen, op, [&](const Tensor& t, Generator::Draw d) {
+    bernoulli_fill(t, d, [=](int64_t i) { return pp[i]; });
   });
 }
 
