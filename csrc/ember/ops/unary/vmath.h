@@ -151,12 +151,18 @@ EMBER_VM_INLINE float vlog1p(float x) {
 
 EMBER_VM_INLINE float vsigmoid(float x) { return 1.f / (1.f + vexp(-x)); }
 
+// tanh (Cephes tanhf): odd polynomial below 0.625, 1 - 2/(e^2a + 1) above (e^2a = inf gives 1).
 EMBER_VM_INLINE float vtanh(float x) {
   float a = vabs(x);
-  float t = vexpm1(2.f * a);
-  float y = t / (t + 2.f);
-  y = a > 9.5f ? 1.f : y;
-  y = isnan_(x) ? x : y;
+  float z = a * a;
+  float p = -5.70498872745E-3f;
+  p = p * z + 2.06390887954E-2f;
+  p = p * z - 5.37397155531E-2f;
+  p = p * z + 1.33314422036E-1f;
+  p = p * z - 3.33332819422E-1f;
+  float small = p * z * a + a;
+  float big = 1.f - 2.f / (vexp(2.f * a) + 1.f);
+  float y = a > 0.625f ? big : small;
   return copysign_of(y, x);
 }
 
@@ -334,7 +340,11 @@ EMBER_VM_INLINE float verf(float x) {
   q = q * a - 0.6319199204444885f;
   q = q * a - 1.1301765441894531f;
   q = q * a + 0.0003056126006413251f;
-  float mid = 1.f - vexp(q);
+  // q is in [-18, -1.6] where selected, so a lean exp (no clamps, one 2^n) suffices
+  float n = round_int(q * kLog2e);
+  float r = q - n * kLn2Hi;
+  r = r - n * kLn2Lo;
+  float mid = 1.f - exp_poly(r) * pow2i((int32_t)n);
   float y = a < 0.921875f ? small : mid;
   y = a >= 4.f ? 1.f : y;
   y = isnan_(x) ? x : y;
