@@ -46,6 +46,13 @@ void reference_kernel(const Tensor& out, const Tensor& src, const std::vector<st
 
 struct Run { int64_t out_start, len, src_start, step; bool fill; };
 
+// op[j] = sp[-j]: a unit-stride backward read the compiler turns into vector loads + shuffles.
+template <class T>
+inline void reverse_copy(T* __restrict op, const T* __restrict sp, int64_t n) {
+  const T* s = sp - (n - 1);
+  for (int64_t j = 0; j < n; ++j) op[j] = s[n - 1 - j];
+}
+
 // Split the last dim's map into maximal runs with a constant source step of +1, -1 or 0.
 std::vector<Run> make_runs(const std::vector<int64_t>& map, int64_t n) {
   std::vector<Run> runs;
@@ -106,6 +113,7 @@ void fast_kernel(const Tensor& out, const Tensor& src, const std::vector<std::ve
           const T* sp = srow + run.src_start * ls;
           int64_t step = run.step * ls;
           if (step == 1) std::memcpy(op, sp, run.len * sizeof(T));
+          else if (step == -1) reverse_copy(op, sp, run.len);
           else for (int64_t j = 0; j < run.len; ++j) op[j] = sp[j * step];
         }
       }
