@@ -75,6 +75,9 @@ inline void check_ndim(const Tensor& t, const char* op) {
               t.dim(), ")");
 }
 
+// indexed[k] = other (accumulate: +=) over a dim loop; used by index_put_'s single-index fast path.
+void dim_loop_put(const DimLoop& d, bool accumulate, const char* op);
+
 // Walks positions of a shape in row-major order keeping the element offset of one strided tensor.
 struct RowMajorWalker {
   int nd;
