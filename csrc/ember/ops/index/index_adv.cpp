@@ -220,6 +220,42 @@ void index_put_(const Tensor& self, const std::vector<OptTensor>& indices, const
                 const char* op) {
   EMBER_CHECK(values.dtype() == self.dtype(), op, "Index put requires the source and destination dtypes match, got ",
               dtype_name(self.dtype()), " for the destination and ", dtype_name(values.dtype()), " for the source.");
+  // Fast path: a single 1-D integer index -> a dim loop split by destination (parallel; per
+  // destination the writes / additions keep index order, so results match the serial reference).
+  int64_t n_idx = 0, pos = -1;
+  for (size_t d = 0; d < indices.size(); ++d) if (indices[d]) { ++n_idx; pos = (int64_t)d; }
+  if (!reference() && n_idx == 1 && pos < self.dim() && indices[pos]->dim() == 1 &&
+      (indices[pos]->dtype() == DType::Int64 || indices[pos]->dtype() == DType::Int32)) {
+    Tensor ix = index_to_long(*indices[pos], op, true);
+    check_bounds(ix, self.sizes()[pos], pos, true, op, ErrorKind::Index);
+    Shape R = self.sizes();
+    R[pos] = ix.numel();
+    Tensor v = values;
+    while (v.dim() > (int64_t)R.size() && v.sizes()[0] == 1) v = select(v, 0, 0);
+    bool ok = v.dim() <= (int64_t)R.size();
+    for (int64_t i = 0; ok && i < v.dim(); ++i) {
+      int64_t a = v.sizes()[v.dim() - 1 - i], b = R[R.size() - 1 - i];
+      ok = a == b || a == 1;
+    }
+    EMBER_CHECK(ok, op, "shape mismatch: value tensor of shape ", shape_str(values.sizes()),
+                " cannot be broadcast to indexing result of shape ", shape_str(R));
+    if (may_overlap(v, self)) v = clone(v);
+    Tensor vx = expand(v, R);
+    DimLoop d;
+    d.outer = self.sizes();
+    d.outer[pos] = 1;
+    d.indexed = at_shape(self, d.outer);
+    d.other = at_shape(vx, d.outer);
+    d.idx = restride(ix, d.outer, Shape(d.outer.size(), 0));
+    d.L = ix.numel();
+    d.size = self.sizes()[pos];
+    d.indexed_dstride = self.strides()[pos] * (int64_t)self.itemsize();
+    d.other_dstride = vx.strides()[pos] * (int64_t)vx.itemsize();
+    d.idx_dstride = ix.strides()[0] * 8;
+    dim_loop_put(d, accumulate, op);
+    self.bump_version();
+    return;
+  }
   AdvPlan p = plan_advanced(self, indices, op);
   // values must broadcast to R (leading size-1 dims beyond R's rank are dropped, as PyTorch does)
   Tensor v = values;

@@ -55,7 +55,16 @@ void run_dim_loop(const DimLoop& d, const F& f, bool parallel = true) {
     };
     // Loop order follows memory: walk the smaller stride innermost.
     if (std::abs(ods) < std::abs(s[1]) || (ods == 0 && s[1] == 0 && std::abs(ids) < std::abs(s[2]))) {
-      for (int64_t i = 0; i < n; ++i) for (int64_t j = 0; j < L; ++j) one(i, j);
+      for (int64_t i = 0; i < n; ++i) {  // row pointers hoisted: the gather/scatter along the last dim
+        char* x = p[0] + i * s[0];
+        char* o = p[1] + i * s[1];
+        const char* ip = p[2] + i * s[2];
+        for (int64_t j = 0; j < L; ++j) {
+          int64_t k = *(const int64_t*)(ip + j * ids);
+          k += (k < 0) ? size : 0;
+          f(x + k * xds, o + j * ods);
+        }
+      }
     } else if (s[2] == 0) {  // one index per j for the whole run (index_select / index_add_ pattern)
       for (int64_t j = 0; j < L; ++j) {
         int64_t k = *(const int64_t*)(p[2] + j * ids);
@@ -74,6 +83,9 @@ inline void check_ndim(const Tensor& t, const char* op) {
   EMBER_CHECK(t.dim() <= kMaxIterDims, op, "tensors with more than ", kMaxIterDims, " dimensions are not supported (got ",
               t.dim(), ")");
 }
+
+// indexed[k] = other (accumulate: +=) over a dim loop; used by index_put_'s single-index fast path.
+void dim_loop_put(const DimLoop& d, bool accumulate, const char* op);
 
 // Walks positions of a shape in row-major order keeping the element offset of one strided tensor.
 struct RowMajorWalker {

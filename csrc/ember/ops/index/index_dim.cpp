@@ -148,6 +148,11 @@ Red parse_scatter_reduce(const std::string& r, const char* op) {
 
 }  // namespace
 
+void idx::dim_loop_put(const DimLoop& d, bool accumulate, const char* op) {
+  if (accumulate) run_reduce(d, Red::Add, Scalar((int64_t)1), op);
+  else run_copy(d, true);
+}
+
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, bool wrap_negative, const char* op) {
   ScatterArgs a = prep_scatter(op, self, dim, index, nullptr, true, wrap_negative);
   Tensor out = Tensor::empty(index.sizes(), self.dtype());
