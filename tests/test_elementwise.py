@@ -225,6 +225,17 @@ def test_fast_matches_reference(dtype):
         np.testing.assert_allclose(f.astype(np.float64), r.astype(np.float64), rtol=rt, equal_nan=True)
 
 
+def test_streaming_store_path_matches_numpy():
+    # > 2M float32 elements takes the AVX2 streaming-store path (odd offset: unaligned start)
+    a, b = make((2_200_001,), seed=1), make((2_200_001,), seed=2, low=1, high=4)
+    na, nb = to_np(a), to_np(b)
+    for f in [lambda x, y: x + y, lambda x, y: x - y, lambda x, y: x * y, lambda x, y: x / y]:
+        assert_close(f(a, b), f(na, nb))
+    out = ember.empty(2_200_002).narrow(0, 1, 2_200_000)  # output starting off a 32-byte boundary
+    ember.mul(a.narrow(0, 1, 2_200_000), b.narrow(0, 0, 2_200_000), out=out)
+    assert_close(out, na[1:] * nb[:-1])
+
+
 def test_large_parallel_add_matches_numpy():
     a, b = make((300, 1000), seed=1), make((300, 1000), seed=2)
     assert_close(a + b, to_np(a) + to_np(b))
