@@ -77,11 +77,17 @@ Tensor where(const Tensor& cond, const TensorOrScalar& a, const TensorOrScalar& 
           T* o = (T*)p[0];
           const bool* m = (const bool*)p[1];
           const T *x = (const T*)p[2], *y = (const T*)p[3];
-          for (int64_t i = 0; i < n; ++i) o[i] = m[i] ? x[i] : y[i];
-        } else {
-          for (int64_t i = 0; i < n; ++i)
-            *(T*)(p[0] + i * s[0]) = *(const bool*)(p[1] + i * s[1]) ? *(const T*)(p[2] + i * s[2])
-                                                                      : *(const T*)(p[3] + i * s[3]);
+          // branchless bit select (random masks would mispredict a branch); vectorizes
+          for (int64_t i = 0; i < n; ++i) {
+            T mask = T(T(0) - T(m[i]));
+            o[i] = T((x[i] & mask) | (y[i] & T(~mask)));
+          }
+        } else {  // strided / broadcast operands: the same branchless select
+          for (int64_t i = 0; i < n; ++i) {
+            T mask = T(T(0) - T(*(const bool*)(p[1] + i * s[1])));
+            T xv = *(const T*)(p[2] + i * s[2]), yv = *(const T*)(p[3] + i * s[3]);
+            *(T*)(p[0] + i * s[0]) = T((xv & mask) | (yv & T(~mask)));
+          }
         }
       });
     });
