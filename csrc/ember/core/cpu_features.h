@@ -10,6 +10,13 @@ Isa cpu_isa();               // best ISA this CPU supports, capped by EMBER_ISA 
 void set_isa_cap(Isa cap);
 const char* isa_name(Isa);
 
+// Each family compiles its `*_kernels.inc` once per ISA into namespaces base/avx2/avx512;
+// this picks the build for `isa`.
+template <class K>
+const K* pick_isa(Isa isa, const K& base, const K& avx2, const K& avx512) {
+  return isa == Isa::Avx512 ? &avx512 : isa == Isa::Avx2 ? &avx2 : &base;
+}
+
 bool use_reference_kernels();
 void set_reference_kernels(bool on);
 

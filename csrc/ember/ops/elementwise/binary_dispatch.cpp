@@ -4,11 +4,7 @@
 namespace ember {
 
 const BinaryKernel* binary_kernels(Isa isa) {
-  switch (isa) {
-    case Isa::Avx512: return &avx512::binary_kernel;
-    case Isa::Avx2: return &avx2::binary_kernel;
-    default: return &base::binary_kernel;
-  }
+  return pick_isa(isa, base::binary_kernel, avx2::binary_kernel, avx512::binary_kernel);
 }
 
 void fill_scalar_into(const Tensor& t, const Scalar& v) {

@@ -6,11 +6,7 @@
 namespace ember {
 
 const GemmKernel* gemm_kernels(Isa isa) {
-  switch (isa) {
-    case Isa::Avx512: return &avx512::gemm_kernel;
-    case Isa::Avx2: return &avx2::gemm_kernel;
-    default: return &base::gemm_kernel;
-  }
+  return pick_isa(isa, base::gemm_kernel, avx2::gemm_kernel, avx512::gemm_kernel);
 }
 
 namespace {

@@ -12,11 +12,7 @@
 namespace ember {
 
 const RandomKernel* random_kernels(Isa isa) {
-  switch (isa) {
-    case Isa::Avx512: return &avx512::random_kernel;
-    case Isa::Avx2: return &avx2::random_kernel;
-    default: return &base::random_kernel;
-  }
+  return pick_isa(isa, base::random_kernel, avx2::random_kernel, avx512::random_kernel);
 }
 
 using namespace rng;

@@ -14,11 +14,7 @@
 namespace ember {
 
 const FastReduceKernels* fast_reduce_kernels(Isa isa) {
-  switch (isa) {
-    case Isa::Avx512: return &avx512::fast_reduce;
-    case Isa::Avx2: return &avx2::fast_reduce;
-    default: return &base::fast_reduce;
-  }
+  return pick_isa(isa, base::fast_reduce, avx2::fast_reduce, avx512::fast_reduce);
 }
 
 DimPlan plan_dims(const char* op, const Tensor& a, const DimList& dims) {

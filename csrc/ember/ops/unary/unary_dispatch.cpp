@@ -5,11 +5,7 @@ namespace ember {
 
 const UnaryKernel* unary_kernels(Isa isa) {
   if (use_reference_kernels()) return &ref::unary_kernel;
-  switch (isa) {
-    case Isa::Avx512: return &avx512::unary_kernel;
-    case Isa::Avx2: return &avx2::unary_kernel;
-    default: return &base::unary_kernel;
-  }
+  return pick_isa(isa, base::unary_kernel, avx2::unary_kernel, avx512::unary_kernel);
 }
 
 }  // namespace ember
