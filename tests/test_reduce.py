@@ -520,3 +520,17 @@ def test_column_strategy_multi_dim_chunks(kernels, op):
            "logsumexp": lambda: np.log(np.exp(a).sum((0, 1)))}[op]()
     assert_close(getattr(ember, op)(x, (0, 1)), exp, rtol=1e-9, atol=1e-9)
     assert_close(getattr(ember, op)(x, (0, 1), keepdim=True), np.expand_dims(exp, (0, 1)), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("pos", [0, 5, 77777, (1 << 20) - 1])
+def test_max_min_nan_anywhere_in_long_rows(dtype, pos):
+    # the vectorized float max/min leaf tracks NaN separately; it must still propagate from any lane
+    a = np.random.default_rng(1).standard_normal(1 << 20).astype(dtype)
+    a[pos] = np.nan
+    e = ember.from_numpy(a)
+    assert np.isnan(e.amax().item()) and np.isnan(e.amin().item())
+    rows = e.reshape(1024, 1024).amax(1).numpy()
+    assert np.isnan(rows[pos // 1024]) and np.isnan(rows).sum() == 1
+    a[pos] = np.inf
+    assert ember.from_numpy(a).amax().item() == np.inf
