@@ -1,7 +1,7 @@
 """Elementwise / reduction benchmark: ember vs numpy vs PyTorch in one process.
 
 Large cases use 4096x4096 float32 (64 MiB per operand); each case is warmed up, then timed
-`--reps` times and the median is reported with effective bandwidth and the ratio of each
+`--reps` times, the three libraries round-robin within each repetition, and the median is reported with effective bandwidth and the ratio of each
 peer's time to ember's (>1 means ember is faster). The tiny case times 1000 8-element adds.
 
     python bench/python/bench_elementwise.py [--reps 9] [--record bench/results/FILE.md]
@@ -23,6 +23,21 @@ except ImportError:
     torch = None
 
 N = 4096
+
+
+def interleaved_medians(fns, reps, warmup=2):
+    """Median time of each fn, timing them round-robin within each repetition so that machine
+    drift affects all peers alike."""
+    for f in fns:
+        for _ in range(warmup):
+            f()
+    ts = [[] for _ in fns]
+    for _ in range(reps):
+        for i, f in enumerate(fns):
+            t0 = time.perf_counter()
+            f()
+            ts[i].append(time.perf_counter() - t0)
+    return [statistics.median(t) for t in ts]
 
 
 def median_time(fn, reps, warmup=2):
@@ -89,9 +104,10 @@ def main():
     head = (f"| op (4096x4096 f32) | ember ms | numpy ms | torch ms | ember GB/s | numpy/ember | torch/ember |")
     lines += [head, "|---|---|---|---|---|---|---|"]
     for name, nbytes, fe, fn, ft in cases():
-        te = median_time(fe, args.reps)
-        tn = median_time(fn, args.reps)
-        tt = median_time(ft, args.reps) if torch else float("nan")
+        if torch:
+            te, tn, tt = interleaved_medians([fe, fn, ft], args.reps)
+        else:
+            (te, tn), tt = interleaved_medians([fe, fn], args.reps), float("nan")
         lines.append(f"| {name} | {te * 1e3:.2f} | {tn * 1e3:.2f} | {tt * 1e3:.2f} | {nbytes / te / 1e9:.1f} | "
                      f"{tn / te:.2f} | {tt / te:.2f} |")
         print(lines[-1], flush=True)
