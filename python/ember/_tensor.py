@@ -564,32 +564,8 @@ class Tensor:
         self.requires_grad = False
         return self
 
-    # ---- arithmetic operators (more are attached by the op families) ------------------------
-    def __add__(self, other):
-        if isinstance(other, Tensor):
-            return _wrap(_C.add(self._t, other._t))
-        return _wrap(_C.add_scalar(self._t, other)) if isinstance(other, (numbers.Number, np.generic)) else NotImplemented
-
-    def __radd__(self, other):
-        return _wrap(_C.add_scalar(self._t, other)) if isinstance(other, (numbers.Number, np.generic)) else NotImplemented
-
-    def __sub__(self, other):
-        if isinstance(other, Tensor):
-            return _wrap(_C.sub(self._t, other._t))
-        return _wrap(_C.sub_scalar(self._t, other)) if isinstance(other, (numbers.Number, np.generic)) else NotImplemented
-
-    def __mul__(self, other):
-        if isinstance(other, Tensor):
-            return _wrap(_C.mul(self._t, other._t))
-        return _wrap(_C.mul_scalar(self._t, other)) if isinstance(other, (numbers.Number, np.generic)) else NotImplemented
-
-    def __rmul__(self, other):
-        return _wrap(_C.mul_scalar(self._t, other)) if isinstance(other, (numbers.Number, np.generic)) else NotImplemented
-
-    def __truediv__(self, other):
-        if isinstance(other, Tensor):
-            return _wrap(_C.div(self._t, other._t))
-        return _wrap(_C.div_scalar(self._t, other)) if isinstance(other, (numbers.Number, np.generic)) else NotImplemented
+    # Arithmetic, comparison and indexing operators are attached by the op families
+    # (ember/_ops/*.py) through _register_method.
 
 
 def _register_method(name=None):
