@@ -1,0 +1,194 @@
+"""``Function`` (user-defined and built-in differentiable ops) and the graph nodes it records.
+
+A call ``MyFn.apply(*args)`` runs ``forward(ctx, *args)`` without recording, then, when grad
+mode is on and some tensor argument requires grad, creates a ``Node`` (the outputs' ``grad_fn``)
+that holds ``ctx`` and edges ``next_functions`` to the inputs' nodes (a leaf's AccumulateGrad).
+"""
+import itertools
+import traceback
+
+from .._tensor import Tensor, _wrap
+from . import grad_mode
+
+__all__ = ["Function", "FunctionCtx", "Node", "AccumulateGrad"]
+
+_seq = itertools.count()
+_anomaly = {"enabled": False}
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
+          "have already been freed). Saved intermediate values of the graph are freed when you call .backward() "
+          "or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time "
+          "or if you need to access saved tensors after calling backward.")
+
+
+class FunctionCtx:
+    """The ``ctx`` passed to forward/backward: saved tensors and flags."""
+
+    def __init__(self):
+        self._saved = ()
+        self._saved_versions = ()
+        self._freed = False
+        self._non_differentiable = set()
+        self._dirty = set()
+        self.needs_input_grad = ()
+        self.materialize_grads = True
+
+    def save_for_backward(self, *tensors):
+        """Save tensors (or None) for backward; in-place changes to them are detected."""
+        for t in tensors:
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"[save_for_backward] expected Tensors or None, got {type(t).__name__}")
+        self._saved = tensors
+        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if self._freed:
+            raise RuntimeError(_FREED)
+        for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
+            if t is not None and t._version != v:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: [{t.dtype._name} {list(t.shape)}], which is output {i} of the saved tensors, "
+                    f"is at version {t._version}; expected version {v} instead.")
+        return self._saved
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable.update(id(t) for t in tensors)
+
+    def mark_dirty(self, *tensors):
+        self._dirty.update(id(t) for t in tensors)
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+
+class Node:
+    """A recorded op in the graph (``tensor.grad_fn``)."""
+
+    __slots__ = ("_fn", "ctx", "next_functions", "_seq", "_pre_hooks", "_out_meta", "_stack", "__weakref__")
+
+    def __init__(self, fn, ctx, next_functions, out_meta):
+        self._fn = fn
+        self.ctx = ctx
+        self.next_functions = next_functions
+        self._seq = next(_seq)
+        self._pre_hooks = {}
+        self._out_meta = out_meta  # (shape, dtype) per output, to materialize zero grads
+        self._stack = traceback.format_stack()[:-3] if _anomaly["enabled"] else None
+
+    def name(self):
+        return self._fn.__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def apply(self, grads):
+        return self._fn.backward(self.ctx, *grads)
+
+    def _release(self):
+        self.ctx._saved = ()
+        self.ctx._freed = True
+
+    def register_prehook(self, out_nr, fn):
+        self._pre_hooks.setdefault(out_nr, []).append(fn)
+
+
+class AccumulateGrad:
+    """The sink node of a leaf tensor that requires grad."""
+
+    __slots__ = ("variable", "next_functions", "_seq", "__weakref__")
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+        self._seq = -1
+
+    def name(self):
+        return "AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _edge(t):
+    """(node, output_nr) that receives the gradient of tensor ``t``; None if it needs none."""
+    if not isinstance(t, Tensor) or not t.requires_grad:
+        return None
+    if t.grad_fn is not None:
+        return (t.grad_fn, t._output_nr)
+    acc = t.__dict__.get("_acc_node")
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._acc_node = acc
+    return (acc, 0)
+
+
+class Function:
+    """Base class for differentiable ops: subclass with static ``forward(ctx, *args)`` and
+    ``backward(ctx, *grad_outputs)``, call with ``MyFunction.apply(*args)``."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("[Function] subclasses must implement forward")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("[Function] subclasses must implement backward")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        ctx = FunctionCtx()
+        tensors_in = [a for a in args if isinstance(a, Tensor)]
+        record = grad_mode.is_grad_enabled() and any(t.requires_grad for t in tensors_in)
+        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        with grad_mode.no_grad():
+            out = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if not record:
+            return out
+        ins = {id(t) for t in tensors_in}
+        wrapped = []
+        for o in outs:
+            if isinstance(o, Tensor) and id(o) in ins and id(o) not in ctx._dirty:
+                o = _wrap(o._t)  # an input returned unchanged: give the output its own identity
+            wrapped.append(o)
+        meta = tuple((tuple(o.shape), o.dtype) if isinstance(o, Tensor) else None for o in wrapped)
+        node = Node(cls, ctx, tuple(_edge(a) for a in args), meta)
+        for i, o in enumerate(wrapped):
+            if not isinstance(o, Tensor):
+                continue
+            if id(o) in ctx._non_differentiable or id(outs[i]) in ctx._non_differentiable \
+                    or not o.dtype.is_floating_point:
+                continue
+            o.grad_fn = node
+            o._output_nr = i
+            o.requires_grad = True
+            o.__dict__.pop("_acc_node", None)
+        wrapped = tuple(wrapped)
+        return wrapped[0] if single else wrapped
+
+
+def set_detect_anomaly(mode):
+    """When on, backward checks every computed gradient for nan/inf and names the forward op."""
+    _anomaly["enabled"] = bool(mode)
+
+
+def is_anomaly_enabled():
+    return _anomaly["enabled"]
+
+
+class detect_anomaly:
+    """Context manager enabling anomaly detection inside the block."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = _anomaly["enabled"]
+        _anomaly["enabled"] = self.check_nan
+
+    def __exit__(self, *exc):
+        _anomaly["enabled"] = self._prev
+        return False
