@@ -210,3 +210,18 @@ def test_gradcheck_catches_wrong_backward():
     with pytest.raises(RuntimeError, match="Jacobian mismatch"):
         ember.autograd.gradcheck(lambda t: WrongGrad.apply(t), (x,))
     assert not ember.autograd.gradcheck(lambda t: WrongGrad.apply(t), (x,), raise_exception=False)
+
+
+def test_two_outputs_of_one_node_as_roots():
+    class Two(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0, x * 3.0
+
+        @staticmethod
+        def backward(ctx, ga, gb):
+            return ga * 2.0 + gb * 3.0
+    x = leaf([1.0, 2.0])
+    a, b = Two.apply(x)
+    ember.autograd.backward([a, b], [ember.ones(2, dtype=ember.float64), ember.ones(2, dtype=ember.float64)])
+    np.testing.assert_allclose(to_np(x.grad), [5.0, 5.0])

@@ -2,7 +2,6 @@
 summing gradients per (node, output), accumulating into leaves, and freeing saved tensors
 unless ``retain_graph``. Every gradient is computed by the nodes' backward (C++ ops)."""
 import heapq
-import math
 
 from .._tensor import Tensor
 from . import grad_mode
@@ -88,11 +87,11 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
             continue
         buf = buffers.setdefault(id(e[0]), {})
         buf[e[1]] = _add(buf.get(e[1]), g)
-    ready = []
-    for e in roots:
-        if e is not None and deps.get(id(e[0]), 0) == 0 and id(e[0]) not in {id(r[1]) for r in ready}:
+    ready, queued = [], set()
+    for e in roots:  # several roots may be outputs of one node: queue it once
+        if e is not None and deps.get(id(e[0]), 0) == 0 and id(e[0]) not in queued:
             heapq.heappush(ready, (-e[0]._seq, id(e[0]), e[0]))
-    queued = {r[1] for r in ready}
+            queued.add(id(e[0]))
     only = None if inputs is None else {id(t) for t in inputs}
     with grad_mode.set_grad_enabled(create_graph):
         while ready:
