@@ -100,8 +100,7 @@ def make(shape, dtype=ember.float32, low=-3, high=3, seed=0, noncontig=None):
         return ember.tensor(np.ascontiguousarray(np.swapaxes(base, 0, -1)), dtype=dtype).transpose(0, -1)
     if noncontig == "step":
         big = np.repeat(base, 2, axis=-1)
-        return ember.tensor(big, dtype=dtype)[..., ::2] if hasattr(ember.Tensor, "__getitem__") else \
-            ember.tensor(big, dtype=dtype).unfold(-1, 1, 2).squeeze(-1)
+        return ember.tensor(big, dtype=dtype)[..., ::2]
     if noncontig == "expand":
         row = ember.tensor(base[:1], dtype=dtype)
         return row.expand(*shape)

@@ -293,7 +293,6 @@ def test_where_noncontig_and_method():
     check(ember.where, torch.where, e > 0, e, 1.0)
 
 
-@pytest.mark.skipif(not hasattr(ember, "nonzero"), reason="needs index family (nonzero)")
 def test_where_single_argument():
     c = T([[True, False], [False, True]])
     got, exp = ember.where(c), torch.where(to_torch(c))

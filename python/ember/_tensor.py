@@ -39,10 +39,6 @@ def _wrap(c):
     return t
 
 
-def _unwrap(x):
-    return x._t if isinstance(x, Tensor) else x
-
-
 def _shape_arg(args, op):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) or f(Size)."""
     if len(args) == 1 and not isinstance(args[0], numbers.Integral):
