@@ -15,6 +15,15 @@ except ImportError:  # PyTorch is an optional oracle
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 
+
+@pytest.fixture(autouse=True)
+def _restore_kernel_mode():
+    """Tests that switch between fast and reference kernels must not leak their choice: a suite run
+    with EMBER_KERNELS=reference has to stay on the reference kernels everywhere else."""
+    mode = ember.get_kernels()
+    yield
+    ember.set_kernels(mode)
+
 # One tolerance table for the whole suite: (rtol, atol) per dtype.
 TOL = {
     ember.float64: (1e-10, 1e-12),

@@ -593,8 +593,12 @@ if given is not None:
         assert to_np(r).tolist() == [x % y for x, y in zip(xs[:n], ys[:n])]
 
     @settings(max_examples=30, deadline=None)
-    @given(st.lists(st.floats(width=32) | st.floats(-1e3, 1e3, width=32), min_size=1, max_size=16),
-           st.lists(st.floats(width=32) | st.floats(-1e3, 1e3, width=32), min_size=1, max_size=16))
+    # No subnormals: PyTorch's CPU kernels treat them as zero (fmod(1, 1e-45) is nan there, while
+    # ember, like C's fmod, returns the exact 0.0).
+    @given(st.lists(st.floats(width=32, allow_subnormal=False) | st.floats(-1e3, 1e3, width=32, allow_subnormal=False),
+                    min_size=1, max_size=16),
+           st.lists(st.floats(width=32, allow_subnormal=False) | st.floats(-1e3, 1e3, width=32, allow_subnormal=False),
+                    min_size=1, max_size=16))
     def test_float_ops_match_torch(xs, ys):
         n = min(len(xs), len(ys))
         a, b = T(xs[:n]), T(ys[:n])
