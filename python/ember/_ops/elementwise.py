@@ -10,6 +10,8 @@ import numpy as np
 
 from .. import _C
 from .._tensor import Tensor, _register_method, _wrap
+from ..autograd._dispatch import differentiable, _grad_call
+from ..autograd.grad_mode import _state as _grad_state
 
 __all__ = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
            "remainder", "fmod", "pow", "float_power", "atan2", "arctan2", "hypot", "maximum", "minimum", "fmax",
@@ -66,11 +68,13 @@ def _need_tensor(x, name, arg="input"):
 
 
 # ---- arithmetic ------------------------------------------------------------------------------
+@differentiable("add")
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with broadcasting and type promotion."""
     return _bin(_Op.Add, input, other, "add", alpha, out)
 
 
+@differentiable("sub")
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other."""
     return _bin(_Op.Sub, input, other, "sub", alpha, out)
@@ -79,6 +83,7 @@ def sub(input, other, *, alpha=1, out=None):
 subtract = sub
 
 
+@differentiable("rsub")
 def rsub(input, other, *, alpha=1):
     """other - alpha * input."""
     if isinstance(other, Tensor):
@@ -91,6 +96,7 @@ def rsub(input, other, *, alpha=1):
     return _bin(_Op.Sub, other, _bin(_Op.Mul, input, alpha, "rsub"), "rsub")
 
 
+@differentiable("mul")
 def mul(input, other, *, out=None):
     """input * other."""
     return _bin(_Op.Mul, input, other, "mul", 1, out)
@@ -101,6 +107,7 @@ multiply = mul
 _ROUNDING = {None: _Op.Div, "trunc": _Op.DivTrunc, "floor": _Op.DivFloor}
 
 
+@differentiable("div")
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other: true division (integers promote to float), or rounded with
     ``rounding_mode='trunc'`` (toward zero) / ``'floor'`` (toward -inf)."""
@@ -114,6 +121,7 @@ def div(input, other, *, rounding_mode=None, out=None):
 divide = div
 
 
+@differentiable("div")
 def true_divide(dividend, divisor, *, out=None):
     """dividend / divisor (always true division)."""
     return _bin(_Op.Div, dividend, divisor, "true_divide", 1, out)
@@ -469,61 +477,113 @@ _c_add, _c_add_s, _c_sub, _c_sub_s = _C.add, _C.add_scalar, _C.sub, _C.sub_scala
 _c_mul, _c_mul_s, _c_div, _c_div_s = _C.mul, _C.mul_scalar, _C.div, _C.div_scalar
 
 
+def _g(name, a, b):
+    return _grad_call(name, (a, b), {})
+
+
 def __add__(self, other):
     if isinstance(other, Tensor):
+        if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+            return _g("add", self, other)
         return _wrap(_c_add(self._t, other._t))
-    return _wrap(_c_add_s(self._t, other)) if _is_number(other) else NotImplemented
+    if not _is_number(other):
+        return NotImplemented
+    if self.requires_grad and _grad_state.enabled:
+        return _g("add", self, other)
+    return _wrap(_c_add_s(self._t, other))
 
 
 def __radd__(self, other):
-    return _wrap(_c_add_s(self._t, other)) if _is_number(other) else NotImplemented
+    return __add__(self, other) if _is_number(other) else NotImplemented
 
 
 def __sub__(self, other):
     if isinstance(other, Tensor):
+        if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+            return _g("sub", self, other)
         return _wrap(_c_sub(self._t, other._t))
-    return _wrap(_c_sub_s(self._t, other)) if _is_number(other) else NotImplemented
+    if not _is_number(other):
+        return NotImplemented
+    if self.requires_grad and _grad_state.enabled:
+        return _g("sub", self, other)
+    return _wrap(_c_sub_s(self._t, other))
 
 
 def __rsub__(self, other):
-    return _wrap(_binary_rscalar(_Op.Sub, other, self._t, 1, None, "sub")) if _is_number(other) else NotImplemented
+    if not _is_number(other):
+        return NotImplemented
+    if self.requires_grad and _grad_state.enabled:
+        return _g("rsub", self, other)
+    return _wrap(_binary_rscalar(_Op.Sub, other, self._t, 1, None, "sub"))
 
 
 def __mul__(self, other):
     if isinstance(other, Tensor):
+        if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+            return _g("mul", self, other)
         return _wrap(_c_mul(self._t, other._t))
-    return _wrap(_c_mul_s(self._t, other)) if _is_number(other) else NotImplemented
+    if not _is_number(other):
+        return NotImplemented
+    if self.requires_grad and _grad_state.enabled:
+        return _g("mul", self, other)
+    return _wrap(_c_mul_s(self._t, other))
 
 
 def __rmul__(self, other):
-    return _wrap(_c_mul_s(self._t, other)) if _is_number(other) else NotImplemented
+    return __mul__(self, other) if _is_number(other) else NotImplemented
 
 
 def __truediv__(self, other):
     if isinstance(other, Tensor):
+        if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+            return _g("div", self, other)
         return _wrap(_c_div(self._t, other._t))
-    return _wrap(_c_div_s(self._t, other)) if _is_number(other) else NotImplemented
+    if not _is_number(other):
+        return NotImplemented
+    if self.requires_grad and _grad_state.enabled:
+        return _g("div", self, other)
+    return _wrap(_c_div_s(self._t, other))
 
 
 def __pow__(self, other):
     if isinstance(other, Tensor):
+        if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+            return _g("pow", self, other)
         return _wrap(_binary(_Op.Pow, self._t, other._t, 1, None, "pow"))
-    return _wrap(_C.pow_scalar(self._t, other, None)) if _is_number(other) else NotImplemented
+    if not _is_number(other):
+        return NotImplemented
+    if self.requires_grad and _grad_state.enabled:
+        return _g("pow", self, other)
+    return _wrap(_C.pow_scalar(self._t, other, None))
+
+
+# Operators whose result has a gradient (comparisons and bitwise ops have none).
+_DIFFERENTIABLE = {"div", "floor_divide", "remainder", "pow"}
 
 
 def _forward(op, name):
+    diff = name in _DIFFERENTIABLE
+
     def f(self, other):
         if isinstance(other, Tensor):
+            if diff and _grad_state.enabled and (self.requires_grad or other.requires_grad):
+                return _g(name, self, other)
             return _wrap(_binary(op, self._t, other._t, 1, None, name))
         if _is_number(other):
+            if diff and self.requires_grad and _grad_state.enabled:
+                return _g(name, self, other)
             return _wrap(_binary_scalar(op, self._t, other, 1, None, name))
         return NotImplemented
     return f
 
 
 def _reflected(op, name):
+    diff = name in _DIFFERENTIABLE
+
     def f(self, other):
         if _is_number(other):
+            if diff and self.requires_grad and _grad_state.enabled:
+                return _g(name, other, self)
             return _wrap(_binary_rscalar(op, other, self._t, 1, None, name))
         return NotImplemented
     return f

@@ -59,6 +59,18 @@ def _check_nan(node, i, g):
                            + (f"\nTraceback of forward call that caused the error:\n{where}" if where else ""))
 
 
+def _validate(node, i, g, meta):
+    """A gradient must have its input's shape; it is cast to its input's dtype (as PyTorch)."""
+    sizes, code = meta
+    if g._t.sizes != sizes:
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
+                           f"{list(g._t.sizes)} but expected shape compatible with {list(sizes)}")
+    if g._t.dtype != code:
+        from .._dtype import _BY_CODE
+        g = g.to(_BY_CODE[code])
+    return g
+
+
 def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate=True, inputs=None):
     """Execute the graph. ``capture`` maps (node id, out_nr) -> slot index for autograd.grad."""
     # dependency counts over the reachable graph
@@ -128,8 +140,9 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
                     captured[capture[(nid, i)]] = _add(captured.get(capture[(nid, i)]), g)
                 if g is None and node.ctx.materialize_grads and node._out_meta[i] is not None:
                     from .._ops.creation import zeros
-                    shape, dtype = node._out_meta[i]
-                    g = zeros(shape, dtype=dtype)
+                    from .._dtype import _BY_CODE
+                    shape, code = node._out_meta[i]
+                    g = zeros(shape, dtype=_BY_CODE[code])
                 grads.append(g)
             if node.ctx._freed:
                 raise RuntimeError(
@@ -153,6 +166,9 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
                 if g is not None and not isinstance(g, Tensor):
                     raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__}")
                 if g is not None:
+                    im = node._in_meta
+                    if im is not None and im[i] is not None:
+                        g = _validate(node, i, g, im[i])
                     child = buffers.setdefault(id(e[0]), {})
                     child[e[1]] = _add(child.get(e[1]), g)
                 deps[id(e[0])] -= 1

@@ -66,19 +66,21 @@ class FunctionCtx:
 class Node:
     """A recorded op in the graph (``tensor.grad_fn``)."""
 
-    __slots__ = ("_fn", "ctx", "next_functions", "_seq", "_pre_hooks", "_out_meta", "_stack", "__weakref__")
+    __slots__ = ("_fn", "ctx", "next_functions", "_seq", "_pre_hooks", "_out_meta", "_in_meta", "_stack",
+                 "__weakref__")
 
-    def __init__(self, fn, ctx, next_functions, out_meta):
+    def __init__(self, fn, ctx, next_functions, out_meta, in_meta=None):
         self._fn = fn
         self.ctx = ctx
         self.next_functions = next_functions
         self._seq = next(_seq)
         self._pre_hooks = {}
-        self._out_meta = out_meta  # (shape, dtype) per output, to materialize zero grads
+        self._out_meta = out_meta  # (sizes, dtype code) per output, to materialize zero grads
+        self._in_meta = in_meta    # (sizes, dtype code) per input that needs grad, to validate grads
         self._stack = traceback.format_stack()[:-3] if _anomaly["enabled"] else None
 
     def name(self):
-        return self._fn.__name__ + "Backward"
+        return getattr(self._fn, "_node_name", None) or self._fn.__name__ + "Backward"
 
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
@@ -136,38 +138,65 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("[Function] subclasses must implement backward")
 
+    # Built-in view ops set this: their outputs remember ``_base`` so in-place ops on them can
+    # rewrite the base's history (see ``_dispatch``).
+    _is_view = False
+
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = FunctionCtx()
-        tensors_in = [a for a in args if isinstance(a, Tensor)]
-        record = grad_mode.is_grad_enabled() and any(t.requires_grad for t in tensors_in)
-        ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        with grad_mode.no_grad():
+        state = grad_mode._state
+        record = False
+        needs = []
+        for a in args:
+            r = isinstance(a, Tensor) and a.requires_grad
+            needs.append(r)
+            record = record or r
+        record = record and state.enabled
+        ctx.needs_input_grad = tuple(needs)
+        prev = state.enabled
+        state.enabled = False
+        try:
             out = cls.forward(ctx, *args, **kwargs)
-        single = not isinstance(out, tuple)
-        outs = (out,) if single else out
+        finally:
+            state.enabled = prev
         if not record:
             return out
-        ins = {id(t) for t in tensors_in}
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        ins = {id(a) for a in args if isinstance(a, Tensor)}
         wrapped = []
         for o in outs:
             if isinstance(o, Tensor) and id(o) in ins and id(o) not in ctx._dirty:
                 o = _wrap(o._t)  # an input returned unchanged: give the output its own identity
             wrapped.append(o)
-        meta = tuple((tuple(o.shape), o.dtype) if isinstance(o, Tensor) else None for o in wrapped)
-        node = Node(cls, ctx, tuple(_edge(a) for a in args), meta)
+        meta = tuple((o._t.sizes, o._t.dtype) if isinstance(o, Tensor) else None for o in wrapped)
+        in_meta = tuple((a._t.sizes, a._t.dtype) if n else None for a, n in zip(args, needs))
+        node = Node(cls, ctx, tuple(_edge(a) for a in args), meta, in_meta)
+        nondiff = ctx._non_differentiable
         for i, o in enumerate(wrapped):
             if not isinstance(o, Tensor):
                 continue
-            if id(o) in ctx._non_differentiable or id(outs[i]) in ctx._non_differentiable \
-                    or not o.dtype.is_floating_point:
+            if nondiff and (id(o) in nondiff or id(outs[i]) in nondiff):
                 continue
+            if not o.dtype.is_floating_point:
+                continue
+            if id(o) in ctx._dirty:
+                _check_dirty(o, cls)
             o.grad_fn = node
             o._output_nr = i
             o.requires_grad = True
             o.__dict__.pop("_acc_node", None)
-        wrapped = tuple(wrapped)
-        return wrapped[0] if single else wrapped
+            if cls._is_view:
+                b = args[0]
+                o._base = b if b._base is None else b._base
+        return wrapped[0] if single else tuple(wrapped)
+
+
+def _check_dirty(t, cls):
+    if t.grad_fn is None and t.requires_grad:
+        raise RuntimeError(f"[{cls.__name__}] a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
 
 
 def set_detect_anomaly(mode):

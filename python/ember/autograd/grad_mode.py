@@ -6,12 +6,17 @@ import threading
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "inference_mode", "is_grad_enabled",
            "is_inference_mode_enabled"]
 
-_state = threading.local()
+class _State(threading.local):
+    enabled = True       # class defaults: every thread starts with grad on, not in inference mode
+    inference = False
+
+
+_state = _State()
 
 
 def is_grad_enabled():
     """True when operations on tensors that require grad are recorded."""
-    return getattr(_state, "enabled", True)
+    return _state.enabled
 
 
 def _set_enabled(mode):
@@ -19,7 +24,7 @@ def _set_enabled(mode):
 
 
 def is_inference_mode_enabled():
-    return getattr(_state, "inference", False)
+    return _state.inference
 
 
 class _DecoratorContextManager:

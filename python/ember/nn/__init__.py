@@ -1,2 +1,4 @@
-"""ember.nn (modules arrive with the autograd/nn issue; functional ops live in ember.nn.functional)."""
-from . import functional  # noqa: F401
+"""ember.nn: modules, parameters, init and utilities (as torch.nn)."""
+from .parameter import Parameter  # noqa: F401
+from .modules import *  # noqa: F401,F403
+from . import functional, init, utils  # noqa: F401

@@ -1,0 +1,36 @@
+"""Helpers shared by the grad implementations."""
+from ..._tensor import Tensor
+
+
+def sum_to(g, shape):
+    """Reduce a broadcast gradient ``g`` back to ``shape`` (sum over broadcast dims)."""
+    shape = tuple(shape)
+    gs = tuple(g._t.sizes)
+    if gs == shape:
+        return g
+    lead = len(gs) - len(shape)
+    dims = list(range(lead)) + [lead + i for i, s in enumerate(shape) if s == 1 and gs[lead + i] != 1]
+    if dims:
+        g = g.sum(dims, keepdim=True)
+    return g.reshape(shape) if tuple(g._t.sizes) != shape else g
+
+
+def shape_of(x):
+    """The shape of a Tensor argument, or None for a Python number."""
+    return tuple(x._t.sizes) if isinstance(x, Tensor) else None
+
+
+def maybe_sum_to(g, x):
+    """``sum_to(g, x.shape)`` for a Tensor ``x``; None for a number (which gets no gradient)."""
+    return sum_to(g, x._t.sizes) if isinstance(x, Tensor) else None
+
+
+def save(ctx, *xs):
+    """Save a mix of Tensors and Python numbers/None: tensors via ``save_for_backward`` (version
+    checked), the rest on ``ctx``. ``saved(ctx)`` gives them back in order."""
+    ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in xs))
+    ctx._consts = tuple(None if isinstance(x, Tensor) else x for x in xs)
+
+
+def saved(ctx):
+    return tuple(c if t is None else t for t, c in zip(ctx.saved_tensors, ctx._consts))

@@ -1,0 +1,2 @@
+"""nn.functional: activation functions."""
+__all__ = []

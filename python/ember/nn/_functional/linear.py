@@ -1,0 +1,2 @@
+"""nn.functional: linear, bilinear, dropout family, embedding."""
+__all__ = []

@@ -1,0 +1,2 @@
+"""nn.init: parameter initialization (as torch.nn.init)."""
+__all__ = []
