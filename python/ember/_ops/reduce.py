@@ -11,6 +11,7 @@ import types
 from .. import _C
 from .._dtype import _to_dtype
 from .._tensor import Tensor, _register_method, _wrap
+from ..autograd._dispatch import differentiable
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "var", "std", "var_mean", "std_mean", "max", "min", "amax",
            "amin", "aminmax", "argmax", "argmin", "logsumexp", "norm", "all", "any", "count_nonzero", "cumsum",
@@ -88,7 +89,7 @@ def _sum_like(cfn, op):
         _check_tensor(input, op)
         return _out(op, _wrap(cfn(input._t, _dims(dim, op), keepdim, _dt(dtype))), out)
     fn.__name__ = op
-    return fn
+    return differentiable(op)(fn) if op in ("sum", "mean", "nansum", "nanmean") else fn
 
 
 sum = _sum_like(_C.sum, "sum")  # noqa: A001

@@ -515,3 +515,13 @@ def _m_cross(self, other, dim=None):
 @_register_method("kron")
 def _m_kron(self, other):
     return kron(self, other)
+
+
+# ---- autograd wiring of the view methods defined on Tensor itself ------------------------------
+def _wire_tensor_methods():
+    from ..autograd._dispatch import differentiable
+    for name in ("view", "reshape", "expand"):
+        setattr(Tensor, name, differentiable("Tensor." + name)(getattr(Tensor, name)))
+
+
+_wire_tensor_methods()

@@ -85,7 +85,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
         if id(n) in seen:
             continue
         seen.add(id(n))
-        for e in n.next_functions:
+        for e in n._edges:
             if e is None:
                 continue
             deps[id(e[0])] = deps.get(id(e[0]), 0) + 1
@@ -152,7 +152,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
             out = node.apply(grads)
             if not isinstance(out, tuple):
                 out = (out,)
-            nf = node.next_functions
+            nf = node._edges
             if len(out) < len(nf):
                 raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                    f"(expected {len(nf)}, got {len(out)})")

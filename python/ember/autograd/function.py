@@ -66,18 +66,23 @@ class FunctionCtx:
 class Node:
     """A recorded op in the graph (``tensor.grad_fn``)."""
 
-    __slots__ = ("_fn", "ctx", "next_functions", "_seq", "_pre_hooks", "_out_meta", "_in_meta", "_stack",
+    __slots__ = ("_fn", "ctx", "_edges", "_seq", "_pre_hooks", "_out_meta", "_in_meta", "_stack",
                  "__weakref__")
 
     def __init__(self, fn, ctx, next_functions, out_meta, in_meta=None):
         self._fn = fn
         self.ctx = ctx
-        self.next_functions = next_functions
+        self._edges = next_functions  # (node, output_nr) or None per forward argument
         self._seq = next(_seq)
         self._pre_hooks = {}
         self._out_meta = out_meta  # (sizes, dtype code) per output, to materialize zero grads
         self._in_meta = in_meta    # (sizes, dtype code) per input that needs grad, to validate grads
         self._stack = traceback.format_stack()[:-3] if _anomaly["enabled"] else None
+
+    @property
+    def next_functions(self):
+        """(node, output_nr) per forward argument; (None, 0) where no gradient flows."""
+        return tuple((None, 0) if e is None else e for e in self._edges)
 
     def name(self):
         return getattr(self._fn, "_node_name", None) or self._fn.__name__ + "Backward"
@@ -99,11 +104,12 @@ class Node:
 class AccumulateGrad:
     """The sink node of a leaf tensor that requires grad."""
 
-    __slots__ = ("variable", "next_functions", "_seq", "__weakref__")
+    __slots__ = ("variable", "_edges", "_seq", "__weakref__")
+    next_functions = ()
 
     def __init__(self, variable):
         self.variable = variable
-        self.next_functions = ()
+        self._edges = ()
         self._seq = -1
 
     def name(self):

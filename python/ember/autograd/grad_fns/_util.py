@@ -34,3 +34,21 @@ def save(ctx, *xs):
 
 def saved(ctx):
     return tuple(c if t is None else t for t, c in zip(ctx.saved_tensors, ctx._consts))
+
+
+def reduced_shape(shape, dim):
+    """The keepdim=True shape of reducing ``shape`` over ``dim`` (None = all dims)."""
+    n = len(shape)
+    if dim is None or (isinstance(dim, (list, tuple)) and len(dim) == 0):
+        return tuple(1 for _ in shape)
+    dims = [dim] if isinstance(dim, int) else list(dim)
+    dims = {d % n if n else 0 for d in dims}
+    return tuple(1 if i in dims else s for i, s in enumerate(shape))
+
+
+def unreduce(g, shape, dim, keepdim):
+    """Broadcast the gradient of a reduction over ``dim`` back to the input ``shape``."""
+    shape = tuple(shape)
+    if not keepdim or dim is None:
+        g = g.reshape(reduced_shape(shape, dim))
+    return g.expand(shape)

@@ -1,0 +1,106 @@
+"""Autograd through built-in ops: dispatch, in-place rebase, views, validation (the op families'
+gradients are tested in test_grad_<family>.py)."""
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import ember
+from gradutil import grad_case, const
+
+
+def test_add_sub_mul_div_broadcast():
+    x, y = ember.randn(3, 4), ember.randn(4)
+    grad_case(lambda m, a, b: a + b * 2 - a / (b * b + 1), x, y, gradgrad=True)
+    grad_case(lambda m, a, b: m.add(a, b, alpha=3) - m.sub(b, a, alpha=0.5), x, y)
+    grad_case(lambda m, a: 2 - a * 3 + 1 / (a * a + 1), x)
+
+
+def test_constant_operand_gets_no_grad():
+    x, y = ember.randn(2, 3), ember.randn(2, 3)
+    grad_case(lambda m, a, b: a * b, x, const(y))
+
+
+def test_floor_division_has_zero_grad():
+    x = ember.randn(5, requires_grad=True)
+    ember.div(x, 0.7, rounding_mode="floor").sum().backward()
+    assert x.grad is not None and not np.any(x.grad.numpy())
+
+
+def test_inplace_on_nonleaf_rebases_history():
+    x = ember.randn(3, requires_grad=True)
+    y = x * 2
+    y.mul_(x)            # y = 2x * x
+    y += 1
+    assert y.grad_fn.name() == "AddBackward0"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 4 * x.detach().numpy(), rtol=1e-6)
+
+
+def test_inplace_on_leaf_requiring_grad_raises():
+    x = ember.randn(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x.add_(1)
+    with ember.no_grad():
+        x.add_(1)  # allowed without grad recording (optimizer updates)
+
+
+def test_inplace_on_plain_tensor_with_grad_input():
+    w = ember.randn(3, requires_grad=True)
+    buf = ember.zeros(3)
+    buf.add_(w * 3)
+    assert buf.requires_grad and not buf.is_leaf
+    buf.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [3, 3, 3])
+
+
+def test_modifying_saved_tensor_is_detected():
+    a = ember.randn(3, requires_grad=True)
+    b = a * 1
+    c = b * b
+    b.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        c.sum().backward()
+
+
+def test_backward_twice_raises():
+    a = ember.randn(3, requires_grad=True)
+    c = (a * a).sum()
+    c.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        c.backward()
+
+
+def test_mixed_dtype_grad_is_cast_to_input_dtype():
+    a = ember.randn(3, requires_grad=True)                       # float32
+    b = ember.randn(3, dtype=ember.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype is ember.float32 and b.grad.dtype is ember.float64
+
+
+def test_graph_is_freed_after_backward():
+    a = ember.randn(100, requires_grad=True)
+    b = a * 2
+    ref = weakref.ref(b)
+    c = (b * b).sum()
+    del b
+    c.backward()
+    gc.collect()
+    assert ref() is None
+
+
+def test_per_op_node_names_and_edges():
+    a = ember.randn(2, requires_grad=True)
+    b = a * 3 + a
+    assert b.grad_fn.name() == "AddBackward0"
+    names = sorted(n.name() for n, _ in b.grad_fn.next_functions if n is not None)
+    assert names == ["AccumulateGrad", "MulBackward0"]
+
+
+def test_out_argument_on_grad_path():
+    a = ember.randn(3, requires_grad=True)
+    out = ember.empty(3)
+    ember.mul(a, 2, out=out)
+    out.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [2, 2, 2])
