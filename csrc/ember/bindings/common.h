@@ -66,4 +66,8 @@ void init_shape(py::module_& m);
 void init_gemm(py::module_& m);
 void init_random(py::module_& m);
 void init_creation(py::module_& m);
+void init_activation(py::module_& m);
+void init_softmax(py::module_& m);
+void init_loss(py::module_& m);
+void init_norm(py::module_& m);
 }  // namespace ember::bind

@@ -30,4 +30,8 @@ PYBIND11_MODULE(_C, m) {
   bind::init_gemm(m);
   bind::init_random(m);
   bind::init_creation(m);
+  bind::init_activation(m);
+  bind::init_softmax(m);
+  bind::init_loss(m);
+  bind::init_norm(m);
 }
