@@ -3,6 +3,8 @@ summing gradients per (node, output), accumulating into leaves, and freeing save
 unless ``retain_graph``. Every gradient is computed by the nodes' backward (C++ ops)."""
 import heapq
 
+from .._dtype import _BY_CODE
+
 from .._tensor import Tensor
 from . import grad_mode
 from .function import AccumulateGrad, Function, _edge, _anomaly
@@ -66,91 +68,100 @@ def _validate(node, i, g, meta):
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - got "
                            f"{list(g._t.sizes)} but expected shape compatible with {list(sizes)}")
     if g._t.dtype != code:
-        from .._dtype import _BY_CODE
         g = g.to(_BY_CODE[code])
     return g
 
 
 def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate=True, inputs=None):
-    """Execute the graph. ``capture`` maps (node id, out_nr) -> slot index for autograd.grad."""
-    # dependency counts over the reachable graph
+    """Execute the graph. ``capture`` maps (node, out_nr) -> slot index for autograd.grad.
+
+    Nodes are dict keys by identity. Each node's incoming gradients are summed in a per-output
+    list; a node runs once all its consumers have run (dependency counts), most recent first."""
     deps = {}
-    nodes = {}
-    stack = [e[0] for e in roots if e is not None]
-    for n in stack:
-        nodes[id(n)] = n
-    seen = set()
+    stack = list(dict.fromkeys(e[0] for e in roots if e is not None))  # roots may share a node
+    seen = set(stack)
     while stack:
         n = stack.pop()
-        if id(n) in seen:
-            continue
-        seen.add(id(n))
         for e in n._edges:
-            if e is None:
-                continue
-            deps[id(e[0])] = deps.get(id(e[0]), 0) + 1
-            if id(e[0]) not in nodes:
-                nodes[id(e[0])] = e[0]
-                stack.append(e[0])
+            if e is not None:
+                c = e[0]
+                deps[c] = deps.get(c, 0) + 1
+                if c not in seen:
+                    seen.add(c)
+                    stack.append(c)
     buffers = {}
     captured = {}
     for e, g in zip(roots, root_grads):
         if e is None:
             continue
-        buf = buffers.setdefault(id(e[0]), {})
-        buf[e[1]] = _add(buf.get(e[1]), g)
+        buf = buffers.get(e[0])
+        if buf is None:
+            buf = buffers[e[0]] = [None] * _n_outputs(e[0])
+        buf[e[1]] = _add(buf[e[1]], g)
     ready, queued = [], set()
     for e in roots:  # several roots may be outputs of one node: queue it once
-        if e is not None and deps.get(id(e[0]), 0) == 0 and id(e[0]) not in queued:
+        if e is not None and deps.get(e[0], 0) == 0 and e[0] not in queued:
             heapq.heappush(ready, (-e[0]._seq, id(e[0]), e[0]))
-            queued.add(id(e[0]))
+            queued.add(e[0])
     only = None if inputs is None else {id(t) for t in inputs}
-    with grad_mode.set_grad_enabled(create_graph):
+    anomaly = _anomaly["enabled"]
+    state = grad_mode._state
+    prev_mode = state.enabled
+    state.enabled = bool(create_graph)
+    try:
         while ready:
-            _, nid, node = heapq.heappop(ready)
-            buf = buffers.pop(nid, {})
-            if isinstance(node, AccumulateGrad):
-                g = buf.get(0)
+            node = heapq.heappop(ready)[2]
+            buf = buffers.pop(node, None) or (None,)
+            if node.__class__ is AccumulateGrad:
+                g = buf[0]
                 t = node.variable
-                key = (nid, 0)
-                for h in (t.__dict__.get("_hooks") or ()):
-                    r = h(g)
-                    if r is not None:
-                        g = r
+                hooks = t.__dict__.get("_hooks")
+                if hooks:
+                    for h in hooks:
+                        r = h(g)
+                        if r is not None:
+                            g = r
                 if capture is not None:
-                    if key in capture:
-                        captured[capture[key]] = _add(captured.get(capture[key]), g)
+                    slot = capture.get((node, 0))
+                    if slot is not None:
+                        captured[slot] = _add(captured.get(slot), g)
                     continue
                 if g is not None and accumulate and (only is None or id(t) in only):
                     if not create_graph:
                         g = g.detach()
                     t.grad = g if t.grad is None else (_add(t.grad, g) if create_graph else t.grad.add_(g))
                 continue
-            n_out = len(node._out_meta)
-            grads = []
-            for i in range(n_out):
-                g = buf.get(i)
-                for h in node._pre_hooks.get(i, ()):
-                    r = h(g) if g is not None else None
-                    if r is not None:
-                        g = r
-                for h in node._pre_hooks.get(("retain", i), ()):
-                    h(g)
-                if capture is not None and (nid, i) in capture and g is not None:
-                    captured[capture[(nid, i)]] = _add(captured.get(capture[(nid, i)]), g)
-                if g is None and node.ctx.materialize_grads and node._out_meta[i] is not None:
-                    from .._ops.creation import zeros
-                    from .._dtype import _BY_CODE
-                    shape, code = node._out_meta[i]
-                    g = zeros(shape, dtype=_BY_CODE[code])
-                grads.append(g)
+            out_meta = node._out_meta
+            n_out = len(out_meta)
+            grads = list(buf) if len(buf) == n_out else [None] * n_out
+            pre = node._pre_hooks
+            if pre or capture is not None:
+                for i in range(n_out):
+                    g = grads[i]
+                    for h in pre.get(i, ()):
+                        r = h(g) if g is not None else None
+                        if r is not None:
+                            g = r
+                    for h in pre.get(("retain", i), ()):
+                        h(g)
+                    if capture is not None and g is not None:
+                        slot = capture.get((node, i))
+                        if slot is not None:
+                            captured[slot] = _add(captured.get(slot), g)
+                    grads[i] = g
+            if node.ctx.materialize_grads:
+                for i in range(n_out):
+                    if grads[i] is None and out_meta[i] is not None:
+                        from .._ops.creation import zeros
+                        shape, code = out_meta[i]
+                        grads[i] = zeros(shape, dtype=_BY_CODE[code])
             if node.ctx._freed:
                 raise RuntimeError(
                     "Trying to backward through the graph a second time (or directly access saved tensors after "
                     "they have already been freed). Specify retain_graph=True if you need to backward through the "
                     "graph a second time.")
-            out = node.apply(grads)
-            if not isinstance(out, tuple):
+            out = node._fn.backward(node.ctx, *grads)
+            if out.__class__ is not tuple:
                 out = (out,)
             nf = node._edges
             if len(out) < len(nf):
@@ -158,24 +169,38 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
                                    f"(expected {len(nf)}, got {len(out)})")
             if not retain_graph:
                 node._release()
-            for i, (e, g) in enumerate(zip(nf, out)):
-                if _anomaly["enabled"]:
+            im = node._in_meta
+            for i, e in enumerate(nf):
+                g = out[i]
+                if anomaly:
                     _check_nan(node, i, g)
                 if e is None:
                     continue
-                if g is not None and not isinstance(g, Tensor):
-                    raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__}")
+                child = e[0]
                 if g is not None:
-                    im = node._in_meta
+                    if not isinstance(g, Tensor):
+                        raise TypeError(f"function {node.name()} returned a gradient of type {type(g).__name__}")
                     if im is not None and im[i] is not None:
-                        g = _validate(node, i, g, im[i])
-                    child = buffers.setdefault(id(e[0]), {})
-                    child[e[1]] = _add(child.get(e[1]), g)
-                deps[id(e[0])] -= 1
-                if deps[id(e[0])] == 0 and id(e[0]) not in queued:
-                    heapq.heappush(ready, (-e[0]._seq, id(e[0]), e[0]))
-                    queued.add(id(e[0]))
+                        meta = im[i]
+                        if g._t.sizes != meta[0] or g._t.dtype != meta[1]:
+                            g = _validate(node, i, g, meta)
+                    cb = buffers.get(child)
+                    if cb is None:
+                        cb = buffers[child] = [None] * _n_outputs(child)
+                    k = e[1]
+                    cb[k] = g if cb[k] is None else _add(cb[k], g)
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0 and child not in queued:
+                    heapq.heappush(ready, (-child._seq, id(child), child))
+                    queued.add(child)
+    finally:
+        state.enabled = prev_mode
     return captured
+
+
+def _n_outputs(node):
+    return 1 if node.__class__ is AccumulateGrad else len(node._out_meta)
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
@@ -220,7 +245,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
         e = _edge(t)
-        capture[(id(e[0]), e[1])] = k
+        capture[(e[0], e[1])] = k
     grads = _make_grads(outputs, grad_outputs, "grad")
     captured = _run([_edge(t) for t in outputs], grads, retain_graph, create_graph, capture=capture)
     result = []

@@ -7,12 +7,14 @@ that holds ``ctx`` and edges ``next_functions`` to the inputs' nodes (a leaf's A
 import itertools
 import traceback
 
+from .._dtype import _BY_CODE
 from .._tensor import Tensor, _wrap
 from . import grad_mode
 
 __all__ = ["Function", "FunctionCtx", "Node", "AccumulateGrad"]
 
 _seq = itertools.count()
+_FLOAT_CODES = frozenset(d._code for d in _BY_CODE if d.is_floating_point)
 _anomaly = {"enabled": False}
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -24,29 +26,34 @@ _FREED = ("Trying to backward through the graph a second time (or directly acces
 class FunctionCtx:
     """The ``ctx`` passed to forward/backward: saved tensors and flags."""
 
-    def __init__(self):
-        self._saved = ()
-        self._saved_versions = ()
-        self._freed = False
-        self._non_differentiable = set()
-        self._dirty = set()
-        self.needs_input_grad = ()
-        self.materialize_grads = True
+    # class-level defaults: creating a ctx costs one object allocation
+    _saved = ()
+    _saved_versions = ()
+    _freed = False
+    _non_differentiable = ()
+    _dirty = ()
+    needs_input_grad = ()
+    materialize_grads = True
 
     def save_for_backward(self, *tensors):
         """Save tensors (or None) for backward; in-place changes to them are detected."""
+        versions = []
         for t in tensors:
-            if t is not None and not isinstance(t, Tensor):
+            if t is None:
+                versions.append(None)
+            elif isinstance(t, Tensor):
+                versions.append(t._t.version)
+            else:
                 raise TypeError(f"[save_for_backward] expected Tensors or None, got {type(t).__name__}")
         self._saved = tensors
-        self._saved_versions = tuple(None if t is None else t._version for t in tensors)
+        self._saved_versions = versions
 
     @property
     def saved_tensors(self):
         if self._freed:
             raise RuntimeError(_FREED)
         for i, (t, v) in enumerate(zip(self._saved, self._saved_versions)):
-            if t is not None and t._version != v:
+            if t is not None and t._t.version != v:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: [{t.dtype._name} {list(t.shape)}], which is output {i} of the saved tensors, "
@@ -54,10 +61,10 @@ class FunctionCtx:
         return self._saved
 
     def mark_non_differentiable(self, *tensors):
-        self._non_differentiable.update(id(t) for t in tensors)
+        self._non_differentiable = set(self._non_differentiable) | {id(t) for t in tensors}
 
     def mark_dirty(self, *tensors):
-        self._dirty.update(id(t) for t in tensors)
+        self._dirty = set(self._dirty) | {id(t) for t in tensors}
 
     def set_materialize_grads(self, value):
         self.materialize_grads = bool(value)
@@ -152,48 +159,61 @@ class Function:
     def apply(cls, *args, **kwargs):
         ctx = FunctionCtx()
         state = grad_mode._state
-        record = False
-        needs = []
-        for a in args:
-            r = isinstance(a, Tensor) and a.requires_grad
-            needs.append(r)
-            record = record or r
-        record = record and state.enabled
+        needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
+        record = state.enabled and True in needs
         ctx.needs_input_grad = tuple(needs)
-        prev = state.enabled
-        state.enabled = False
-        try:
-            out = cls.forward(ctx, *args, **kwargs)
-        finally:
-            state.enabled = prev
-        if not record:
-            return out
-        single = not isinstance(out, tuple)
+        if record:
+            state.enabled = False
+            try:
+                out = cls.forward(ctx, *args, **kwargs)
+            finally:
+                state.enabled = True
+        else:
+            prev = state.enabled
+            state.enabled = False
+            try:
+                return cls.forward(ctx, *args, **kwargs)
+            finally:
+                state.enabled = prev
+        single = out.__class__ is not tuple
         outs = (out,) if single else out
-        ins = {id(a) for a in args if isinstance(a, Tensor)}
+        edges = []
+        in_meta = []
+        for a, n in zip(args, needs):
+            if n:
+                in_meta.append((a._t.sizes, a._t.dtype))
+                fn = a.grad_fn
+                if fn is not None:
+                    edges.append((fn, a._output_nr))
+                else:
+                    edges.append(_edge(a))
+            else:
+                in_meta.append(None)
+                edges.append(None)
+        dirty, nondiff = ctx._dirty, ctx._non_differentiable
         wrapped = []
         for o in outs:
-            if isinstance(o, Tensor) and id(o) in ins and id(o) not in ctx._dirty:
-                o = _wrap(o._t)  # an input returned unchanged: give the output its own identity
+            if isinstance(o, Tensor):
+                for a in args:
+                    if o is a and id(o) not in dirty:
+                        o = _wrap(o._t)  # an input returned unchanged: give the output its own identity
+                        break
             wrapped.append(o)
         meta = tuple((o._t.sizes, o._t.dtype) if isinstance(o, Tensor) else None for o in wrapped)
-        in_meta = tuple((a._t.sizes, a._t.dtype) if n else None for a, n in zip(args, needs))
-        node = Node(cls, ctx, tuple(_edge(a) for a in args), meta, in_meta)
-        nondiff = ctx._non_differentiable
+        node = Node(cls, ctx, edges, meta, in_meta)
+        is_view = cls._is_view
         for i, o in enumerate(wrapped):
-            if not isinstance(o, Tensor):
+            if not isinstance(o, Tensor) or o._t.dtype not in _FLOAT_CODES:
                 continue
             if nondiff and (id(o) in nondiff or id(outs[i]) in nondiff):
                 continue
-            if not o.dtype.is_floating_point:
-                continue
-            if id(o) in ctx._dirty:
+            if dirty and id(o) in dirty:
                 _check_dirty(o, cls)
+                o.__dict__.pop("_acc_node", None)
             o.grad_fn = node
             o._output_nr = i
             o.requires_grad = True
-            o.__dict__.pop("_acc_node", None)
-            if cls._is_view:
+            if is_view:
                 b = args[0]
                 o._base = b if b._base is None else b._base
         return wrapped[0] if single else tuple(wrapped)
