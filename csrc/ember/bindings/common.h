@@ -70,4 +70,5 @@ void init_activation(py::module_& m);
 void init_softmax(py::module_& m);
 void init_loss(py::module_& m);
 void init_norm(py::module_& m);
+void init_optim(py::module_& m);
 }  // namespace ember::bind

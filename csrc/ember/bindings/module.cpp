@@ -34,4 +34,5 @@ PYBIND11_MODULE(_C, m) {
   bind::init_softmax(m);
   bind::init_loss(m);
   bind::init_norm(m);
+  bind::init_optim(m);
 }
