@@ -549,7 +549,9 @@ class SequentialLR(LRScheduler):
         idx = bisect.bisect_right(self._milestones, self.last_epoch)
         s = self._schedulers[idx]
         if idx > 0 and self._milestones[idx - 1] == self.last_epoch:
-            s.step(0)
+            with warnings.catch_warnings():  # restarting a scheduler at 0 is intended here
+                warnings.simplefilter("ignore", UserWarning)
+                s.step(0)
         else:
             s.step()
         self._last_lr = s.get_last_lr()
