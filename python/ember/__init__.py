@@ -22,7 +22,7 @@ from ._ops.index import *  # noqa: E402,F401,F403
 from ._ops.shape import *  # noqa: E402,F401,F403
 from ._ops.linalg_ops import *  # noqa: E402,F401,F403
 from ._ops.random import *  # noqa: E402,F401,F403
-from . import linalg, nn, random, optim  # noqa: E402,F401
+from . import linalg, nn, random, optim, utils  # noqa: E402,F401
 from . import autograd  # noqa: E402,F401
 from .autograd import grad_fns as _grad_fns  # noqa: E402,F401
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: E402,F401
