@@ -27,6 +27,7 @@ from . import autograd  # noqa: E402,F401
 from .autograd import grad_fns as _grad_fns  # noqa: E402,F401
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: E402,F401
 from . import cuda  # noqa: E402
+from .serialization import save, load  # noqa: E402,F401
 
 __version__ = "0.1.0"
 
