@@ -71,4 +71,7 @@ void init_softmax(py::module_& m);
 void init_loss(py::module_& m);
 void init_norm(py::module_& m);
 void init_optim(py::module_& m);
+void init_conv(py::module_& m);
+void init_pool(py::module_& m);
+void init_resample(py::module_& m);
 }  // namespace ember::bind

@@ -35,4 +35,7 @@ PYBIND11_MODULE(_C, m) {
   bind::init_loss(m);
   bind::init_norm(m);
   bind::init_optim(m);
+  bind::init_conv(m);
+  bind::init_pool(m);
+  bind::init_resample(m);
 }

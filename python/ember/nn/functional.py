@@ -8,3 +8,5 @@ from ._functional.activation import *  # noqa: F401,F403
 from ._functional.loss import *  # noqa: F401,F403
 from ._functional.softmax import *  # noqa: F401,F403
 from ._functional.normalization import *  # noqa: F401,F403
+from ._functional.conv import *  # noqa: F401,F403
+from ._functional.pooling import *  # noqa: F401,F403

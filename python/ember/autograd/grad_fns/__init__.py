@@ -6,7 +6,7 @@ defined (``ember/_ops/<family>.py``). Backward formulas use public ember ops onl
 recorded again under ``create_graph=True`` (double backward).
 """
 from . import elementwise, unary, reduce, shape, index, linalg, sort, nn  # noqa: F401
-from . import activation, loss, softmax, normalization  # noqa: F401
+from . import activation, loss, softmax, normalization, conv, pooling  # noqa: F401
 
 
 def _name_nodes():

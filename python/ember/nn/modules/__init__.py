@@ -6,3 +6,5 @@ from .activation import *  # noqa: F401,F403
 from .loss import *  # noqa: F401,F403
 from .softmax import *  # noqa: F401,F403
 from .normalization import *  # noqa: F401,F403
+from .conv import *  # noqa: F401,F403
+from .pooling import *  # noqa: F401,F403

@@ -1,0 +1,3 @@
+"""Grad implementations: conv (see ``grad_fns/__init__``)."""
+from .._dispatch import register  # noqa: F401
+from ..function import Function  # noqa: F401
