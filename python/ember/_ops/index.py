@@ -14,7 +14,8 @@ import numpy as np
 from .. import _C
 from .. import _dtype as _dt
 from .._tensor import Tensor, _register_method, _wrap
-from ..autograd._dispatch import differentiable
+from ..autograd._dispatch import differentiable, _grad_call, _inplace_call
+from ..autograd.grad_mode import _state as _grad_state
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy",
            "index_fill", "index_put", "index_put_", "masked_fill", "masked_scatter", "masked_select", "take",
@@ -306,10 +307,26 @@ def _setitem(self, idx, value):
     _C.index_put_(v, adv, _value_tensor(value, self.dtype, "setitem"), False)
 
 
-# Indexing reaches autograd like any op: getitem is out of place (basic indices give a view),
-# setitem is the in-place form of an index_put-like op on its target.
-Tensor.__getitem__ = differentiable("Tensor.__getitem__")(_getitem)
-Tensor.__setitem__ = differentiable("Tensor.__setitem__", inplace=True)(_setitem)
+# Indexing reaches autograd like a ``@differentiable`` op: getitem is out of place (basic indices
+# give a view), setitem is the in-place form of an index_put-like op on its target. Index tensors
+# never require grad, so the raw path tests only the tensors that can.
+def __getitem__(self, idx):
+    if self.requires_grad and _grad_state.enabled:
+        return _grad_call("Tensor.__getitem__", (self, idx), {})
+    return _getitem(self, idx)
+
+
+def __setitem__(self, idx, value):
+    if (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)) and _grad_state.enabled:
+        _inplace_call("Tensor.__setitem__", self, (idx, value), {}, target_in_args=False)
+        return
+    _setitem(self, idx, value)
+
+
+for _fn, _name in ((__getitem__, "Tensor.__getitem__"), (__setitem__, "Tensor.__setitem__")):
+    _fn._grad_name, _fn._raw = _name, _getitem if _fn is __getitem__ else _setitem
+    setattr(Tensor, _fn.__name__, _fn)
+del _fn, _name
 
 
 # ---- gather / scatter -------------------------------------------------------------------------
