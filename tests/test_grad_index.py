@@ -322,7 +322,8 @@ def test_scatter_add():
 def test_scatter_reduce(reduce, include_self):
     x, src = ember.randn(3, 4), ember.randn(3, 5)
     i = _idx([[0, 0, 3, 1, 0], [2, 2, 2, 2, 1], [1, 3, 3, 0, 3]])
-    grad_case(lambda m, a, s, j: m.scatter_reduce(a, 1, j, s, reduce, include_self=include_self), x, src, i)
+    grad_case(lambda m, a, s, j: m.scatter_reduce(a, 1, j, s, reduce, include_self=include_self), x, src, i,
+              gradgrad=True)
     grad_case(lambda m, a, s, j: a.scatter_reduce(0, j, s, reduce, include_self=include_self),
               ember.randn(4), ember.randn(6), _i(0, 0, 3, 3, 3, 1))
 
@@ -332,7 +333,7 @@ def test_scatter_reduce_prod_with_zeros():
     src = ember.tensor([0.0, 3.0, 2.0, 0.5, 0.0, -2.0], dtype=ember.float64)
     i = _i(0, 0, 1, 1, 2, 2)
     for inc in (True, False):
-        grad_case(lambda m, a, s, j: a.scatter_reduce(0, j, s, "prod", include_self=inc), x, src, i)
+        grad_case(lambda m, a, s, j: a.scatter_reduce(0, j, s, "prod", include_self=inc), x, src, i, gradgrad=True)
 
 
 def test_scatter_reduce_amax_ties_split_evenly():

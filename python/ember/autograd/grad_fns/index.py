@@ -384,8 +384,9 @@ def _prod_grads(g, x, dim, index, src, out, inc):
     zeros_per_slot = _zeros(_shape(x), g.dtype).scatter_add(dim, index, src_zero.to(g.dtype)).gather(dim, index)
     lone_zero = _E.logical_and(src_zero, zeros_per_slot == 1)
     rest = x.scatter_reduce(dim, index, src.masked_fill(lone_zero, 1), "prod", include_self=inc)
-    gs = _E.where(lone_zero, (g * rest).gather(dim, index),
-                     (g * out).gather(dim, index) / src.masked_fill(src_zero, 1))
+    # select with masked_fill (finite on both sides), whose gradient is recorded under create_graph
+    gs = ((g * rest).gather(dim, index).masked_fill(lone_zero.logical_not(), 0)
+          + ((g * out).gather(dim, index) / src.masked_fill(src_zero, 1)).masked_fill(lone_zero, 0))
     return gx, gs
 
 
