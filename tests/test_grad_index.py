@@ -553,3 +553,73 @@ def test_errors_name_the_op_on_grad_path():
         x.masked_fill(ember.tensor([True, False]), 1.0)
     with pytest.raises(RuntimeError, match=r"^\[masked_fill_?\]"):
         x.masked_fill(ember.tensor([True, False, True, True]), ember.randn(2))
+
+
+# ---- random index expressions against PyTorch ---------------------------------------------------
+
+def _random_index(rng, shape, unique):
+    """A random index over ``shape``: ints, stepped slices, None, Ellipsis, int arrays (with
+    duplicates and negatives unless ``unique``) and bool masks."""
+    items, d, n_adv = [], 0, 0
+    while d < len(shape) and rng.random() < 0.8:
+        kind = rng.choice(["int", "slice", "slice", "none", "ell", "arr", "mask"])
+        size = shape[d]
+        if kind == "int":
+            items.append(int(rng.integers(-size, size)))
+            d += 1
+        elif kind == "slice":
+            a, b = rng.integers(-size - 1, size + 1, 2)
+            items.append(slice(int(a) if rng.random() < 0.7 else None, int(b) if rng.random() < 0.5 else None,
+                               int(rng.integers(1, 3))))
+            d += 1
+        elif kind == "none":
+            items.append(None)
+        elif kind == "ell":
+            items.append(Ellipsis)      # the rest of the dims
+            break
+        elif kind == "arr" and (n_adv == 0 or not unique):
+            vals = rng.permutation(size)[:2] if unique else rng.integers(-size, size, 3)
+            items.append(ember.tensor(vals.astype(np.int64)))
+            d += 1
+            n_adv += 1
+        elif kind == "mask":
+            items.append(ember.tensor(rng.random(size) > 0.4))
+            d += 1
+            n_adv += 1
+    return tuple(items)
+
+
+@needs_torch
+def test_random_getitem_and_setitem_against_torch():
+    rng = np.random.default_rng(7)
+    shape = (3, 4, 5)
+    done = 0
+    for _ in range(150):
+        idx = _random_index(rng, shape, unique=False)
+        x = ember.randn(*shape, dtype=ember.float64)
+        try:
+            with ember.no_grad():
+                region = x[idx]
+        except (IndexError, RuntimeError):
+            continue
+        xt = torch.from_numpy(x.numpy().copy()).requires_grad_()
+        xe = x.requires_grad_()
+        g = np.random.default_rng(done).standard_normal(tuple(region.shape))
+        xe[idx].backward(ember.tensor(g))
+        xt[_torchify(torch, idx)].backward(torch.from_numpy(g))
+        np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-12, err_msg=repr(idx))
+        done += 1
+    assert done > 80
+    done = 0
+    while done < 20:
+        idx = _random_index(rng, shape, unique=True)
+        with ember.no_grad():
+            try:
+                region = ember.zeros(*shape)[idx]
+            except (IndexError, RuntimeError):
+                continue
+        if region.numel() == 0:
+            continue
+        vshape = tuple(region.shape)[1:] if region.dim() and rng.random() < 0.3 else tuple(region.shape)
+        grad_case(_set(idx), ember.randn(*shape), ember.randn(*vshape))
+        done += 1
