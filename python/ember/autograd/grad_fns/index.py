@@ -18,8 +18,9 @@ from ._util import save, saved, sum_to
 _I = _ops.index
 
 
-def _zeros(shape, dtype):
-    return _ops.creation.zeros(tuple(shape), dtype=dtype)
+def _zeros(shape, like, dtype=None):
+    """Zeros of ``shape`` with ``like``'s dtype (or ``dtype``) on ``like``'s device."""
+    return _ops.creation.zeros(tuple(shape), dtype=dtype or like.dtype, device=like.device)
 
 
 def _shape(t):
@@ -63,15 +64,15 @@ def _corner(src, shape):
 # the output, so only they get a gradient: the gradient is the derivative of the forward (PyTorch
 # hands every duplicate the gradient instead). Winners are found by replaying the write with ids.
 
-def _ids(shape):
+def _ids(shape, like):
     n = 1
     for s in shape:
         n *= s
-    return _ops.creation.arange(n, dtype=_dt.int64).reshape(tuple(shape))
+    return _ops.creation.arange(n, dtype=_dt.int64, device=like.device).reshape(tuple(shape))
 
 
-def _blank(shape):
-    return _ops.creation.full(tuple(shape), -1, dtype=_dt.int64)
+def _blank(shape, like):
+    return _ops.creation.full(tuple(shape), -1, dtype=_dt.int64, device=like.device)
 
 
 def _keep_winners(gs, won):
@@ -127,7 +128,7 @@ class _IndexScatter(Function):
     @staticmethod
     def forward(ctx, g, shape, idx):
         ctx.idx = idx
-        z = _zeros(shape, g.dtype)
+        z = _zeros(shape, g)
         v, adv = _I._parse(z._t, idx)
         if adv is None:
             _C.copy_(v, g._t)
@@ -229,8 +230,8 @@ class IndexPut(Function):
         if nv:
             gv = g[ctx.idx]
             if not ctx.accumulate and not _only_bool_or_basic(ctx.idx):
-                ids = _ids(_shape(gv))
-                marks = _blank(_shape(g))
+                ids = _ids(_shape(gv), g)
+                marks = _blank(_shape(g), g)
                 _I._setitem(marks, ctx.idx, ids)
                 gv = _keep_winners(gv, marks[ctx.idx] == ids)
             gv = _to_shape(gv, ctx.vshape)
@@ -273,7 +274,7 @@ class Gather(Function):
     @staticmethod
     def backward(ctx, g):
         index, = saved(ctx)
-        return _zeros(ctx.shape, g.dtype).scatter_add(ctx.dim, index, g), None, None
+        return _zeros(ctx.shape, g).scatter_add(ctx.dim, index, g), None, None
 
 
 @register("gather")
@@ -299,8 +300,8 @@ class Scatter(Function):
         gx = g.scatter(ctx.dim, index, 0) if nx else None
         gs = None
         if ns:
-            ids = _ids(_shape(index))
-            won = _blank(_shape(g)).scatter(ctx.dim, index, ids).gather(ctx.dim, index) == ids
+            ids = _ids(_shape(index), g)
+            won = _blank(_shape(g), g).scatter(ctx.dim, index, ids).gather(ctx.dim, index) == ids
             gs = _pad_to(_keep_winners(g.gather(ctx.dim, index), won), ctx.src_shape)
         return gx, None, None, gs
 
@@ -381,7 +382,7 @@ def _prod_grads(g, x, dim, index, src, out, inc):
     x_safe = x.masked_fill(x == 0, 1)
     gx = g * x_safe.scatter_reduce(dim, index, src, "prod", include_self=inc) / x_safe
     src_zero = src == 0
-    zeros_per_slot = _zeros(_shape(x), g.dtype).scatter_add(dim, index, src_zero.to(g.dtype)).gather(dim, index)
+    zeros_per_slot = _zeros(_shape(x), g).scatter_add(dim, index, src_zero.to(g.dtype)).gather(dim, index)
     lone_zero = _E.logical_and(src_zero, zeros_per_slot == 1)
     rest = x.scatter_reduce(dim, index, src.masked_fill(lone_zero, 1), "prod", include_self=inc)
     # select with masked_fill (finite on both sides), whose gradient is recorded under create_graph
@@ -408,7 +409,7 @@ class IndexSelect(Function):
     @staticmethod
     def backward(ctx, g):
         index, = saved(ctx)
-        return _zeros(ctx.shape, g.dtype).index_add(ctx.dim, index, g), None, None
+        return _zeros(ctx.shape, g).index_add(ctx.dim, index, g), None, None
 
 
 @register("index_select")
@@ -463,9 +464,9 @@ class IndexCopy(Function):
         if ns:
             gs = _select_like(g, ctx.dim, index, ctx.src_shape)
             flat = index.reshape(-1)
-            ids = _ids(_shape(flat))
+            ids = _ids(_shape(flat), g)
             size = _shape(g)[ctx.dim] if g.dim() else 1
-            won = _blank((size,)).index_copy(0, flat, ids).index_select(0, flat) == ids
+            won = _blank((size,), g).index_copy(0, flat, ids).index_select(0, flat) == ids
             if gs.dim():
                 dim = ctx.dim % gs.dim()
                 won = won.reshape(tuple(-1 if d == dim else 1 for d in range(gs.dim())))
@@ -498,7 +499,7 @@ class IndexFill(Function):
         gx = g.index_fill(ctx.dim, index, 0) if nx else None
         gv = None
         if nv:
-            region = _zeros(ctx.shape, _dt.bool).index_fill(ctx.dim, index, True)
+            region = _zeros(ctx.shape, g, _dt.bool).index_fill(ctx.dim, index, True)
             gv = g.masked_fill(region.logical_not(), 0).sum()
         return gx, None, None, gv
 
@@ -571,7 +572,7 @@ class MaskedSelect(Function):
     @staticmethod
     def backward(ctx, g):
         mask, = saved(ctx)
-        return sum_to(_zeros(ctx.full, g.dtype).masked_scatter(mask, g), ctx.shape), None
+        return sum_to(_zeros(ctx.full, g).masked_scatter(mask, g), ctx.shape), None
 
 
 @register("masked_select")
@@ -592,7 +593,7 @@ class Take(Function):
     @staticmethod
     def backward(ctx, g):
         index, = saved(ctx)
-        return _zeros(ctx.shape, g.dtype).put(index, g, accumulate=True), None
+        return _zeros(ctx.shape, g).put(index, g, accumulate=True), None
 
 
 @register("take")
@@ -614,12 +615,12 @@ class Put(Function):
         nx, ns = ctx.needs_input_grad[0], ctx.needs_input_grad[2]
         gx = gs = None
         if nx:
-            gx = g if ctx.accumulate else g.put(index, _zeros(ctx.src_shape, g.dtype))
+            gx = g if ctx.accumulate else g.put(index, _zeros(ctx.src_shape, g))
         if ns:
             gs = g.take(index)
             if not ctx.accumulate:
-                ids = _ids(_shape(index))
-                won = _blank(_shape(g)).put(index, ids).take(index) == ids
+                ids = _ids(_shape(index), g)
+                won = _blank(_shape(g), g).put(index, ids).take(index) == ids
                 gs = _keep_winners(gs, won)
             gs = gs.reshape(ctx.src_shape)
         return gx, None, gs, None
