@@ -623,3 +623,37 @@ def test_random_getitem_and_setitem_against_torch():
         vshape = tuple(region.shape)[1:] if region.dim() and rng.random() < 0.3 else tuple(region.shape)
         grad_case(_set(idx), ember.randn(*shape), ember.randn(*vshape))
         done += 1
+
+
+def test_float32_and_half_grads_keep_the_input_dtype():
+    for dt in (ember.float32, ember.float16):
+        x = ember.randn(3, 4).to(dt).requires_grad_()
+        y = x[[0, 0, 2]].sum() + x.gather(1, _idx([[1], [1], [0]])).sum() + x.masked_select(x > 0).sum()
+        y.backward()
+        assert x.grad.dtype is dt
+        expect = np.zeros((3, 4))
+        expect[0] += 2
+        expect[2] += 1
+        expect[[0, 1, 2], [1, 1, 0]] += 1
+        expect += x.detach().float().numpy() > 0
+        np.testing.assert_allclose(x.grad.float().numpy(), expect)
+
+
+def test_index_modified_after_forward_is_detected():
+    x = ember.randn(3, 4, requires_grad=True)
+    i = _idx([[0], [1], [2]])
+    y = x.gather(1, i)
+    i.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_double_backward_through_getitem_and_gather():
+    x = ember.randn(4, dtype=ember.float64, requires_grad=True)
+    a, b = x[_i(0, 0, 3)], x.gather(0, _i(1, 1))
+    y = (a * a).sum() + (b * b * b).sum()
+    g, = ember.autograd.grad(y, x, create_graph=True)
+    h, = ember.autograd.grad(g.sum(), x)
+    xv = x.detach().numpy()
+    np.testing.assert_allclose(g.detach().numpy(), [4 * xv[0], 6 * xv[1] ** 2, 0, 2 * xv[3]])
+    np.testing.assert_allclose(h.numpy(), [4, 12 * xv[1], 0, 2])
