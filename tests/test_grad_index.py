@@ -143,7 +143,7 @@ def test_getitem_errors_on_grad_path():
 
 # ---- setitem ------------------------------------------------------------------------------------
 
-def _set(idx, shape_fn=None):
+def _set(idx):
     def f(m, a, v):
         y = a * 1
         y[_torchify(m, idx)] = v
