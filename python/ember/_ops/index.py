@@ -14,6 +14,8 @@ import numpy as np
 from .. import _C
 from .. import _dtype as _dt
 from .._tensor import Tensor, _register_method, _wrap
+from ..autograd._dispatch import differentiable, _grad_call, _inplace_call
+from ..autograd.grad_mode import _state as _grad_state
 
 __all__ = ["index_select", "gather", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy",
            "index_fill", "index_put", "index_put_", "masked_fill", "masked_scatter", "masked_select", "take",
@@ -305,12 +307,31 @@ def _setitem(self, idx, value):
     _C.index_put_(v, adv, _value_tensor(value, self.dtype, "setitem"), False)
 
 
-Tensor.__getitem__ = _getitem
-Tensor.__setitem__ = _setitem
+# Indexing reaches autograd like a ``@differentiable`` op: getitem is out of place (basic indices
+# give a view), setitem is the in-place form of an index_put-like op on its target. Index tensors
+# never require grad, so the raw path tests only the tensors that can.
+def __getitem__(self, idx):
+    if self.requires_grad and _grad_state.enabled:
+        return _grad_call("Tensor.__getitem__", (self, idx), {})
+    return _getitem(self, idx)
+
+
+def __setitem__(self, idx, value):
+    if (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)) and _grad_state.enabled:
+        _inplace_call("Tensor.__setitem__", self, (idx, value), {}, target_in_args=False)
+        return
+    _setitem(self, idx, value)
+
+
+for _fn, _name in ((__getitem__, "Tensor.__getitem__"), (__setitem__, "Tensor.__setitem__")):
+    _fn._grad_name, _fn._raw = _name, _getitem if _fn is __getitem__ else _setitem
+    setattr(Tensor, _fn.__name__, _fn)
+del _fn, _name
 
 
 # ---- gather / scatter -------------------------------------------------------------------------
 
+@differentiable("gather")
 def gather(input, dim, index, *, sparse_grad=False, out=None):
     """Values of ``input`` along ``dim`` at ``index``: ``out[i][j] = input[i][index[i][j]]`` (dim=1)."""
     res = _wrap(_C.gather(_tensor_arg(input, "input", "gather"), dim, _tensor_arg(index, "index", "gather")))
@@ -333,6 +354,7 @@ def _scatter_into(t, dim, index, src, value, reduce, op):
         _C.scatter_value_(t, dim, idx, _scalar_arg(src, op), reduce or "")
 
 
+@differentiable("scatter")
 def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     """Out-of-place ``scatter_``: a copy of ``input`` with ``src`` (tensor or number) written at ``index`` along ``dim``."""
     out = _C.clone(_tensor_arg(input, "input", "scatter"))
@@ -341,12 +363,14 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 
 
 @_register_method("scatter_")
+@differentiable("scatter", inplace=True)
 def _scatter_(self, dim, index, src=None, value=None, *, reduce=None):
     """``self[i][index[i][j]] = src[i][j]`` (dim=1) in place; ``reduce='add'|'multiply'`` combines instead."""
     _scatter_into(self._t, dim, index, src, value, reduce, "scatter_")
     return self
 
 
+@differentiable("scatter_add")
 def scatter_add(input, dim, index, src):
     """Out-of-place ``scatter_add_``: duplicates in ``index`` sum."""
     out = _C.clone(_tensor_arg(input, "input", "scatter_add"))
@@ -355,12 +379,14 @@ def scatter_add(input, dim, index, src):
 
 
 @_register_method("scatter_add_")
+@differentiable("scatter_add", inplace=True)
 def _scatter_add_(self, dim, index, src):
     """``self[i][index[i][j]] += src[i][j]`` (dim=1) in place, deterministic for duplicate indices."""
     _C.scatter_(self._t, dim, _tensor_arg(index, "index", "scatter_add_"), _tensor_arg(src, "src", "scatter_add_"), "add")
     return self
 
 
+@differentiable("scatter_reduce")
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     """Out-of-place ``scatter_reduce_`` (reduce: 'sum', 'prod', 'mean', 'amax', 'amin')."""
     out = _C.clone(_tensor_arg(input, "input", "scatter_reduce"))
@@ -370,6 +396,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
 
 
 @_register_method("scatter_reduce_")
+@differentiable("scatter_reduce", inplace=True)
 def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
     """Reduce ``src`` into ``self`` at ``index`` along ``dim`` in place; include_self=False ignores
     self's old values at the scattered positions."""
@@ -380,6 +407,7 @@ def _scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
 
 # ---- index_* along a dim ----------------------------------------------------------------------
 
+@differentiable("index_select")
 def index_select(input, dim, index, *, out=None):
     """The entries of ``input`` along ``dim`` listed in the 1-D ``index`` (a copy)."""
     res = _wrap(_C.index_select(_tensor_arg(input, "input", "index_select"), dim,
@@ -387,6 +415,7 @@ def index_select(input, dim, index, *, out=None):
     return _write_out(out, res, "index_select")
 
 
+@differentiable("index_add")
 def index_add(input, dim, index, source, *, alpha=1, out=None):
     """Out-of-place ``index_add_``."""
     res = _C.clone(_tensor_arg(input, "input", "index_add"))
@@ -395,6 +424,7 @@ def index_add(input, dim, index, source, *, alpha=1, out=None):
 
 
 @_register_method("index_add_")
+@differentiable("index_add", inplace=True)
 def _index_add_(self, dim, index, source, *, alpha=1):
     """``self.select(dim, index[j]) += alpha * source.select(dim, j)`` in place (duplicates sum)."""
     _C.index_add_(self._t, dim, _tensor_arg(index, "index", "index_add_"), _tensor_arg(source, "source", "index_add_"),
@@ -402,6 +432,7 @@ def _index_add_(self, dim, index, source, *, alpha=1):
     return self
 
 
+@differentiable("index_copy")
 def index_copy(input, dim, index, source):
     """Out-of-place ``index_copy_``."""
     res = _C.clone(_tensor_arg(input, "input", "index_copy"))
@@ -410,12 +441,14 @@ def index_copy(input, dim, index, source):
 
 
 @_register_method("index_copy_")
+@differentiable("index_copy", inplace=True)
 def _index_copy_(self, dim, index, source):
     """``self.select(dim, index[j]) = source.select(dim, j)`` in place."""
     _C.index_copy_(self._t, dim, _tensor_arg(index, "index", "index_copy_"), _tensor_arg(source, "source", "index_copy_"))
     return self
 
 
+@differentiable("index_fill")
 def index_fill(input, dim, index, value):
     """Out-of-place ``index_fill_``."""
     res = _C.clone(_tensor_arg(input, "input", "index_fill"))
@@ -424,6 +457,7 @@ def index_fill(input, dim, index, value):
 
 
 @_register_method("index_fill_")
+@differentiable("index_fill", inplace=True)
 def _index_fill_(self, dim, index, value):
     """Fill the entries along ``dim`` listed in ``index`` with ``value`` in place."""
     _C.index_fill_(self._t, dim, _tensor_arg(index, "index", "index_fill_"), _scalar_arg(value, "index_fill_"))
@@ -444,6 +478,7 @@ def _indices_arg(indices, op):
     return out
 
 
+@differentiable("index_put", inplace=True)
 def index_put_(input, indices, values, accumulate=False):
     """``input[indices] = values`` in place (``accumulate=True`` adds, summing duplicates)."""
     _C.index_put_(_tensor_arg(input, "input", "index_put_"), _indices_arg(indices, "index_put_"),
@@ -451,6 +486,7 @@ def index_put_(input, indices, values, accumulate=False):
     return input
 
 
+@differentiable("index_put")
 def index_put(input, indices, values, accumulate=False):
     """Out-of-place ``index_put_``."""
     res = _C.clone(_tensor_arg(input, "input", "index_put"))
@@ -478,6 +514,7 @@ def _broadcast(a, b, op):
         raise RuntimeError(f"[{op}] shapes {tuple(a.sizes)} and {tuple(b.sizes)} cannot be broadcast together") from None
 
 
+@differentiable("masked_fill")
 def masked_fill(input, mask, value):
     """A copy of ``input`` (broadcast with ``mask``) with ``value`` where ``mask`` is True."""
     t = _tensor_arg(input, "input", "masked_fill")
@@ -490,12 +527,14 @@ def masked_fill(input, mask, value):
 
 
 @_register_method("masked_fill_")
+@differentiable("masked_fill", inplace=True)
 def _masked_fill_(self, mask, value):
     """Write ``value`` (number or 0-d tensor) where the bool ``mask`` (broadcast to self) is True."""
     _masked_fill_into(self._t, mask, value, "masked_fill_")
     return self
 
 
+@differentiable("masked_scatter")
 def masked_scatter(input, mask, source):
     """Out-of-place ``masked_scatter_``."""
     t = _tensor_arg(input, "input", "masked_scatter")
@@ -508,6 +547,7 @@ def masked_scatter(input, mask, source):
 
 
 @_register_method("masked_scatter_")
+@differentiable("masked_scatter", inplace=True)
 def _masked_scatter_(self, mask, source):
     """Copy consecutive elements of ``source`` into self where ``mask`` is True, in row-major order."""
     _C.masked_scatter_(self._t, _tensor_arg(mask, "mask", "masked_scatter_"),
@@ -515,6 +555,7 @@ def _masked_scatter_(self, mask, source):
     return self
 
 
+@differentiable("masked_select")
 def masked_select(input, mask, *, out=None):
     """The elements of ``input`` (broadcast with ``mask``) where ``mask`` is True, as a 1-D tensor."""
     res = _wrap(_C.masked_select(_tensor_arg(input, "input", "masked_select"), _tensor_arg(mask, "mask", "masked_select")))
@@ -523,11 +564,13 @@ def masked_select(input, mask, *, out=None):
 
 # ---- flat indexing ----------------------------------------------------------------------------
 
+@differentiable("take")
 def take(input, index):
     """Elements of ``input`` treated as 1-D (row-major) at ``index``; the result has index's shape."""
     return _wrap(_C.take(_tensor_arg(input, "input", "take"), _tensor_arg(index, "index", "take")))
 
 
+@differentiable("put")
 def put(input, index, source, accumulate=False):
     """Out-of-place ``put_``."""
     res = _C.clone(_tensor_arg(input, "input", "put"))
@@ -536,20 +579,16 @@ def put(input, index, source, accumulate=False):
 
 
 @_register_method("put_")
+@differentiable("put", inplace=True)
 def _put_(self, index, source, accumulate=False):
     """Write ``source`` into self treated as 1-D at ``index`` (``accumulate=True`` adds)."""
     _C.put_(self._t, _tensor_arg(index, "index", "put_"), _tensor_arg(source, "source", "put_"), builtins.bool(accumulate))
     return self
 
 
-def take_along_dim(input, indices, dim=None, *, out=None):
-    """``gather`` with ``input`` and ``indices`` broadcast against each other outside ``dim``
-    (``dim=None``: both flattened)."""
-    t = _tensor_arg(input, "input", "take_along_dim")
-    i = _tensor_arg(indices, "indices", "take_along_dim")
-    if dim is None:
-        res = _wrap(_C.take_along_dim(_C.reshape(t, [-1]), 0, _C.reshape(i, [-1])))
-        return _write_out(out, res, "take_along_dim")
+def _along_dim_shapes(t, i, dim):
+    """Validate take_along_dim's arguments (_C tensors) -> (dim, input sizes, indices sizes), both
+    broadcast against each other outside ``dim``."""
     if t.ndim != i.ndim:
         raise RuntimeError(f"[take_along_dim] input and indices should have the same number of dimensions, but got "
                            f"{t.ndim} dimensions for input, and {i.ndim} dimensions for indices")
@@ -567,6 +606,19 @@ def take_along_dim(input, indices, dim=None, *, out=None):
             raise RuntimeError(f"[take_along_dim] The size of tensor a ({a}) must match the size of tensor b ({b}) "
                                f"at non-singleton dimension {d}")
         ts[d] = is_[d] = builtins.max(a, b) if a != 0 and b != 0 else 0
+    return dim, ts, is_
+
+
+@differentiable("take_along_dim")
+def take_along_dim(input, indices, dim=None, *, out=None):
+    """``gather`` with ``input`` and ``indices`` broadcast against each other outside ``dim``
+    (``dim=None``: both flattened)."""
+    t = _tensor_arg(input, "input", "take_along_dim")
+    i = _tensor_arg(indices, "indices", "take_along_dim")
+    if dim is None:
+        res = _wrap(_C.take_along_dim(_C.reshape(t, [-1]), 0, _C.reshape(i, [-1])))
+        return _write_out(out, res, "take_along_dim")
+    dim, ts, is_ = _along_dim_shapes(t, i, dim)
     res = _wrap(_C.take_along_dim(_C.expand(t, ts), dim, _C.expand(i, is_)))
     return _write_out(out, res, "take_along_dim")
 
