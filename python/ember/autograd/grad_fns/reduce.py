@@ -334,7 +334,7 @@ class _EvenlyDistributed(Function):
         return _even_split(g, x, out, dims, nan_aware=True), None
 
 
-Max = type("Max", (_EvenlyDistributed,), {"__module__": __name__})
+Max = type("Max", (_EvenlyDistributed,), {"__module__": __name__})      # max(): MaxBackward1 in PyTorch
 Min = type("Min", (_EvenlyDistributed,), {"__module__": __name__})
 
 
@@ -355,8 +355,8 @@ class _SelectAlongDim(Function):
         return _select_back(gv, i, ctx.dim, ctx.shape, ctx.keepdim), None, None, None
 
 
-MaxDim = type("MaxDim", (_SelectAlongDim,), {"__module__": __name__, "_node_name": "MaxBackward0"})
-MinDim = type("MinDim", (_SelectAlongDim,), {"__module__": __name__, "_node_name": "MinBackward0"})
+MaxDim = type("Max", (_SelectAlongDim,), {"__module__": __name__})
+MinDim = type("Min", (_SelectAlongDim,), {"__module__": __name__})
 
 
 def _extreme_grad(is_max):
@@ -461,8 +461,8 @@ def logsumexp(input, dim=None, keepdim=False):
 # ---- vector norms ---------------------------------------------------------------------------
 def _vector_norm_grad(x, norm, g, p, dims):
     """g * d ||x||_p / dx over ``dims`` (``norm``, ``g`` in keepdim form), as PyTorch's norm_backward."""
-    if p == 0.0:
-        return _ops.creation.zeros(tuple(x.shape), dtype=g.dtype)
+    if p == 0.0:  # piecewise constant: no gradient flows (PyTorch returns an undefined gradient)
+        return None
     sgn = _ops.unary.sgn(x)
     if p == 1.0:
         return sgn * g
