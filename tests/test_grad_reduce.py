@@ -140,7 +140,7 @@ def test_prod_0d_noncontiguous_dtype_empty():
 @pytest.mark.parametrize("kw", [dict(), dict(dim=1), dict(dim=(0, 2), keepdim=True), dict(dim=-1, correction=0),
                                 dict(dim=0, unbiased=False), dict(dim=[1, 2], correction=2), dict(keepdim=True)])
 def test_var_std(kw):
-    x = ember.randn(3, 4, 2)
+    x = ember.randn(3, 2, 2)
     grad_case(lambda m, a: m.var(a, **kw), x, gradgrad=True)
     grad_case(lambda m, a: m.std(a, **kw), x, gradgrad=True)
     grad_case(lambda m, a: m.var_mean(a, **kw), x, gradgrad=True)
@@ -155,6 +155,7 @@ def test_var_std_methods_positional_noncontiguous():
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:.*degrees of freedom")
 @pytest.mark.parametrize("f", [lambda m, a: m.var(a), lambda m, a: m.std(a), lambda m, a: m.var(a, 0),
                                lambda m, a: m.std(a, 1), lambda m, a: m.var(a, correction=5),
                                lambda m, a: m.var_mean(a, 1)[0]])
