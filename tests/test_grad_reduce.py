@@ -14,12 +14,19 @@ def _wired(*ops):
     return all(getattr(f, "_grad_name", None) for f in ops)
 
 
-def needs_unary(fn):
-    """Double backward through exp/pow: an undecorated op would silently act as a constant, so these
-    run once the unary/elementwise families mark them differentiable (checked locally with them wired)."""
-    fn = pytest.mark.xfail(raises=NotImplementedError, strict=False, reason="needs unary grads")(fn)
-    return pytest.mark.skipif(not _wired(ember._ops.unary.exp, ember._ops.elementwise.pow),
-                              reason="needs exp/pow marked differentiable (unary/elementwise families)")(fn)
+def needs(*names):
+    """Double backward through another family's ops (``"unary.exp"``, ``"index.scatter"``): an undecorated
+    op would silently act as a constant, so these run once that family marks them differentiable
+    (they pass with them wired)."""
+    ops = [getattr(getattr(ember._ops, n.split(".")[0]), n.split(".")[1]) for n in names]
+
+    def deco(fn):
+        fn = pytest.mark.xfail(raises=NotImplementedError, strict=False, reason=f"needs {names} grads")(fn)
+        return pytest.mark.skipif(not _wired(*ops), reason=f"needs {', '.join(names)} marked differentiable")(fn)
+    return deco
+
+
+needs_unary = needs("unary.exp", "elementwise.pow")
 
 
 def _t(*vals):
@@ -449,3 +456,33 @@ def test_integer_inputs_do_not_require_grad():
     assert not ember.argmax(x, 1).requires_grad
     assert not ember.max(x, 1).indices.requires_grad
     assert ember.sum(x, dtype=ember.float64).requires_grad
+
+
+@needs("unary.exp", "unary.log", "unary.abs", "elementwise.where", "shape.flip")
+def test_logcumsumexp_double_backward():
+    grad_case(lambda m, a: m.logcumsumexp(a, 1), ember.randn(2, 3), gradgrad=True)
+
+
+@needs("index.scatter", "index.scatter_add", "index.gather")
+def test_value_selecting_double_backward():
+    x = ember.randn(3, 4)
+    grad_case(lambda m, a: m.max(a, 1, keepdim=True).values * a, x, gradgrad=True)
+    grad_case(lambda m, a: m.amin(a, 0) * a, x, gradgrad=True)
+    grad_case(lambda m, a: m.cummax(a, 1).values * a, x, gradgrad=True)
+    grad_case(lambda m, a: m.max(a) * a, x, gradgrad=True)
+
+
+def test_empty_inputs():
+    for f in (lambda m, a: m.cumsum(a, 0), lambda m, a: m.cumprod(a, 1), lambda m, a: m.sum(a, 0),
+              lambda m, a: m.mean(a, 1), lambda m, a: m.prod(a, 1), lambda m, a: m.logcumsumexp(a, 0),
+              lambda m, a: m.linalg.vector_norm(a, 2, 0), lambda m, a: m.var(a, 1)):
+        x = ember.zeros(0, 3, dtype=ember.float64, requires_grad=True)
+        y = f(ember, x)
+        assert y.requires_grad
+        (y * 1).sum().backward()
+        assert tuple(x.grad.shape) == (0, 3)
+
+
+@needs_torch
+def test_logsumexp_inf_rows_match_torch():
+    torch_case(lambda m, a: m.logsumexp(a, 1), _t([-math.inf, -math.inf], [1.0, -math.inf], [2.0, 3.0]))

@@ -7,7 +7,7 @@ import pytest
 
 import ember
 from gradutil import grad_case, torch
-from test_grad_reduce import torch_case, _nc, _t
+from test_grad_reduce import torch_case, needs, _nc, _t
 
 
 def grad_goes_to_indices(f, x, dim, keepdim=True):
@@ -132,3 +132,13 @@ def test_errors_name_the_op_on_grad_path():
         ember.median(x, keepdim=True)
     with pytest.raises(RuntimeError, match=r"^\[topk\] "):
         ember.topk(x, 9)
+
+
+@needs("index.scatter", "index.gather")
+def test_selection_double_backward():
+    x = ember.randn(3, 4)
+    grad_case(lambda m, a: m.sort(a, 1).values * a, x, gradgrad=True)
+    grad_case(lambda m, a: m.topk(a, 2, 0).values.sum(0) * a, x, gradgrad=True)
+    grad_case(lambda m, a: m.kthvalue(a, 2, 1, keepdim=True).values * a, x, gradgrad=True)
+    grad_case(lambda m, a: m.median(a, 1, keepdim=True).values * a, x, gradgrad=True)
+    grad_case(lambda m, a: m.median(a) * a, x, gradgrad=True)
