@@ -486,3 +486,21 @@ def test_empty_inputs():
 @needs_torch
 def test_logsumexp_inf_rows_match_torch():
     torch_case(lambda m, a: m.logsumexp(a, 1), _t([-math.inf, -math.inf], [1.0, -math.inf], [2.0, 3.0]))
+
+
+def test_cumsum_backward_has_no_cancellation():
+    x = ember.randn(3, requires_grad=True)                  # float32
+    ember.cumsum(x, 0).backward(ember.tensor([1e8, 1.0, 1.0]))
+    np.testing.assert_array_equal(x.grad.numpy(), np.array([1e8, 2.0, 1.0], dtype=np.float32))
+
+
+@needs_torch
+def test_nan_inf_inputs_match_torch():
+    x = _t([1.0, math.nan, 3.0], [2.0, 0.5, -1.0], [math.inf, 1.0, 2.0])
+    for f in (lambda m, a: m.amax(a, 1), lambda m, a: m.max(a), lambda m, a: m.max(a, 1),
+              lambda m, a: m.logsumexp(a, 1), lambda m, a: m.norm(a, 2, 1), lambda m, a: m.norm(a, math.inf, 1),
+              lambda m, a: m.norm(a, 3, 1), lambda m, a: m.cummax(a, 1), lambda m, a: m.prod(a, 1),
+              lambda m, a: m.cumprod(a, 1), lambda m, a: m.std(a, 1), lambda m, a: m.median(a),
+              lambda m, a: m.cumsum(a, 1), lambda m, a: m.logcumsumexp(a, 1),
+              lambda m, a: m.linalg.matrix_norm(a, 1), lambda m, a: m.aminmax(a, dim=1)):
+        torch_case(f, x)

@@ -49,9 +49,22 @@ def _mask_sum(mask, dims, like):
     return mask.to(like.dtype).sum(list(dims), keepdim=True) if dims else mask.to(like.dtype)
 
 
+class RevCumsum(Function):
+    """sum_{j >= i} v_j along ``dim`` (flip/cumsum/flip: exact, no cancellation); its adjoint is cumsum."""
+
+    @staticmethod
+    def forward(ctx, v, dim):
+        ctx.dim = dim
+        flip = _ops.shape.flip
+        return flip(_R.cumsum(flip(v, [dim]), dim), [dim])
+
+    @staticmethod
+    def backward(ctx, g):
+        return _R.cumsum(g, ctx.dim), None
+
+
 def _revcumsum(v, dim):
-    """sum_{j >= i} v_j along ``dim`` (built from sum/cumsum, so it is differentiable here)."""
-    return v.sum(dim, keepdim=True) - _R.cumsum(v, dim) + v
+    return RevCumsum.apply(v, dim)
 
 
 def _select_back(g, idx, dim, shape, keepdim, accumulate=False):
