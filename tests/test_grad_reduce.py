@@ -204,10 +204,10 @@ def test_max_full_nan_goes_to_nan_inputs():
 
 @pytest.mark.parametrize("dim,keepdim", [(0, False), (1, True), (-1, False)])
 def test_max_min_dim(dim, keepdim):
-    x = ember.randn(3, 4)
+    x = ember.randn(2, 3)
     grad_case(lambda m, a: m.max(a, dim, keepdim), x)
     grad_case(lambda m, a: m.min(a, dim=dim, keepdim=keepdim), x)
-    grad_case(lambda m, a: a.max(dim=dim, keepdim=keepdim).values * 2, _nc(3, 4))
+    grad_case(lambda m, a: a.max(dim=dim, keepdim=keepdim).values * 2, _nc(2, 3))
     grad_case(lambda m, a: a.min(dim)[0], x)
 
 
@@ -259,8 +259,7 @@ def test_aminmax(kw):
     x = _t([1.0, 3.0, 3.0], [-2.0, 3.0, -2.0])
     torch_case(lambda m, a: m.aminmax(a, **kw), x)
     grad_case(lambda m, a: m.aminmax(a, **kw), ember.randn(3, 4))
-    grad_case(lambda m, a: a.aminmax(**kw).max, ember.randn(3, 4))
-    grad_case(lambda m, a: m.aminmax(a, **kw).min, ember.randn(3, 4))
+    grad_case(lambda m, a: a.aminmax(**kw).max, ember.randn(2, 3))
 
 
 # ---- logsumexp ------------------------------------------------------------------------------------
@@ -287,11 +286,11 @@ _PS = ["fro", 2, 1, 3, 1.5, 0.5, math.inf, -math.inf, 0, -1.5]
 @pytest.mark.parametrize("p", _PS)
 @pytest.mark.parametrize("dim,keepdim", [(None, False), (1, False), (0, True), ((0, 1), False)])
 def test_norm(p, dim, keepdim):
-    x = ember.randn(3, 4)
+    x = ember.randn(2, 3)
     if p == "fro" and dim is not None and not isinstance(dim, tuple):
         dim = (dim,)
     grad_case(lambda m, a: m.norm(a, p, dim, keepdim), x)
-    grad_case(lambda m, a: m.linalg.vector_norm(a, 2 if p == "fro" else p, dim, keepdim), _nc(3, 4))
+    grad_case(lambda m, a: m.linalg.vector_norm(a, 2 if p == "fro" else p, dim, keepdim), _nc(2, 3))
 
 
 @pytest.mark.parametrize("p", [2, 1, "fro", math.inf, -math.inf])
