@@ -503,3 +503,23 @@ def test_nan_inf_inputs_match_torch():
               lambda m, a: m.cumsum(a, 1), lambda m, a: m.logcumsumexp(a, 1),
               lambda m, a: m.linalg.matrix_norm(a, 1), lambda m, a: m.aminmax(a, dim=1)):
         torch_case(f, x)
+
+
+def test_out_tensor_on_grad_path_takes_history():
+    x = ember.randn(3, 4, requires_grad=True)
+    for f in (lambda a, **kw: ember.amax(a, 1, **kw), lambda a, **kw: ember.linalg.vector_norm(a, 3, 1, **kw),
+              lambda a, **kw: ember.prod(a, 1, **kw), lambda a, **kw: ember.logsumexp(a, 1, **kw)):
+        expect = ember.autograd.grad(f(x).sum(), x)[0]
+        o = ember.empty(3)
+        f(x, out=o)
+        assert o.requires_grad and o.grad_fn is not None
+        np.testing.assert_allclose(ember.autograd.grad(o.sum(), x)[0].numpy(), expect.numpy())
+
+
+def test_matrix_norm_errors_on_grad_path():
+    with pytest.raises(RuntimeError, match=r"^\[linalg.matrix_norm\] "):
+        ember.linalg.matrix_norm(ember.randn(3, requires_grad=True))
+    with pytest.raises(RuntimeError, match=r"^\[linalg.matrix_norm\] "):
+        ember.linalg.matrix_norm(ember.randn(3, 3, requires_grad=True), 3)
+    with pytest.raises(RuntimeError, match=r"^\[linalg.matrix_norm\] "):
+        ember.linalg.matrix_norm(ember.randn(3, 3, 2, requires_grad=True), 1, dim=(0,))

@@ -552,20 +552,21 @@ class LinalgMatrixNorm(Function):
 
 @register("linalg.matrix_norm")
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    from ... import linalg
+    if isinstance(ord, str) and ord not in ("fro", "nuc"):
+        return linalg.matrix_norm._raw(A, ord, dim, keepdim, dtype=dtype)  # raises the op's own error
     d = _R._dims(dim, "linalg.matrix_norm")
-    if ord == "fro":
-        if d is None or len(d) != 2:
-            raise RuntimeError(f"[linalg.matrix_norm] dim must be a 2-tuple, got {dim!r}")
-        return LinalgVectorNorm.apply(A, 2.0, d, keepdim, dtype)
-    if isinstance(ord, str) and ord != "nuc":
-        raise RuntimeError(f"[linalg.matrix_norm] Order {ord} not supported.")
-    if ord == "nuc" or abs(ord) == 2:
-        raise NotImplementedError(f"[linalg.matrix_norm] autograd: the backward of ord={ord!r} needs an SVD with "
-                                  "singular vectors, which ember does not have yet")
     if d is None or len(d) != 2:
         raise RuntimeError(f"[linalg.matrix_norm] dim must be a 2-tuple, got {dim!r}")
     if A.dim() < 2:
         raise RuntimeError(f"[linalg.matrix_norm] The input tensor A must have at least 2 dimensions, got {A.dim()}")
+    if ord == "fro":
+        return LinalgVectorNorm.apply(A, 2.0, d, keepdim, dtype)
+    if ord == "nuc" or abs(ord) == 2:
+        raise NotImplementedError(f"[linalg.matrix_norm] autograd: the backward of ord={ord!r} needs an SVD with "
+                                  "singular vectors, which ember does not have yet")
+    if abs(ord) not in (1, math.inf):
+        return linalg.matrix_norm._raw(A, ord, dim, keepdim, dtype=dtype)  # raises the op's own error
     return LinalgMatrixNorm.apply(A, float(ord), d, keepdim, dtype)
 
 
