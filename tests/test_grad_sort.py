@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import ember
-from gradutil import grad_case, torch
+from gradutil import grad_case
 from test_grad_reduce import torch_case, needs, _nc, _t
 
 

@@ -12,7 +12,7 @@ from ... import _ops
 from .._dispatch import register
 from ..function import Function
 from .. import grad_mode
-from ._util import save, saved, unreduce
+from ._util import unreduce
 
 _R = _ops.reduce
 
