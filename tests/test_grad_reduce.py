@@ -523,3 +523,12 @@ def test_matrix_norm_errors_on_grad_path():
         ember.linalg.matrix_norm(ember.randn(3, 3, requires_grad=True), 3)
     with pytest.raises(RuntimeError, match=r"^\[linalg.matrix_norm\] "):
         ember.linalg.matrix_norm(ember.randn(3, 3, 2, requires_grad=True), 1, dim=(0,))
+
+
+def test_evenly_split_reductions_double_backward():
+    x = ember.randn(3, 4)
+    grad_case(lambda m, a: m.max(a) * a, x, gradgrad=True)
+    grad_case(lambda m, a: a.min() * m.amax(a, 1, keepdim=True), x, gradgrad=True)
+    grad_case(lambda m, a: m.aminmax(a, dim=0).max * m.aminmax(a, dim=0).min, x, gradgrad=True)
+    grad_case(lambda m, a: m.median(a) * a, x, gradgrad=True)
+    grad_case(lambda m, a: m.std_mean(a, 1)[0] * m.var_mean(a, 1)[1], x, gradgrad=True)
