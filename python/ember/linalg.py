@@ -13,6 +13,7 @@ from . import _C as _Cn  # noqa: E402
 from ._dtype import _to_dtype as _to_dt  # noqa: E402
 from ._tensor import Tensor as _T, _wrap as _wrapn  # noqa: E402
 from ._ops.reduce import _dims as _norm_dims, _out as _norm_out  # noqa: E402
+from .autograd._dispatch import differentiable as _differentiable  # noqa: E402
 
 
 def _ndt(dtype):
@@ -24,6 +25,7 @@ def _check(x, op):
         raise TypeError(f"[{op}] expected a Tensor as input, got {type(x).__name__}")
 
 
+@_differentiable("linalg.vector_norm")
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """Vector ``ord``-norm over ``dim`` (all elements when None); ord any float incl. 0, inf, -inf."""
     _check(x, "linalg.vector_norm")
@@ -33,6 +35,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     return _norm_out("linalg.vector_norm", _wrapn(res), out)
 
 
+@_differentiable("linalg.matrix_norm")
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
     """Matrix norm over the two dims ``dim``: ord 'fro', 'nuc', 1, -1, 2, -2, inf, -inf."""
     _check(A, "linalg.matrix_norm")
@@ -53,8 +56,8 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     _check(A, "linalg.norm")
     d = _norm_dims(dim, "linalg.norm")
     if d is not None and len(d) == 2 or (d is None and ord is not None and A.dim() == 2):
-        return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if d is None else d, keepdim, dtype=dtype,
-                           out=out)
+        kw = {} if out is None else {"out": out}
+        return matrix_norm(A, "fro" if ord is None else ord, (-2, -1) if d is None else d, keepdim, dtype=dtype, **kw)
     if ord is None:
         ord = 2
     if isinstance(ord, str):
@@ -62,7 +65,7 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     if d is None and A.dim() != 1 and ord != 2:
         raise RuntimeError(f"[linalg.norm] input must be 1-D or 2-D when dim is None and ord is given, got "
                            f"{A.dim()}-D")
-    return vector_norm(A, ord, d, keepdim, dtype=dtype, out=out)
+    return vector_norm(A, ord, d, keepdim, dtype=dtype, **({} if out is None else {"out": out}))
 
 
 __all__ += ["vector_norm", "matrix_norm", "norm"]

@@ -89,7 +89,7 @@ def _sum_like(cfn, op):
         _check_tensor(input, op)
         return _out(op, _wrap(cfn(input._t, _dims(dim, op), keepdim, _dt(dtype))), out)
     fn.__name__ = op
-    return differentiable(op)(fn) if op in ("sum", "mean", "nansum", "nanmean") else fn
+    return differentiable(op)(fn)
 
 
 sum = _sum_like(_C.sum, "sum")  # noqa: A001
@@ -102,6 +102,7 @@ nanmean = _sum_like(_C.nanmean, "nanmean")
 nanmean.__doc__ = "Mean ignoring nan values."
 
 
+@differentiable("prod")
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product over ``dim`` (all elements when None); bool/int inputs multiply in int64."""
     _check_tensor(input, "prod")
@@ -132,6 +133,7 @@ def _correction(op, dim, unbiased, correction):
     return _dims(dim, op), float(correction)
 
 
+@differentiable("var")
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Variance over ``dim`` with Bessel's ``correction`` (default 1)."""
     _check_tensor(input, "var")
@@ -139,6 +141,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     return _out("var", _wrap(_C.var(input._t, d, c, keepdim)), out)
 
 
+@differentiable("std")
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Standard deviation over ``dim`` with Bessel's ``correction`` (default 1)."""
     _check_tensor(input, "std")
@@ -146,6 +149,7 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=N
     return _out("std", _wrap(_C.std(input._t, d, c, keepdim)), out)
 
 
+@differentiable("var_mean")
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean) over ``dim`` in one call."""
     _check_tensor(input, "var_mean")
@@ -154,6 +158,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return _wrap(v), _wrap(m)
 
 
+@differentiable("std_mean")
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) over ``dim`` in one call."""
     _check_tensor(input, "std_mean")
@@ -192,24 +197,27 @@ def _extreme(is_max):
     return fn
 
 
-max = _extreme(True)  # noqa: A001
-min = _extreme(False)  # noqa: A001
+max = differentiable("max")(_extreme(True))  # noqa: A001
+min = differentiable("min")(_extreme(False))  # noqa: A001
 _register_method("max")(max)
 _register_method("min")(min)
 
 
+@differentiable("amax")
 def amax(input, dim=(), keepdim=False, *, out=None):
     """Maximum over ``dim`` (int or tuple; all dims when empty); nan propagates."""
     _check_tensor(input, "amax")
     return _out("amax", _wrap(_C.amax(input._t, _dims(dim, "amax"), keepdim)), out)
 
 
+@differentiable("amin")
 def amin(input, dim=(), keepdim=False, *, out=None):
     """Minimum over ``dim`` (int or tuple; all dims when empty); nan propagates."""
     _check_tensor(input, "amin")
     return _out("amin", _wrap(_C.amin(input._t, _dims(dim, "amin"), keepdim)), out)
 
 
+@differentiable("aminmax")
 def aminmax(input, *, dim=None, keepdim=False, out=None):
     """namedtuple (min, max) over ``dim`` (all elements when None)."""
     _check_tensor(input, "aminmax")
@@ -240,6 +248,7 @@ def _aminmax_method(self, *, dim=None, keepdim=False):
     return aminmax(self, dim=dim, keepdim=keepdim)
 
 
+@differentiable("logsumexp")
 def logsumexp(input, dim=None, keepdim=False, *, out=None):
     """log(sum(exp(x))) over ``dim``, computed stably (all -inf gives -inf)."""
     _check_tensor(input, "logsumexp")
@@ -273,6 +282,7 @@ for _name, _fn in (("all", all), ("any", any), ("count_nonzero", count_nonzero))
 
 
 # ---- norm -----------------------------------------------------------------------------------
+@differentiable("norm")
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: ``p`` 'fro', 'nuc' or a number (vector p-norm over ``dim``)."""
     _check_tensor(input, "norm")
@@ -302,18 +312,21 @@ _register_method("norm")(norm)
 
 
 # ---- cumulative -----------------------------------------------------------------------------
+@differentiable("cumsum")
 def cumsum(input, dim, *, dtype=None, out=None):
     """Running sum along ``dim``; bool/int inputs accumulate in int64 unless ``dtype`` is given."""
     _check_tensor(input, "cumsum")
     return _out("cumsum", _wrap(_C.cumsum(input._t, _one_dim(dim, "cumsum"), _dt(dtype))), out)
 
 
+@differentiable("cumprod")
 def cumprod(input, dim, *, dtype=None, out=None):
     """Running product along ``dim``; bool/int inputs accumulate in int64 unless ``dtype`` is given."""
     _check_tensor(input, "cumprod")
     return _out("cumprod", _wrap(_C.cumprod(input._t, _one_dim(dim, "cumprod"), _dt(dtype))), out)
 
 
+@differentiable("cummax")
 def cummax(input, dim, *, out=None):
     """namedtuple (values, indices): running maximum along ``dim`` (ties take the later index)."""
     _check_tensor(input, "cummax")
@@ -321,6 +334,7 @@ def cummax(input, dim, *, out=None):
     return _out_pair("cummax", return_types.cummax, _wrap(v), _wrap(i), out)
 
 
+@differentiable("cummin")
 def cummin(input, dim, *, out=None):
     """namedtuple (values, indices): running minimum along ``dim`` (ties take the later index)."""
     _check_tensor(input, "cummin")
@@ -328,6 +342,7 @@ def cummin(input, dim, *, out=None):
     return _out_pair("cummin", return_types.cummin, _wrap(v), _wrap(i), out)
 
 
+@differentiable("logcumsumexp")
 def logcumsumexp(input, dim, *, out=None):
     """Running log(sum(exp(x))) along ``dim``, computed stably."""
     _check_tensor(input, "logcumsumexp")
@@ -345,12 +360,14 @@ def _cumprod_method(self, dim, *, dtype=None):
 
 
 @_register_method("cumsum_")
+@differentiable("cumsum", inplace=True)
 def _cumsum_(self, dim, *, dtype=None):
     """In-place cumsum."""
     return _out("cumsum_", cumsum(self, dim, dtype=dtype), self)
 
 
 @_register_method("cumprod_")
+@differentiable("cumprod", inplace=True)
 def _cumprod_(self, dim, *, dtype=None):
     """In-place cumprod."""
     return _out("cumprod_", cumprod(self, dim, dtype=dtype), self)

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _C
 from .. import _dtype as _dt
 from .._tensor import Tensor, _register_method, _wrap
+from ..autograd._dispatch import differentiable
 
 __all__ = ["sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode", "unique",
            "unique_consecutive", "bincount", "histc", "searchsorted", "bucketize"]
@@ -84,6 +85,7 @@ def _pair_out(op, out, values, indices, cls):
 
 
 # ---- sort ----------------------------------------------------------------------------------
+@differentiable("sort")
 def sort(input, dim=-1, descending=False, stable=False, *, out=None):
     """Sort along ``dim``; returns ``(values, indices)``. Always stable; NaN sorts last (first if descending)."""
     _check_tensor(input, "sort")
@@ -100,6 +102,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     return _wrap(_C.sort(input._t, _int(dim, "argsort", "dim"), _bool(descending, "argsort", "descending"))[1])
 
 
+@differentiable("msort")
 def msort(input, *, out=None):
     """Sort along the first dimension; returns the values only."""
     _check_tensor(input, "msort")
@@ -107,6 +110,7 @@ def msort(input, *, out=None):
     return v if out is None else _write_out("msort", out, v)
 
 
+@differentiable("topk")
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     """The ``k`` largest (or smallest) elements along ``dim`` and their indices, sorted."""
     _check_tensor(input, "topk")
@@ -115,6 +119,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     return _pair_out("topk", out, v, i, return_types.topk)
 
 
+@differentiable("kthvalue")
 def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     """The ``k``-th smallest element (1-based) along ``dim`` and its index."""
     _check_tensor(input, "kthvalue")
@@ -134,16 +139,19 @@ def _median(op, input, dim, keepdim, out, ignore_nan):
     return _pair_out(op, out, v, i, getattr(return_types, op))
 
 
+@differentiable("median")
 def median(input, dim=None, keepdim=False, *, out=None):
     """Lower median: of all elements (0-d; NaN if any NaN) or along ``dim`` as ``(values, indices)``."""
     return _median("median", input, dim, keepdim, out, False)
 
 
+@differentiable("nanmedian")
 def nanmedian(input, dim=None, keepdim=False, *, out=None):
     """Like ``median`` but ignoring NaN values (NaN only where all values are NaN)."""
     return _median("nanmedian", input, dim, keepdim, out, True)
 
 
+@differentiable("mode")
 def mode(input, dim=-1, keepdim=False, *, out=None):
     """Most frequent value along ``dim`` (smallest among ties) and the index of its last occurrence."""
     _check_tensor(input, "mode")

@@ -86,6 +86,9 @@ def _grad_call(name, args, kwargs):
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         if isinstance(out, Tensor):
             return _inplace_call(name, out, args, kwargs, target_in_args=True)
+        if isinstance(out, (tuple, list)):  # (values, indices) outs: PyTorch refuses them on the grad path
+            raise RuntimeError(f"[{name}] functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
     return _impl(name)(*args, **kwargs)
 
 
