@@ -192,6 +192,7 @@ EINSUM_CASES = [
     ("i...->...", [(3, 2, 2)]),
     ("...i,...i", [(2, 3), (3,)]),                    # implicit output with ellipsis
     ("aB,Bc->ac", [(2, 3), (3, 2)]),                  # upper-case subscripts
+    ("Ba,cB", [(3, 2), (4, 3)]),                      # implicit output: upper case sorts first
     ("iji,j->i", [(2, 3, 2), (3,)]),
 ]
 
@@ -208,6 +209,11 @@ def test_einsum(eq, shapes):
 def test_einsum_double_backward(eq, shapes):
     xs = [r(*s) for s in shapes]
     grad_case(lambda m, *ops: m.einsum(eq, *ops), *xs, gradgrad=True)
+
+
+def test_einsum_same_operand_twice():
+    grad_case(lambda m, a: m.einsum("i,i->", a, a), r(3))
+    grad_case(lambda m, a: m.einsum("ij,kj->ik", a, a), r(2, 3), gradgrad=True)
 
 
 def test_einsum_call_forms_and_constants():
