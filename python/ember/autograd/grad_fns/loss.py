@@ -43,7 +43,7 @@ def _make(name, loss, dloss):
             d = _E.sub(input, target)
             ctx.save_for_backward(input, target, d)
             ctx.shapes, ctx.reduction, ctx.p = (tuple(input.shape), tuple(target.shape)), reduction, p
-            return reduce(loss(d, p), reduction)
+            return loss(d, p, reduction)
 
         @staticmethod
         def backward(ctx, g):
@@ -54,42 +54,57 @@ def _make(name, loss, dloss):
             return gi, gt, None, None
 
     _F.__name__ = _F.__qualname__ = name
-    _F.raw = staticmethod(lambda input, target, reduction, p: reduce(loss(_E.sub(input, target), p), reduction))
+    _F.raw = staticmethod(lambda input, target, reduction, p: loss(_E.sub(input, target), p, reduction))
     return _F
 
 
-def _mse(d, p):
-    return d * d
+def _mse(d, p, reduction):
+    return reduce(d * d, reduction)
 
 
 def _dmse(d, g, ctx):
     return d * _upstream(g, ctx.reduction, d.numel(), 2.0)
 
 
-def _l1(d, p):
-    return d.abs()
+def _l1(d, p, reduction):
+    return reduce(d.abs(), reduction)
 
 
 def _dl1(d, g, ctx):
     return d.sign() * _upstream(g, ctx.reduction, d.numel())
 
 
-def _smooth_l1(d, beta):
+def _c(x, like):
+    """A 0-d constant of ``like``'s dtype (binary min/max with it are fast vectorized kernels)."""
+    return _ops.creation.tensor(x, dtype=like.dtype)
+
+
+def _min_abs_loss(d, limit, scale, reduction):
+    """m (|d| - m/2) * scale with m = min(|d|, limit), reduced (the scale applied after reducing)."""
     ad = d.abs()
-    return _E.where(ad < beta, d * d * (0.5 / beta), ad - 0.5 * beta)
+    m = _E.minimum(ad, _c(limit, d))
+    loss = reduce(_E.addcmul(ad * m, m, m, value=-0.5), reduction)
+    return loss if scale == 1 else loss * scale
+
+
+def _smooth_l1(d, beta, reduction):
+    # 0.5 d^2 / beta inside |d| < beta, |d| - beta/2 outside
+    return _min_abs_loss(d, beta, 1.0 / beta, reduction)
 
 
 def _dsmooth_l1(d, g, ctx):
-    return (d / ctx.p).clamp(-1.0, 1.0) * _upstream(g, ctx.reduction, d.numel())
+    lim = _c(ctx.p, d)
+    return _E.minimum(_E.maximum(d, -lim), lim) * _upstream(g, ctx.reduction, d.numel(), 1.0 / ctx.p)
 
 
-def _huber(d, delta):
-    ad = d.abs()
-    return _E.where(ad <= delta, d * d * 0.5, (ad - 0.5 * delta) * delta)
+def _huber(d, delta, reduction):
+    # 0.5 d^2 inside |d| <= delta, delta (|d| - delta/2) outside
+    return _min_abs_loss(d, delta, 1.0, reduction)
 
 
 def _dhuber(d, g, ctx):
-    return d.clamp(-ctx.p, ctx.p) * _upstream(g, ctx.reduction, d.numel())
+    lim = _c(ctx.p, d)
+    return _E.minimum(_E.maximum(d, -lim), lim) * _upstream(g, ctx.reduction, d.numel())
 
 
 MseLoss = _make("MseLoss", _mse, _dmse)
@@ -105,7 +120,7 @@ class SoftMarginLoss(Function):
     @staticmethod
     def raw(input, target, reduction):
         z = -(input * target)
-        return reduce(z.clamp_min(0) + (-z.abs()).exp().log1p(), reduction)
+        return reduce(_E.maximum(z, _c(0.0, z)) + (-z.abs()).exp().log1p(), reduction)
 
     @staticmethod
     def forward(ctx, input, target, reduction):
