@@ -409,7 +409,7 @@ def _module_args(kind):
     if kind == "var":
         return [x, r(4, 3), _pos(4, 3)]
     if kind == "rank":
-        return [x, r(4, 3), _pm1(4)] if False else [r(4, 3), r(4, 3), _pm1(4)]
+        return [r(4, 3), r(4, 3), _pm1(4)]
     if kind == "01":
         return [x, (ember.rand(4, 3) > 0.5).double()]
     return [x, ember.tensor([0, 2, 1, 1])]
