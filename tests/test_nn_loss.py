@@ -477,3 +477,13 @@ def test_math_constant_for_full_gaussian():   # the 0.5 log(2 pi) term of gaussi
     x = ember.zeros(2)
     a = ember.nn.functional.gaussian_nll_loss(x, x, ember.ones(2), full=True)
     np.testing.assert_allclose(a.item(), 0.5 * math.log(2 * math.pi), rtol=1e-6)
+
+
+@needs_other
+def test_double_backward_soft_margin_and_composed():
+    grad_case(lambda m, a, y: m.nn.functional.soft_margin_loss(a, y), r(3, 2), const(_pm1(3, 2)), gradgrad=True)
+    grad_case(lambda m, a, b: m.nn.functional.kl_div(a, b, reduction="batchmean"), r(2, 3), _pos(2, 3),
+              gradgrad=True)
+    grad_case(lambda m, a, b, v: m.nn.functional.gaussian_nll_loss(a, b, v), r(2, 3), r(2, 3), _pos(2, 3),
+              gradgrad=True)
+    grad_case(lambda m, a, b: m.nn.functional.cosine_similarity(a, b), r(2, 3), r(2, 3), gradgrad=True)
