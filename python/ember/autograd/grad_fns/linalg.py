@@ -54,7 +54,7 @@ class Mm(Function):
 class Bmm(Function):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
         return _L.bmm(a, b)
 
     @staticmethod
@@ -83,17 +83,20 @@ class MatMul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b if ctx.needs_input_grad[0] else None)
+        ctx.shapes = (tuple(a.shape), tuple(b.shape))
         return _L.matmul(a, b)
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         na, nb = ctx.needs_input_grad
-        sa, sb = tuple(a.shape), tuple(b.shape)
+        sa, sb = ctx.shapes
         # Promote 1-D operands to matrices and put the removed dims back into g.
-        a2 = a.reshape(1, -1) if len(sa) == 1 else a
-        b2 = b.reshape(-1, 1) if len(sb) == 1 else b
+        a2 = None if a is None else a.reshape(1, -1) if len(sa) == 1 else a
+        b2 = None if b is None else b.reshape(-1, 1) if len(sb) == 1 else b
+        a2_shape = (1,) + sa if len(sa) == 1 else sa
+        b2_shape = sb + (1,) if len(sb) == 1 else sb
         gs = list(g.shape)
         if len(sa) == 1:
             gs.insert(len(gs) - (0 if len(sb) == 1 else 1), 1)
@@ -102,17 +105,17 @@ class MatMul(Function):
         g2 = g.reshape(gs)
         ga = gb = None
         if na:
-            if len(sb) <= 2 and len(sa) > 2:  # (..., n, k) @ (k, m): one GEMM over folded batch
+            if len(sb) <= 2 and len(sa) > 2:  # (..., n, k) @ (k, m): no batch dims to sum
                 ga = _L.matmul(g2, b2.mT)
             else:
-                ga = sum_to(_L.matmul(g2, b2.mT), a2.shape)
+                ga = sum_to(_L.matmul(g2, b2.mT), a2_shape)
             ga = ga.reshape(sa) if len(sa) == 1 else ga
         if nb:
-            if len(sb) <= 2 and len(sa) > 2:
-                k = a2.shape[-1]
+            if len(sb) <= 2 and len(sa) > 2:  # fold a's batch into the GEMM's rows: one mm
+                k = a2_shape[-1]
                 gb = _L.mm(a2.reshape(-1, k).mT, g2.reshape(-1, g2.shape[-1]))
             else:
-                gb = sum_to(_L.matmul(a2.mT, g2), b2.shape)
+                gb = sum_to(_L.matmul(a2.mT, g2), b2_shape)
             gb = gb.reshape(sb) if len(sb) == 1 else gb
         return ga, gb
 
