@@ -487,3 +487,11 @@ def test_double_backward_soft_margin_and_composed():
     grad_case(lambda m, a, b, v: m.nn.functional.gaussian_nll_loss(a, b, v), r(2, 3), r(2, 3), _pos(2, 3),
               gradgrad=True)
     grad_case(lambda m, a, b: m.nn.functional.cosine_similarity(a, b), r(2, 3), r(2, 3), gradgrad=True)
+
+
+@pytest.mark.parametrize("name", list(FUSED))
+def test_fused_losses_shape_mismatch_error(name):
+    with pytest.warns(UserWarning, match="target size"):
+        with pytest.raises(RuntimeError, match=rf"\[{name}\] The size of tensor a \(4\) must match the size of tensor "
+                                               r"b \(3\) at non-singleton dimension 1"):
+            getattr(ember.nn.functional, name)(r(3, 4), r(3))

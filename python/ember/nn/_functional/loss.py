@@ -59,10 +59,17 @@ def _apply_reduction(loss, reduction):
 
 
 def _size_warning(op, input, target):
-    if tuple(input.shape) != tuple(target.shape):
-        warnings.warn(f"[{op}] Using a target size ({target.shape}) that is different to the input size "
-                      f"({input.shape}). This will likely lead to incorrect results due to broadcasting. Please "
-                      "ensure they have the same size.", stacklevel=3)
+    """PyTorch's warning for a target whose size differs from the input's (then broadcast)."""
+    si, st = tuple(input.shape), tuple(target.shape)
+    if si == st:
+        return
+    warnings.warn(f"[{op}] Using a target size ({target.shape}) that is different to the input size "
+                  f"({input.shape}). This will likely lead to incorrect results due to broadcasting. Please "
+                  "ensure they have the same size.", stacklevel=3)
+    for k, (a, b) in enumerate(zip(reversed(si), reversed(st))):
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(f"[{op}] The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                               f"non-singleton dimension {max(len(si), len(st)) - 1 - k}")
 
 
 def _needs_grad(*xs):
