@@ -313,3 +313,11 @@ def test_cross_public():
     grad_case(lambda m, a, b: m.cross(a, b, dim=1), r(4, 3), r(4, 3))
     grad_case(lambda m, a, b: m.cross(a, b), r(4, 3), r(4, 3))
     grad_case(lambda m, a, b: m.cross(a, b, dim=0), r(3, 2), r(3, 1))
+
+
+def test_vecdot_errors():
+    x = ember.randn(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\[vecdot\]"):
+        ember.linalg.vecdot(x, ember.randn(3, dtype=ember.float64))
+    with pytest.raises(IndexError, match=r"\[vecdot\]"):
+        ember.linalg.vecdot(x, ember.randn(3), dim=2)

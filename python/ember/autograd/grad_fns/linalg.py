@@ -170,9 +170,9 @@ def inner(input, other):
 
 @register("vecdot")
 def vecdot(x, y, *, dim=-1):
-    if not (isinstance(x, Tensor) and isinstance(y, Tensor)):
-        return _L.vecdot._raw(x, y, dim=dim)
-    _L.vecdot._raw(x.detach(), y.detach(), dim=dim)  # validation with the op's own errors
+    nd = builtins.max(x.dim(), y.dim()) if isinstance(x, Tensor) and isinstance(y, Tensor) else 0
+    if not nd or x.dtype != y.dtype or not -nd <= dim < nd:
+        return _L.vecdot._raw(x, y, dim=dim)  # raises the op's own error
     return (x * y).sum(dim)
 
 
