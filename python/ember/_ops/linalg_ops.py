@@ -6,9 +6,10 @@ import numbers
 
 from .. import _C
 from .._tensor import Tensor, _register_method, _wrap
+from ..autograd._dispatch import differentiable
 
-__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addbmm", "baddbmm", "einsum",
-           "tensordot", "chain_matmul", "matrix_power"]
+__all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr", "addbmm", "baddbmm",
+           "einsum", "tensordot", "chain_matmul", "matrix_power"]
 
 # Names re-exported by ember.linalg (see python/ember/linalg.py).
 LINALG_EXPORTS = ["matmul", "multi_dot", "vecdot", "matrix_power"]
@@ -41,42 +42,50 @@ def _result(r, out):
 
 
 # ---- products -------------------------------------------------------------------------------------
+@differentiable("matmul")
 def matmul(input, other, *, out=None):
     """Matrix product with NumPy/PyTorch broadcasting: 1-D operands are promoted to matrices (and the
     added dim removed), leading batch dims broadcast; 1-D @ 1-D is a 0-d dot product."""
     return _result(_C.matmul(_t(input, "matmul"), _t(other, "matmul", "other"), _out(out, "matmul")), out)
 
 
+@differentiable("mm")
 def mm(input, mat2, *, out=None):
     """Product of two matrices: (n, k) @ (k, m) -> (n, m). No broadcasting."""
     return _result(_C.mm(_t(input, "mm"), _t(mat2, "mm", "mat2"), _out(out, "mm")), out)
 
 
+@differentiable("bmm")
 def bmm(input, mat2, *, out=None):
     """Batched product of 3-D tensors: (b, n, k) @ (b, k, m) -> (b, n, m). No broadcasting."""
     return _result(_C.bmm(_t(input, "bmm"), _t(mat2, "bmm", "mat2"), _out(out, "bmm")), out)
 
 
+@differentiable("mv")
 def mv(input, vec, *, out=None):
     """Matrix-vector product: (n, k) @ (k,) -> (n,)."""
     return _result(_C.mv(_t(input, "mv"), _t(vec, "mv", "vec"), _out(out, "mv")), out)
 
 
+@differentiable("dot")
 def dot(input, tensor, *, out=None):
     """Dot product of two 1-D tensors with the same number of elements (a 0-d tensor)."""
     return _result(_C.dot(_t(input, "dot"), _t(tensor, "dot", "tensor"), _out(out, "dot")), out)
 
 
+@differentiable("vdot")
 def vdot(input, other, *, out=None):
     """Dot product of two 1-D tensors (the first is conjugated; ember has only real dtypes)."""
     return _result(_C.vdot(_t(input, "vdot"), _t(other, "vdot", "other"), _out(out, "vdot")), out)
 
 
+@differentiable("inner")
 def inner(input, other, *, out=None):
     """Inner product over the last dimension: result shape input.shape[:-1] + other.shape[:-1]."""
     return _result(_C.inner(_t(input, "inner"), _t(other, "inner", "other"), _out(out, "inner")), out)
 
 
+@differentiable("addmm")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2); input broadcasts to (n, m); beta=0 ignores input (nan too)."""
     op = "addmm"
@@ -84,6 +93,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
                             _num(alpha, op, "alpha"), _out(out, op)), out)
 
 
+@differentiable("addmv")
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat @ vec)."""
     op = "addmv"
@@ -91,6 +101,7 @@ def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
                             _num(alpha, op, "alpha"), _out(out, op)), out)
 
 
+@differentiable("addbmm")
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b batch1[b] @ batch2[b]."""
     op = "addbmm"
@@ -98,6 +109,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
                              _num(beta, op, "beta"), _num(alpha, op, "alpha"), _out(out, op)), out)
 
 
+@differentiable("baddbmm")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * bmm(batch1, batch2); input broadcasts to (b, n, m)."""
     op = "baddbmm"
@@ -131,23 +143,32 @@ def _sublist_equation(args):
     return eq, ops
 
 
+def _einsum_args(args):
+    """einsum's two call forms -> (equation, list of operand Tensors)."""
+    if not args:
+        raise TypeError("[einsum] einsum() missing required argument 'equation'")
+    if isinstance(args[0], Tensor):
+        return _sublist_equation(args)
+    equation, operands = args[0], args[1:]
+    if not isinstance(equation, str):
+        raise TypeError(f"[einsum] equation must be a str, not {type(equation).__name__}")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = operands[0]
+    for o in operands:
+        _t(o, "einsum", "operands")
+    return equation, list(operands)
+
+
+@differentiable("einsum")
 def einsum(*args):
     """Einstein summation: ``einsum("bij,bjk->bik", a, b)``. Supports implicit and explicit output,
     ``...``, repeated subscripts (diagonals) and any number of operands (contracted pairwise, left to
     right, each as a batched GEMM). The sublist form ``einsum(a, [0, 1], b, [1, 2])`` works too."""
-    if not args:
-        raise TypeError("[einsum] einsum() missing required argument 'equation'")
-    if isinstance(args[0], Tensor):
-        equation, operands = _sublist_equation(args)
-    else:
-        equation, operands = args[0], args[1:]
-        if not isinstance(equation, str):
-            raise TypeError(f"[einsum] equation must be a str, not {type(equation).__name__}")
-        if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-            operands = operands[0]
-    return _wrap(_C.einsum(equation, [_t(o, "einsum", "operands") for o in operands]))
+    equation, operands = _einsum_args(args)
+    return _wrap(_C.einsum(equation, [o._t for o in operands]))
 
 
+@differentiable("tensordot")
 def tensordot(a, b, dims=2, out=None):
     """Contract ``dims`` of a with those of b: an int n (a's last n with b's first n), or a pair of
     lists ``([a dims], [b dims])``. Result: a's remaining dims followed by b's."""
@@ -176,6 +197,7 @@ def tensordot(a, b, dims=2, out=None):
     return _result(_C.tensordot(ta, tb, da, db, _out(out, op)), out)
 
 
+@differentiable("multi_dot")
 def multi_dot(tensors, *, out=None):
     """Product of a chain of matrices in the cheapest order; the first and last may be 1-D."""
     op = "multi_dot"
@@ -184,6 +206,7 @@ def multi_dot(tensors, *, out=None):
     return _result(_C.multi_dot([_t(x, op, "tensors") for x in tensors], _out(out, op)), out)
 
 
+@differentiable("chain_matmul")
 def chain_matmul(*matrices, out=None):
     """Product of 2-D matrices in the cheapest order (deprecated in PyTorch for linalg.multi_dot)."""
     op = "chain_matmul"
@@ -203,6 +226,7 @@ def chain_matmul(*matrices, out=None):
     return multi_dot(list(matrices), out=out)
 
 
+@differentiable("matrix_power")
 def matrix_power(input, n, *, out=None):
     """input^n for a square matrix or a batch of them; n = 0 gives identity matrices. Negative n
     needs a matrix inverse and raises NotImplementedError."""
@@ -221,6 +245,7 @@ def matrix_power(input, n, *, out=None):
     return r
 
 
+@differentiable("vecdot")
 def vecdot(x, y, *, dim=-1, out=None):
     """Dot products of (broadcast) vectors along ``dim``: sum(x * y, dim) as a batched GEMM."""
     op = "vecdot"
@@ -261,36 +286,56 @@ def vecdot(x, y, *, dim=-1, out=None):
     return r
 
 
+def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
+    """beta * input + alpha * outer(vec1, vec2), as a rank-1 GEMM (addmm with k = 1)."""
+    op = "addr"
+    for v, n in ((vec1, "vec1"), (vec2, "vec2")):
+        if _t(v, op, n).ndim != 1:
+            raise RuntimeError(f"[{op}] {n} must be a 1-D tensor, got {v.dim()}-D")
+    _t(input, op)
+    kw = {} if out is None else {"out": out}
+    return addmm(input, vec1.reshape(-1, 1), vec2.reshape(1, -1), beta=beta, alpha=alpha, **kw)
+
+
 # ---- Tensor methods ---------------------------------------------------------------------------------
 @_register_method("__matmul__")
 def _matmul_op(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
-    return _wrap(_C.matmul(self._t, other._t, None))
+    return matmul(self, other)
 
 
 @_register_method("__rmatmul__")
 def _rmatmul_op(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
-    return _wrap(_C.matmul(other._t, self._t, None))
+    return matmul(other, self)
 
 
-for _name in ("matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addbmm", "baddbmm",
+for _name in ("matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr", "addbmm", "baddbmm",
               "matrix_power"):
     _register_method(_name)(globals()[_name])
 
 
-def _inplace(name, op):
+def _inplace(name, op, args):
     def method(self, a, b, *, beta=1, alpha=1):
-        getattr(_C, name)(_t(self, name), _t(a, name, "mat1"), _t(b, name, "mat2"), _num(beta, name, "beta"),
+        getattr(_C, name)(_t(self, name), _t(a, name, args[0]), _t(b, name, args[1]), _num(beta, name, "beta"),
                           _num(alpha, name, "alpha"))
         return self
     method.__name__ = name
     method.__doc__ = f"In-place ``{op}``: self = beta * self + alpha * product."
-    _register_method(name)(method)
+    _register_method(name)(differentiable(op, inplace=True)(method))
 
 
-for _name, _op in (("addmm_", "addmm"), ("addmv_", "addmv"), ("addbmm_", "addbmm"), ("baddbmm_", "baddbmm")):
-    _inplace(_name, _op)
-del _name, _op
+for _name, _op, _args in (("addmm_", "addmm", ("mat1", "mat2")), ("addmv_", "addmv", ("mat", "vec")),
+                          ("addbmm_", "addbmm", ("batch1", "batch2")), ("baddbmm_", "baddbmm", ("batch1", "batch2"))):
+    _inplace(_name, _op, _args)
+del _name, _op, _args
+
+
+def _addr_(self, vec1, vec2, *, beta=1, alpha=1):
+    """In-place ``addr``."""
+    return self.addmm_(vec1.reshape(-1, 1), vec2.reshape(1, -1), beta=beta, alpha=alpha)
+
+
+_register_method("addr_")(_addr_)

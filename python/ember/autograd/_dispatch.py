@@ -81,8 +81,8 @@ def _impl(name):
 
 
 def _grad_call(name, args, kwargs):
-    out = kwargs.get("out") if kwargs else None
-    if out is not None:
+    if kwargs and "out" in kwargs:  # grad impls never take out= (an explicit out=None included)
+        out = kwargs["out"]
         kwargs = {k: v for k, v in kwargs.items() if k != "out"}
         if isinstance(out, Tensor):
             return _inplace_call(name, out, args, kwargs, target_in_args=True)
