@@ -127,21 +127,25 @@ def true_divide(dividend, divisor, *, out=None):
     return _bin(_Op.Div, dividend, divisor, "true_divide", 1, out)
 
 
+@differentiable("floor_divide")
 def floor_divide(input, other, *, out=None):
     """input // other, rounding toward -inf (integer division by zero raises)."""
     return _bin(_Op.DivFloor, input, other, "floor_divide", 1, out)
 
 
+@differentiable("remainder")
 def remainder(input, other, *, out=None):
     """Python-style modulus: the result has the sign of the divisor."""
     return _bin(_Op.Remainder, input, other, "remainder", 1, out)
 
 
+@differentiable("fmod")
 def fmod(input, other, *, out=None):
     """C-style remainder: the result has the sign of the dividend."""
     return _bin(_Op.Fmod, input, other, "fmod", 1, out, _OTHER)
 
 
+@differentiable("pow")
 def pow(input, exponent, *, out=None):
     """input ** exponent; either may be a Python number (not both). Integer tensors raised to a
     negative integer number raise RuntimeError."""
@@ -159,6 +163,7 @@ def _to_double(x, name):
     raise TypeError(f"[{name}] expected Tensor or number arguments, got {type(x).__name__}")
 
 
+@differentiable("float_power")
 def float_power(input, exponent, *, out=None):
     """input ** exponent computed (and returned) in float64."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
@@ -169,6 +174,7 @@ def float_power(input, exponent, *, out=None):
     return pow(_to_double(input, "float_power"), _to_double(exponent, "float_power"), out=out)
 
 
+@differentiable("atan2")
 def atan2(input, other, *, out=None):
     """Elementwise arctangent of input / other, using both signs for the quadrant."""
     return _bin(_Op.Atan2, input, other, "atan2", 1, out, _TENSORS)
@@ -177,56 +183,67 @@ def atan2(input, other, *, out=None):
 arctan2 = atan2
 
 
+@differentiable("hypot")
 def hypot(input, other, *, out=None):
     """sqrt(input**2 + other**2) without intermediate overflow (floating dtypes)."""
     return _bin(_Op.Hypot, input, other, "hypot", 1, out, _TENSORS)
 
 
+@differentiable("maximum")
 def maximum(input, other, *, out=None):
     """Elementwise maximum; nan in either input gives nan."""
     return _bin(_Op.Maximum, input, other, "maximum", 1, out, _TENSORS)
 
 
+@differentiable("minimum")
 def minimum(input, other, *, out=None):
     """Elementwise minimum; nan in either input gives nan."""
     return _bin(_Op.Minimum, input, other, "minimum", 1, out, _TENSORS)
 
 
+@differentiable("fmax")
 def fmax(input, other, *, out=None):
     """Elementwise maximum ignoring nan (nan only when both are nan)."""
     return _bin(_Op.Fmax, input, other, "fmax", 1, out, _TENSORS)
 
 
+@differentiable("fmin")
 def fmin(input, other, *, out=None):
     """Elementwise minimum ignoring nan (nan only when both are nan)."""
     return _bin(_Op.Fmin, input, other, "fmin", 1, out, _TENSORS)
 
 
+@differentiable("copysign")
 def copysign(input, other, *, out=None):
     """Magnitude of input with the sign of other (integers promote to float)."""
     return _bin(_Op.Copysign, input, other, "copysign", 1, out, _OTHER)
 
 
+@differentiable("xlogy")
 def xlogy(input, other, *, out=None):
     """input * log(other), with 0 where input == 0 (unless other is nan)."""
     return _bin(_Op.Xlogy, input, other, "xlogy", 1, out)
 
 
+@differentiable("logaddexp")
 def logaddexp(input, other, *, out=None):
     """log(exp(input) + exp(other)), computed stably."""
     return _bin(_Op.LogAddExp, input, other, "logaddexp", 1, out, _TENSORS)
 
 
+@differentiable("logaddexp2")
 def logaddexp2(input, other, *, out=None):
     """log2(2**input + 2**other), computed stably."""
     return _bin(_Op.LogAddExp2, input, other, "logaddexp2", 1, out, _TENSORS)
 
 
+@differentiable("nextafter")
 def nextafter(input, other, *, out=None):
     """The next representable value after input in the direction of other."""
     return _bin(_Op.NextAfter, input, other, "nextafter", 1, out, _TENSORS)
 
 
+@differentiable("ldexp")
 def ldexp(input, other, *, out=None):
     """input * 2**other (a floating result)."""
     _need_tensor(input, "ldexp")
@@ -346,6 +363,7 @@ def _ts(x, name, arg):
     raise TypeError(f"[{name}] argument '{arg}' must be Tensor or Number, not {type(x).__name__}")
 
 
+@differentiable("where")
 def where(condition, input=None, other=None, *, out=None):
     """Elements of input where condition is true, else of other (either may be a number).
     With only ``condition``: ``nonzero(condition, as_tuple=True)``."""
@@ -364,6 +382,7 @@ def _bound(x, name, arg):
     return None if x is None else _ts(x, name, arg)
 
 
+@differentiable("clamp")
 def clamp(input, min=None, max=None, *, out=None):
     """Limit input to [min, max] (either bound may be None, a number or a tensor; not one of each)."""
     _need_tensor(input, "clamp")
@@ -377,6 +396,7 @@ def clamp(input, min=None, max=None, *, out=None):
 clip = clamp
 
 
+@differentiable("clamp_min")
 def clamp_min(input, min, *, out=None):
     """max(input, min) elementwise (nan propagates)."""
     _need_tensor(input, "clamp_min")
@@ -385,6 +405,7 @@ def clamp_min(input, min, *, out=None):
     return out if out is not None else _wrap(r)
 
 
+@differentiable("clamp_max")
 def clamp_max(input, max, *, out=None):
     """min(input, max) elementwise (nan propagates)."""
     _need_tensor(input, "clamp_max")
@@ -393,6 +414,7 @@ def clamp_max(input, max, *, out=None):
     return out if out is not None else _wrap(r)
 
 
+@differentiable("lerp")
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input); weight a number or a tensor."""
     _need_tensor(input, "lerp")
@@ -401,6 +423,7 @@ def lerp(input, end, weight, *, out=None):
     return out if out is not None else _wrap(r)
 
 
+@differentiable("addcmul")
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2."""
     for x, n in ((input, "input"), (tensor1, "tensor1"), (tensor2, "tensor2")):
@@ -409,6 +432,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     return out if out is not None else _wrap(r)
 
 
+@differentiable("addcdiv")
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2 (floating division)."""
     for x, n in ((input, "input"), (tensor1, "tensor1"), (tensor2, "tensor2")):

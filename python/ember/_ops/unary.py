@@ -8,6 +8,8 @@ import numbers
 
 from .. import _C
 from .._tensor import Tensor, _register_method, _wrap
+from ..autograd._dispatch import differentiable, _grad_call, _inplace_call
+from ..autograd.grad_mode import _state as _grad_state
 
 _OP = _C.UnaryOp
 
@@ -34,6 +36,12 @@ _SIMPLE = {
 # PyTorch aliases: alias -> canonical name
 _ALIASES = {"negative": "neg", "absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
             "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "fix": "trunc"}
+
+# Ops without a gradient in PyTorch (predicates, bitwise/logical): their outputs never require grad.
+_NOT_DIFFERENTIABLE = {"bitwise_not", "logical_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf",
+                       "signbit"}
+
+_NO_KW = {}  # shared, never mutated
 
 __all__ = sorted(set(_SIMPLE) | set(_ALIASES) | {"positive", "round", "logit", "nan_to_num", "isreal"})
 
@@ -68,15 +76,40 @@ def _make(name, cname, has_out):
             return _wrap(unary(op, input._t, None))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` of ``input`` (PyTorch semantics and dtype rules)."
-    return fn
+    if name in _NOT_DIFFERENTIABLE or not has_out:
+        return fn
+    raw = fn
+
+    # The differentiable form: the raw path costs one flag test (no extra Python call).
+    def dfn(input, *, out=None):
+        if not isinstance(input, Tensor):
+            _check_tensor(input, name)
+        if _grad_state.enabled and (input.requires_grad or (out is not None and getattr(out, "requires_grad", False))):
+            return _grad_call(name, (input,), {"out": out} if out is not None else _NO_KW)
+        if out is None:
+            return _wrap(unary(op, input._t, None))
+        unary(op, input._t, _check_out(out, name))
+        return out
+    dfn.__name__ = dfn.__qualname__ = name
+    dfn.__doc__ = raw.__doc__
+    dfn._grad_name, dfn._raw = name, raw
+    return dfn
 
 
 def _make_inplace(name, cname):
     op = getattr(_OP, cname)
+    unary_ = _C.unary_
 
-    def fn_(self):
-        _C.unary_(op, self._t)
-        return self
+    if name in _NOT_DIFFERENTIABLE:
+        def fn_(self):
+            unary_(op, self._t)
+            return self
+    else:
+        def fn_(self):
+            if _grad_state.enabled and self.requires_grad:
+                return _inplace_call(name, self, (), _NO_KW, target_in_args=False)
+            unary_(op, self._t)
+            return self
     fn_.__name__ = fn_.__qualname__ = name + "_"
     fn_.__doc__ = f"In-place ``{name}``: self <- {name}(self)."
     return fn_
@@ -114,6 +147,7 @@ def positive(input):
     return input
 
 
+@differentiable("round")
 def round(input, *, decimals=0, out=None):
     """Round to the nearest integer, ties to even; with ``decimals``, to that many decimal places."""
     _check_tensor(input, "round")
@@ -123,6 +157,7 @@ def round(input, *, decimals=0, out=None):
     return out if out is not None else _wrap(r)
 
 
+@differentiable("logit")
 def logit(input, eps=None, *, out=None):
     """log(p / (1 - p)); with ``eps``, p is first clamped to [eps, 1 - eps]."""
     _check_tensor(input, "logit")
@@ -140,6 +175,7 @@ def _num_arg(v, what):
     return float(v)
 
 
+@differentiable("nan_to_num")
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """Replace nan with ``nan``, +inf with ``posinf`` and -inf with ``neginf`` (defaults: 0 and the
     dtype's largest/lowest finite values)."""
@@ -206,6 +242,8 @@ def _isreal_m(self):
 
 @_register_method("__neg__")
 def _neg_op(self):
+    if _grad_state.enabled and self.requires_grad:
+        return _grad_call("neg", (self,), _NO_KW)
     return _wrap(_C.unary(_OP.neg, self._t, None))
 
 
@@ -216,6 +254,8 @@ def _pos_op(self):
 
 @_register_method("__abs__")
 def _abs_op(self):
+    if _grad_state.enabled and self.requires_grad:
+        return _grad_call("abs", (self,), _NO_KW)
     return _wrap(_C.unary(_OP.abs, self._t, None))
 
 
