@@ -43,8 +43,9 @@ class Sub(Function):
 class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.mul(a, b)
         save(ctx, a, b)
-        return _E.mul(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -57,8 +58,9 @@ class Mul(Function):
 class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.div(a, b)
         save(ctx, a, b)
-        return _E.div(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -128,8 +130,9 @@ class Pow(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.pow(a, b)
         save(ctx, a, b)
-        return _E.pow(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -195,8 +198,9 @@ def float_power(input, exponent):
 class Atan2(Function):
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.atan2(a, b)
         ctx.save_for_backward(a, b)
-        return _E.atan2(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -215,8 +219,9 @@ def atan2(input, other):
 class Hypot(Function):
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.hypot(a, b)
         ctx.save_for_backward(a, b)
-        return _E.hypot(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -237,8 +242,9 @@ class Maximum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.maximum(a, b)
         ctx.save_for_backward(a, b)
-        return _E.maximum(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -251,8 +257,9 @@ class Minimum(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.minimum(a, b)
         ctx.save_for_backward(a, b)
-        return _E.minimum(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -283,8 +290,9 @@ class Fmax(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.fmax(a, b)
         ctx.save_for_backward(a, b)
-        return _E.fmax(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -297,8 +305,9 @@ class Fmin(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.fmin(a, b)
         ctx.save_for_backward(a, b)
-        return _E.fmin(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -351,8 +360,9 @@ class Xlogy(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.xlogy(a, b)
         save(ctx, a, b)
-        return _E.xlogy(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -374,8 +384,9 @@ def xlogy(input, other):
 class LogAddExp(Function):
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.logaddexp(a, b)
         ctx.save_for_backward(a, b)
-        return _E.logaddexp(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -388,8 +399,9 @@ class LogAddExp(Function):
 class LogAddExp2(Function):
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.logaddexp2(a, b)
         ctx.save_for_backward(a, b)
-        return _E.logaddexp2(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -414,8 +426,9 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.remainder(a, b)
         save(ctx, a, b)
-        return _E.remainder(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -430,8 +443,9 @@ class Fmod(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.fmod(a, b)
         save(ctx, a, b)
-        return _E.fmod(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -495,8 +509,9 @@ class Ldexp(Function):
 
     @staticmethod
     def forward(ctx, a, b):
+        r = _E.ldexp(a, b)
         ctx.save_for_backward(a, b)
-        return _E.ldexp(a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -518,9 +533,10 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, a, b, cond):
+        r = _E.where(cond, a, b)
         ctx.save_for_backward(cond)
         ctx.shapes = (shape_of(a), shape_of(b))
-        return _E.where(cond, a, b)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -543,9 +559,10 @@ class Clamp(Function):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
+        r = _E.clamp(x, lo, hi)
         ctx.save_for_backward(x)
         ctx.lo, ctx.hi = lo, hi
-        return _E.clamp(x, lo, hi)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -567,8 +584,9 @@ class ClampTensor(Function):
 
     @staticmethod
     def forward(ctx, x, lo, hi):
+        r = _E.clamp(x, lo, hi)
         ctx.save_for_backward(x, lo, hi)
-        return _E.clamp(x, lo, hi)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -627,8 +645,9 @@ class Lerp(Function):
 
     @staticmethod
     def forward(ctx, a, b, w):
+        r = _E.lerp(a, b, w)
         save(ctx, a, b, w)
-        return _E.lerp(a, b, w)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -650,9 +669,10 @@ class Addcmul(Function):
     @staticmethod
     def forward(ctx, a, t1, t2, value):
         _, n1, n2 = ctx.needs_input_grad[:3]
+        r = _E.addcmul(a, t1, t2, value=value)
         ctx.save_for_backward(t1 if n2 else None, t2 if n1 else None)
         ctx.value, ctx.shapes = value, (shape_of(a), shape_of(t1), shape_of(t2))
-        return _E.addcmul(a, t1, t2, value=value)
+        return r
 
     @staticmethod
     def backward(ctx, g):
@@ -669,9 +689,10 @@ class Addcdiv(Function):
 
     @staticmethod
     def forward(ctx, a, t1, t2, value):
+        r = _E.addcdiv(a, t1, t2, value=value)
         ctx.save_for_backward(t1 if ctx.needs_input_grad[2] else None, t2)
         ctx.value, ctx.shapes = value, (shape_of(a), shape_of(t1), shape_of(t2))
-        return _E.addcdiv(a, t1, t2, value=value)
+        return r
 
     @staticmethod
     def backward(ctx, g):
