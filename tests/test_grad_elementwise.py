@@ -355,3 +355,18 @@ def test_errors_name_the_op_on_grad_path():
         ember.lerp(x, 1.0, 0.5)
     with pytest.raises(TypeError, match=r"\[float_power\]"):
         ember.float_power(2, 3)
+
+
+def test_inplace_with_wider_operand_keeps_history():
+    # float32 target, float64 operand: the result is cast back to float32 and the op stays in the graph
+    x = ember.rand(3, requires_grad=True)
+    y = x * 1
+    y.pow_(ember.tensor([2.0, 2.0, 2.0], dtype=ember.float64))
+    assert y.dtype is ember.float32
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
+    w = ember.rand(3, dtype=ember.float64, requires_grad=True)
+    z = x * 1
+    z.mul_(w)
+    z.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), x.detach().numpy().astype(np.float64), rtol=1e-6)
