@@ -4,7 +4,8 @@ Each op gets a ``Function`` named as PyTorch's node (``Exp`` -> ``ExpBackward0``
 exp/exp2/expm1/tan/tanh/sigmoid/sqrt/rsqrt/reciprocal/erfinv save their OUTPUT (the input is
 not kept); the rest save the input, and piecewise-constant ops (floor, sign, round, ...) save
 nothing and return zeros. Under ``create_graph=True`` a saved output is re-attached to its own
-node so the backward formula is differentiated through it (double backward).
+node so the backward formula is differentiated through it (double backward). digamma's
+gradient, trigamma, is composed from public ops, so it is differentiable again too.
 """
 import math
 import weakref
@@ -35,9 +36,20 @@ def _saved_output(ctx):
     return y
 
 
-def _digamma_backward(g, x):
-    raise NotImplementedError("[digamma] autograd: the gradient of digamma needs polygamma(1, x) (trigamma), "
-                              "which ember does not implement yet")
+def _trigamma(x):
+    """polygamma(1, x) from public ops (so it is differentiable again), by PyTorch's scheme:
+    reflection below 0.5, six recurrence steps, then the asymptotic series."""
+    where = _ops.elementwise.where
+    reflect = x < 0.5
+    z = where(reflect, 1 - x, x)
+    acc = 0
+    for _ in range(6):
+        acc = acc + (z * z).reciprocal()
+        z = z + 1
+    izz = (z * z).reciprocal()
+    acc = acc + (1 + 0.5 / z + izz * (1.0 / 6 - izz * (1.0 / 30 - izz * (1.0 / 42)))) / z
+    s = (math.pi * x).sin()
+    return where(reflect, math.pi ** 2 / (s * s) - acc, acc)
 
 
 # name -> (node name, what backward needs: "in" (input), "out" (output), "" (nothing), formula(g, saved))
@@ -76,7 +88,7 @@ _FORMULAS = {
     "erfc": ("Erfc", "in", lambda g, x: g * (-_TWO_OVER_SQRT_PI * (-(x * x)).exp())),
     "erfinv": ("Erfinv", "out", lambda g, y: g * (_HALF_SQRT_PI * (y * y).exp())),
     "lgamma": ("Lgamma", "in", lambda g, x: g * x.digamma()),
-    "digamma": ("Digamma", "in", _digamma_backward),
+    "digamma": ("Digamma", "in", lambda g, x: g * _trigamma(x)),
     "reciprocal": ("Reciprocal", "out", lambda g, y: -g * (y * y)),
 }
 
