@@ -147,8 +147,7 @@ def test_float_power_casts_gradient_back():
     y.sum().backward()
     assert x.grad.dtype is ember.float32
     np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
-    if torch is not None:
-        assert y.grad_fn.next_functions[0][0].name() == "ToCopyBackward0"
+    assert y.grad_fn.next_functions[0][0].name() == "ToCopyBackward0"  # as PyTorch's graph
 
 
 # ---- maximum/minimum/fmax/fmin ties and nan ---------------------------------------------------
@@ -370,3 +369,17 @@ def test_inplace_with_wider_operand_keeps_history():
     z.mul_(w)
     z.sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), x.detach().numpy().astype(np.float64), rtol=1e-6)
+
+
+def test_inplace_on_plain_tensor_with_grad_operand():
+    w = ember.rand(3, requires_grad=True)
+    buf = ember.full((3,), 2.0)
+    buf.pow_(w)
+    assert buf.requires_grad and buf.grad_fn.name() == "PowBackward0"
+    buf.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), 2.0 ** w.detach().numpy() * np.log(2.0), rtol=1e-6)
+    lo = ember.tensor([0.5, 0.5, 0.5], requires_grad=True)
+    buf = ember.tensor([0.0, 1.0, 0.2])
+    buf.clamp_(min=lo)
+    buf.sum().backward()
+    np.testing.assert_array_equal(lo.grad.numpy(), [1.0, 0.0, 1.0])
