@@ -1,6 +1,8 @@
 """Gradients of the binary/ternary elementwise ops: gradcheck (and gradgradcheck) in float64 plus
 PyTorch parity (``grad_case``), broadcasting, number operands on either side, operators and
 in-place forms, and PyTorch's conventions at special points (ties, 0 ** 0, clamp boundaries)."""
+import weakref
+
 import numpy as np
 import pytest
 
@@ -383,3 +385,16 @@ def test_inplace_on_plain_tensor_with_grad_operand():
     buf.clamp_(min=lo)
     buf.sum().backward()
     np.testing.assert_array_equal(lo.grad.numpy(), [1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("case", [
+    lambda a, b: ember.copysign(a, b), lambda a, b: a ** b, lambda a, b: ember.hypot(a, b),
+    lambda a, b: ember.maximum(a, b), lambda a, b: ember.where(a > b, a, b), lambda a, b: a.clamp(b, b + 1),
+    lambda a, b: ember.float_power(a, b), lambda a, b: ember.addcdiv(a, a, b),
+], ids=lambda f: "")
+def test_outputs_are_freed_without_gc(case):
+    a, b = ember.rand(3, requires_grad=True), ember.rand(3) + 0.5
+    y = case(a, b)
+    ref = weakref.ref(y)
+    del y
+    assert ref() is None  # no reference cycle through the node's saved tensors

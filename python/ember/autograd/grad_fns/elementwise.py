@@ -332,21 +332,20 @@ def fmin(input, other):
 
 
 class Copysign(Function):
-    """d/dinput = sign ratio of result and input (0 at input == 0); other gets zeros."""
+    """d/dinput = copysign(input, other) / input (0 at input == 0); other gets zeros."""
 
     @staticmethod
     def forward(ctx, a, b):
         r = _E.copysign(a, b)
-        ctx.save_for_backward(a, r)
-        ctx.b_shape = shape_of(b)
+        save(ctx, a, b)
         return r
 
     @staticmethod
     def backward(ctx, g):
-        a, r = ctx.saved_tensors
+        a, b = saved(ctx)
         na, nb = ctx.needs_input_grad
-        ga = sum_to(g * _where(a == 0, 0.0, r / a), a._t.sizes) if na else None
-        gb = g.new_zeros(ctx.b_shape) if nb else None
+        ga = sum_to(g * _where(a == 0, 0.0, _E.copysign(a, b) / a), a._t.sizes) if na else None
+        gb = _ops.creation.zeros_like(b) if nb else None
         return ga, gb
 
 
