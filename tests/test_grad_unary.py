@@ -35,7 +35,8 @@ _SMOOTH = {
     "rsqrt": (0.3, 3), "sin": (-3, 3), "cos": (-3, 3), "tan": (-1.2, 1.2), "asin": (-0.9, 0.9),
     "acos": (-0.9, 0.9), "atan": (-3, 3), "sinh": (-2, 2), "cosh": (-2, 2), "tanh": (-2, 2),
     "asinh": (-3, 3), "acosh": (1.2, 3), "atanh": (-0.9, 0.9), "sigmoid": (-4, 4), "erf": (-2, 2),
-    "erfc": (-2, 2), "erfinv": (-0.9, 0.9), "lgamma": (0.3, 4), "digamma": (0.3, 4), "reciprocal": (0.3, 3), "square": (-2, 2),
+    "erfc": (-2, 2), "erfinv": (-0.9, 0.9), "lgamma": (0.3, 4), "digamma": (0.3, 4), "reciprocal": (0.3, 3),
+    "square": (-2, 2),
 }
 _ALIASES = {"negative": "neg", "absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
             "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh"}

@@ -3,6 +3,8 @@
 Each op is ``ember.<name>(input, *, out=None)``, a Tensor method, and (where PyTorch has one) an
 in-place ``Tensor.<name>_``. Dtype rules follow PyTorch: float functions on integer/bool input
 return the default float dtype; neg/abs/sign/floor/... keep the input dtype; predicates return bool.
+Differentiable ops (all but the predicates and bitwise/logical ones) test grad mode inline and
+route to their grad implementations (``autograd/grad_fns/unary.py``); in-place forms too.
 """
 import numbers
 
