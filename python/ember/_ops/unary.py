@@ -10,7 +10,7 @@ import numbers
 
 from .. import _C
 from .._tensor import Tensor, _register_method, _wrap
-from ..autograd._dispatch import differentiable, _grad_call, _inplace_call
+from ..autograd._dispatch import _grad_call, _inplace_call
 from ..autograd.grad_mode import _state as _grad_state
 
 _OP = _C.UnaryOp
@@ -44,6 +44,21 @@ _NOT_DIFFERENTIABLE = {"bitwise_not", "logical_not", "isnan", "isinf", "isfinite
                        "signbit"}
 
 _NO_KW = {}  # shared, never mutated
+
+
+def _grad_routed(name):
+    """Marks a differentiable op that tests grad mode inline (one flag test on the raw path) and
+    calls ``_grad_call(name, ...)`` on the grad path (``out=``/in-place handled there)."""
+    def deco(fn):
+        fn._grad_name = name
+        return fn
+    return deco
+
+
+def _out_kw(out, **kwargs):
+    if out is not None:
+        kwargs["out"] = out
+    return kwargs or _NO_KW
 
 __all__ = sorted(set(_SIMPLE) | set(_ALIASES) | {"positive", "round", "logit", "nan_to_num", "isreal"})
 
@@ -149,9 +164,12 @@ def positive(input):
     return input
 
 
-@differentiable("round")
+@_grad_routed("round")
 def round(input, *, decimals=0, out=None):
     """Round to the nearest integer, ties to even; with ``decimals``, to that many decimal places."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("round", (input,), _out_kw(out, decimals=decimals))
     _check_tensor(input, "round")
     if isinstance(decimals, bool) or not isinstance(decimals, numbers.Integral):
         raise TypeError(f"[round] decimals must be an int, got {type(decimals).__name__}")
@@ -159,9 +177,12 @@ def round(input, *, decimals=0, out=None):
     return out if out is not None else _wrap(r)
 
 
-@differentiable("logit")
+@_grad_routed("logit")
 def logit(input, eps=None, *, out=None):
     """log(p / (1 - p)); with ``eps``, p is first clamped to [eps, 1 - eps]."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("logit", (input, eps), _out_kw(out))
     _check_tensor(input, "logit")
     if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)):
         raise TypeError(f"[logit] eps must be a float or None, got {type(eps).__name__}")
@@ -177,10 +198,13 @@ def _num_arg(v, what):
     return float(v)
 
 
-@differentiable("nan_to_num")
+@_grad_routed("nan_to_num")
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """Replace nan with ``nan``, +inf with ``posinf`` and -inf with ``neginf`` (defaults: 0 and the
     dtype's largest/lowest finite values)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("nan_to_num", (input, nan, posinf, neginf), _out_kw(out))
     _check_tensor(input, "nan_to_num")
     r = _C.nan_to_num(input._t, _num_arg(nan, "nan"), _num_arg(posinf, "posinf"), _num_arg(neginf, "neginf"),
                       _check_out(out, "nan_to_num"))

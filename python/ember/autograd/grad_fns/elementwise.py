@@ -547,9 +547,7 @@ class Where(Function):
 
 
 @register("where")
-def where(condition, input=None, other=None):
-    if input is None or other is None:  # the nonzero form has no gradient
-        return _E.where._raw(condition, input, other)
+def where(condition, input, other):
     return Where.apply(input, other, condition)
 
 
