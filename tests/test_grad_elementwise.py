@@ -398,3 +398,25 @@ def test_outputs_are_freed_without_gc(case):
     ref = weakref.ref(y)
     del y
     assert ref() is None  # no reference cycle through the node's saved tensors
+
+
+_DIFFERENTIABLE_OPS = ["add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
+                       "floor_divide", "remainder", "fmod", "pow", "float_power", "atan2", "arctan2", "hypot",
+                       "maximum", "minimum", "fmax", "fmin", "copysign", "xlogy", "logaddexp", "logaddexp2",
+                       "nextafter", "ldexp", "where", "clamp", "clip", "clamp_min", "clamp_max", "lerp", "addcmul",
+                       "addcdiv"]
+
+
+@pytest.mark.parametrize("name", _DIFFERENTIABLE_OPS)
+def test_every_op_has_a_registered_gradient(name):
+    from ember.autograd import _dispatch
+    op = getattr(ember, name)
+    assert op._grad_name in _dispatch._IMPLS
+
+
+def test_no_recording_under_no_grad():
+    x = ember.rand(3, requires_grad=True)
+    with ember.no_grad():
+        for r in (ember.pow(x, 2), ember.clamp(x, 0.1, 0.5), ember.where(x > 0.5, x, 0.0), ember.maximum(x, x),
+                  ember.lerp(x, x, 0.5), ember.addcmul(x, x, x), x ** 2, 2 % x):
+            assert not r.requires_grad and r.grad_fn is None

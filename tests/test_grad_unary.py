@@ -252,3 +252,11 @@ def test_non_differentiable_predicates():
     x = ember.randn(3, requires_grad=True)
     for name in ("isnan", "isinf", "isfinite", "signbit"):
         assert not getattr(ember, name)(x).requires_grad
+
+
+def test_every_unary_op_has_a_registered_gradient():
+    from ember.autograd import _dispatch
+    for name in list(_SMOOTH) + list(_ALIASES) + ["floor", "ceil", "trunc", "fix", "sign", "sgn", "frac", "round",
+                                                   "logit", "nan_to_num"]:
+        op = getattr(ember, name)
+        assert op._grad_name in _dispatch._IMPLS, name
