@@ -164,7 +164,7 @@ def pow(input, exponent):  # noqa: A001
 
 
 class ToCopy(Function):
-    """A dtype conversion (float_power computes in float64)."""
+    """A recorded dtype conversion (float_power computes in float64; in-place results are cast back)."""
 
     @staticmethod
     def forward(ctx, x, dtype):
@@ -426,15 +426,19 @@ class Remainder(Function):
     @staticmethod
     def forward(ctx, a, b):
         r = _E.remainder(a, b)
-        save(ctx, a, b)
+        ctx.a_shape = shape_of(a)
+        if ctx.needs_input_grad[1]:  # only the divisor's gradient needs the values
+            save(ctx, a, b)
         return r
 
     @staticmethod
     def backward(ctx, g):
-        a, b = saved(ctx)
         na, nb = ctx.needs_input_grad
-        return (sum_to(g, a._t.sizes) if na else None,
-                sum_to(-g * _E.div(a, b, rounding_mode="floor"), b._t.sizes) if nb else None)
+        gb = None
+        if nb:
+            a, b = saved(ctx)
+            gb = sum_to(-g * _E.div(a, b, rounding_mode="floor"), b._t.sizes)
+        return sum_to(g, ctx.a_shape) if na else None, gb
 
 
 class Fmod(Function):
@@ -443,15 +447,19 @@ class Fmod(Function):
     @staticmethod
     def forward(ctx, a, b):
         r = _E.fmod(a, b)
-        save(ctx, a, b)
+        ctx.a_shape = shape_of(a)
+        if ctx.needs_input_grad[1]:  # only the divisor's gradient needs the values
+            save(ctx, a, b)
         return r
 
     @staticmethod
     def backward(ctx, g):
-        a, b = saved(ctx)
         na, nb = ctx.needs_input_grad
-        return (sum_to(g, a._t.sizes) if na else None,
-                sum_to(-g * _E.div(a, b, rounding_mode="trunc"), b._t.sizes) if nb else None)
+        gb = None
+        if nb:
+            a, b = saved(ctx)
+            gb = sum_to(-g * _E.div(a, b, rounding_mode="trunc"), b._t.sizes)
+        return sum_to(g, ctx.a_shape) if na else None, gb
 
 
 @register("remainder")
