@@ -62,6 +62,26 @@ def _bin(op, input, other, name, alpha=1, out=None, numbers_ok=_ANY):
     return out if out is not None else _wrap(r)
 
 
+_NO_KW = {}  # shared, never mutated
+
+
+def _grad_routed(name):
+    """Marks a differentiable op that tests grad mode inline (as the operators do) instead of through
+    ``@differentiable``'s wrapper: the raw path is one flag test and a few attribute reads. On the grad
+    path it calls ``_grad_call(name, args, kwargs)``, which handles ``out=``/in-place like the wrapper."""
+    def deco(fn):
+        fn._grad_name = name
+        return fn
+    return deco
+
+
+def _out_kw(out, **kwargs):
+    """The keyword arguments passed on to the grad path (``out`` only when given)."""
+    if out is not None:
+        kwargs["out"] = out
+    return kwargs or _NO_KW
+
+
 def _need_tensor(x, name, arg="input"):
     if not isinstance(x, Tensor):
         raise TypeError(f"[{name}] argument '{arg}' must be Tensor, not {type(x).__name__}")
@@ -127,24 +147,40 @@ def true_divide(dividend, divisor, *, out=None):
     return _bin(_Op.Div, dividend, divisor, "true_divide", 1, out)
 
 
+@_grad_routed("floor_divide")
 def floor_divide(input, other, *, out=None):
     """input // other, rounding toward -inf (integer division by zero raises)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("floor_divide", (input, other), _out_kw(out))
     return _bin(_Op.DivFloor, input, other, "floor_divide", 1, out)
 
 
+@_grad_routed("remainder")
 def remainder(input, other, *, out=None):
     """Python-style modulus: the result has the sign of the divisor."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("remainder", (input, other), _out_kw(out))
     return _bin(_Op.Remainder, input, other, "remainder", 1, out)
 
 
+@_grad_routed("fmod")
 def fmod(input, other, *, out=None):
     """C-style remainder: the result has the sign of the dividend."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("fmod", (input, other), _out_kw(out))
     return _bin(_Op.Fmod, input, other, "fmod", 1, out, _OTHER)
 
 
+@_grad_routed("pow")
 def pow(input, exponent, *, out=None):
     """input ** exponent; either may be a Python number (not both). Integer tensors raised to a
     negative integer number raise RuntimeError."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(exponent, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("pow", (input, exponent), _out_kw(out))
     if isinstance(input, Tensor) and _is_number(exponent):
         r = _C.pow_scalar(input._t, exponent, None if out is None else _out_t(out, "pow"))
         return out if out is not None else _wrap(r)
@@ -159,6 +195,7 @@ def _to_double(x, name):
     raise TypeError(f"[{name}] expected Tensor or number arguments, got {type(x).__name__}")
 
 
+@_grad_routed("float_power")
 def float_power(input, exponent, *, out=None):
     """input ** exponent computed (and returned) in float64."""
     if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
@@ -166,69 +203,120 @@ def float_power(input, exponent, *, out=None):
     if out is not None and isinstance(out, Tensor) and out.dtype._name != "float64":
         raise RuntimeError(f"[float_power] the output given to float_power has dtype {out.dtype._name} but the "
                            f"operation's result requires dtype float64")
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(exponent, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("float_power", (input, exponent), _out_kw(out))
     return pow(_to_double(input, "float_power"), _to_double(exponent, "float_power"), out=out)
 
 
+@_grad_routed("atan2")
 def atan2(input, other, *, out=None):
     """Elementwise arctangent of input / other, using both signs for the quadrant."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("atan2", (input, other), _out_kw(out))
     return _bin(_Op.Atan2, input, other, "atan2", 1, out, _TENSORS)
 
 
 arctan2 = atan2
 
 
+@_grad_routed("hypot")
 def hypot(input, other, *, out=None):
     """sqrt(input**2 + other**2) without intermediate overflow (floating dtypes)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("hypot", (input, other), _out_kw(out))
     return _bin(_Op.Hypot, input, other, "hypot", 1, out, _TENSORS)
 
 
+@_grad_routed("maximum")
 def maximum(input, other, *, out=None):
     """Elementwise maximum; nan in either input gives nan."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("maximum", (input, other), _out_kw(out))
     return _bin(_Op.Maximum, input, other, "maximum", 1, out, _TENSORS)
 
 
+@_grad_routed("minimum")
 def minimum(input, other, *, out=None):
     """Elementwise minimum; nan in either input gives nan."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("minimum", (input, other), _out_kw(out))
     return _bin(_Op.Minimum, input, other, "minimum", 1, out, _TENSORS)
 
 
+@_grad_routed("fmax")
 def fmax(input, other, *, out=None):
     """Elementwise maximum ignoring nan (nan only when both are nan)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("fmax", (input, other), _out_kw(out))
     return _bin(_Op.Fmax, input, other, "fmax", 1, out, _TENSORS)
 
 
+@_grad_routed("fmin")
 def fmin(input, other, *, out=None):
     """Elementwise minimum ignoring nan (nan only when both are nan)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("fmin", (input, other), _out_kw(out))
     return _bin(_Op.Fmin, input, other, "fmin", 1, out, _TENSORS)
 
 
+@_grad_routed("copysign")
 def copysign(input, other, *, out=None):
     """Magnitude of input with the sign of other (integers promote to float)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("copysign", (input, other), _out_kw(out))
     return _bin(_Op.Copysign, input, other, "copysign", 1, out, _OTHER)
 
 
+@_grad_routed("xlogy")
 def xlogy(input, other, *, out=None):
     """input * log(other), with 0 where input == 0 (unless other is nan)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("xlogy", (input, other), _out_kw(out))
     return _bin(_Op.Xlogy, input, other, "xlogy", 1, out)
 
 
+@_grad_routed("logaddexp")
 def logaddexp(input, other, *, out=None):
     """log(exp(input) + exp(other)), computed stably."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("logaddexp", (input, other), _out_kw(out))
     return _bin(_Op.LogAddExp, input, other, "logaddexp", 1, out, _TENSORS)
 
 
+@_grad_routed("logaddexp2")
 def logaddexp2(input, other, *, out=None):
     """log2(2**input + 2**other), computed stably."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("logaddexp2", (input, other), _out_kw(out))
     return _bin(_Op.LogAddExp2, input, other, "logaddexp2", 1, out, _TENSORS)
 
 
+@_grad_routed("nextafter")
 def nextafter(input, other, *, out=None):
     """The next representable value after input in the direction of other."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("nextafter", (input, other), _out_kw(out))
     return _bin(_Op.NextAfter, input, other, "nextafter", 1, out, _TENSORS)
 
 
+@_grad_routed("ldexp")
 def ldexp(input, other, *, out=None):
     """input * 2**other (a floating result)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("ldexp", (input, other), _out_kw(out))
     _need_tensor(input, "ldexp")
     _need_tensor(other, "ldexp", "other")
     r = mul(input, pow(2.0, other))
@@ -346,12 +434,16 @@ def _ts(x, name, arg):
     raise TypeError(f"[{name}] argument '{arg}' must be Tensor or Number, not {type(x).__name__}")
 
 
+@_grad_routed("where")
 def where(condition, input=None, other=None, *, out=None):
     """Elements of input where condition is true, else of other (either may be a number).
     With only ``condition``: ``nonzero(condition, as_tuple=True)``."""
     if input is None and other is None:
         from .. import nonzero
         return nonzero(condition, as_tuple=True)
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(other, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("where", (condition, input, other), _out_kw(out))
     _need_tensor(condition, "where", "condition")
     if input is None or other is None:
         raise TypeError("[where] expected both input and other, or neither")
@@ -364,8 +456,13 @@ def _bound(x, name, arg):
     return None if x is None else _ts(x, name, arg)
 
 
+@_grad_routed("clamp")
 def clamp(input, min=None, max=None, *, out=None):
     """Limit input to [min, max] (either bound may be None, a number or a tensor; not one of each)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(min, "requires_grad", False)
+                                or getattr(max, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("clamp", (input, min, max), _out_kw(out))
     _need_tensor(input, "clamp")
     if min is not None and max is not None and isinstance(min, Tensor) != isinstance(max, Tensor):
         raise TypeError("[clamp] min and max must both be tensors or both be numbers")
@@ -377,40 +474,63 @@ def clamp(input, min=None, max=None, *, out=None):
 clip = clamp
 
 
+@_grad_routed("clamp_min")
 def clamp_min(input, min, *, out=None):
     """max(input, min) elementwise (nan propagates)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(min, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("clamp_min", (input, min), _out_kw(out))
     _need_tensor(input, "clamp_min")
     r = _C.clamp(input._t, _ts(min, "clamp_min", "min"), None, None if out is None else _out_t(out, "clamp_min"),
                  "clamp_min")
     return out if out is not None else _wrap(r)
 
 
+@_grad_routed("clamp_max")
 def clamp_max(input, max, *, out=None):
     """min(input, max) elementwise (nan propagates)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(max, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("clamp_max", (input, max), _out_kw(out))
     _need_tensor(input, "clamp_max")
     r = _C.clamp(input._t, None, _ts(max, "clamp_max", "max"), None if out is None else _out_t(out, "clamp_max"),
                  "clamp_max")
     return out if out is not None else _wrap(r)
 
 
+@_grad_routed("lerp")
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input); weight a number or a tensor."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(end, "requires_grad", False)
+                                or getattr(weight, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("lerp", (input, end, weight), _out_kw(out))
     _need_tensor(input, "lerp")
     _need_tensor(end, "lerp", "end")
     r = _C.lerp(input._t, end._t, _ts(weight, "lerp", "weight"), None if out is None else _out_t(out, "lerp"))
     return out if out is not None else _wrap(r)
 
 
+@_grad_routed("addcmul")
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(tensor1, "requires_grad", False)
+                                or getattr(tensor2, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("addcmul", (input, tensor1, tensor2), _out_kw(out, value=value))
     for x, n in ((input, "input"), (tensor1, "tensor1"), (tensor2, "tensor2")):
         _need_tensor(x, "addcmul", n)
     r = _C.addcmul(input._t, tensor1._t, tensor2._t, value, None if out is None else _out_t(out, "addcmul"))
     return out if out is not None else _wrap(r)
 
 
+@_grad_routed("addcdiv")
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 / tensor2 (floating division)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False) or getattr(tensor1, "requires_grad", False)
+                                or getattr(tensor2, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("addcdiv", (input, tensor1, tensor2), _out_kw(out, value=value))
     for x, n in ((input, "input"), (tensor1, "tensor1"), (tensor2, "tensor2")):
         _need_tensor(x, "addcdiv", n)
     r = _C.addcdiv(input._t, tensor1._t, tensor2._t, value, None if out is None else _out_t(out, "addcdiv"))

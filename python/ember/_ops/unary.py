@@ -3,11 +3,15 @@
 Each op is ``ember.<name>(input, *, out=None)``, a Tensor method, and (where PyTorch has one) an
 in-place ``Tensor.<name>_``. Dtype rules follow PyTorch: float functions on integer/bool input
 return the default float dtype; neg/abs/sign/floor/... keep the input dtype; predicates return bool.
+Differentiable ops (all but the predicates and bitwise/logical ones) test grad mode inline and
+route to their grad implementations (``autograd/grad_fns/unary.py``); in-place forms too.
 """
 import numbers
 
 from .. import _C
 from .._tensor import Tensor, _register_method, _wrap
+from ..autograd._dispatch import _grad_call, _inplace_call
+from ..autograd.grad_mode import _state as _grad_state
 
 _OP = _C.UnaryOp
 
@@ -34,6 +38,27 @@ _SIMPLE = {
 # PyTorch aliases: alias -> canonical name
 _ALIASES = {"negative": "neg", "absolute": "abs", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
             "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh", "fix": "trunc"}
+
+# Ops without a gradient in PyTorch (predicates, bitwise/logical): their outputs never require grad.
+_NOT_DIFFERENTIABLE = {"bitwise_not", "logical_not", "isnan", "isinf", "isfinite", "isposinf", "isneginf",
+                       "signbit"}
+
+_NO_KW = {}  # shared, never mutated
+
+
+def _grad_routed(name):
+    """Marks a differentiable op that tests grad mode inline (one flag test on the raw path) and
+    calls ``_grad_call(name, ...)`` on the grad path (``out=``/in-place handled there)."""
+    def deco(fn):
+        fn._grad_name = name
+        return fn
+    return deco
+
+
+def _out_kw(out, **kwargs):
+    if out is not None:
+        kwargs["out"] = out
+    return kwargs or _NO_KW
 
 __all__ = sorted(set(_SIMPLE) | set(_ALIASES) | {"positive", "round", "logit", "nan_to_num", "isreal"})
 
@@ -68,15 +93,40 @@ def _make(name, cname, has_out):
             return _wrap(unary(op, input._t, None))
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"Elementwise ``{name}`` of ``input`` (PyTorch semantics and dtype rules)."
-    return fn
+    if name in _NOT_DIFFERENTIABLE or not has_out:
+        return fn
+    raw = fn
+
+    # The differentiable form: the raw path costs one flag test (no extra Python call).
+    def dfn(input, *, out=None):
+        if not isinstance(input, Tensor):
+            _check_tensor(input, name)
+        if _grad_state.enabled and (input.requires_grad or (out is not None and getattr(out, "requires_grad", False))):
+            return _grad_call(name, (input,), {"out": out} if out is not None else _NO_KW)
+        if out is None:
+            return _wrap(unary(op, input._t, None))
+        unary(op, input._t, _check_out(out, name))
+        return out
+    dfn.__name__ = dfn.__qualname__ = name
+    dfn.__doc__ = raw.__doc__
+    dfn._grad_name, dfn._raw = name, raw
+    return dfn
 
 
 def _make_inplace(name, cname):
     op = getattr(_OP, cname)
+    unary_ = _C.unary_
 
-    def fn_(self):
-        _C.unary_(op, self._t)
-        return self
+    if name in _NOT_DIFFERENTIABLE:
+        def fn_(self):
+            unary_(op, self._t)
+            return self
+    else:
+        def fn_(self):
+            if _grad_state.enabled and self.requires_grad:
+                return _inplace_call(name, self, (), _NO_KW, target_in_args=False)
+            unary_(op, self._t)
+            return self
     fn_.__name__ = fn_.__qualname__ = name + "_"
     fn_.__doc__ = f"In-place ``{name}``: self <- {name}(self)."
     return fn_
@@ -114,8 +164,12 @@ def positive(input):
     return input
 
 
+@_grad_routed("round")
 def round(input, *, decimals=0, out=None):
     """Round to the nearest integer, ties to even; with ``decimals``, to that many decimal places."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("round", (input,), _out_kw(out, decimals=decimals))
     _check_tensor(input, "round")
     if isinstance(decimals, bool) or not isinstance(decimals, numbers.Integral):
         raise TypeError(f"[round] decimals must be an int, got {type(decimals).__name__}")
@@ -123,8 +177,12 @@ def round(input, *, decimals=0, out=None):
     return out if out is not None else _wrap(r)
 
 
+@_grad_routed("logit")
 def logit(input, eps=None, *, out=None):
     """log(p / (1 - p)); with ``eps``, p is first clamped to [eps, 1 - eps]."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("logit", (input, eps), _out_kw(out))
     _check_tensor(input, "logit")
     if eps is not None and (isinstance(eps, bool) or not isinstance(eps, numbers.Real)):
         raise TypeError(f"[logit] eps must be a float or None, got {type(eps).__name__}")
@@ -140,9 +198,13 @@ def _num_arg(v, what):
     return float(v)
 
 
+@_grad_routed("nan_to_num")
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """Replace nan with ``nan``, +inf with ``posinf`` and -inf with ``neginf`` (defaults: 0 and the
     dtype's largest/lowest finite values)."""
+    if _grad_state.enabled and (getattr(input, "requires_grad", False)
+                                or out is not None and getattr(out, "requires_grad", False)):
+        return _grad_call("nan_to_num", (input, nan, posinf, neginf), _out_kw(out))
     _check_tensor(input, "nan_to_num")
     r = _C.nan_to_num(input._t, _num_arg(nan, "nan"), _num_arg(posinf, "posinf"), _num_arg(neginf, "neginf"),
                       _check_out(out, "nan_to_num"))
@@ -206,6 +268,8 @@ def _isreal_m(self):
 
 @_register_method("__neg__")
 def _neg_op(self):
+    if _grad_state.enabled and self.requires_grad:
+        return _grad_call("neg", (self,), _NO_KW)
     return _wrap(_C.unary(_OP.neg, self._t, None))
 
 
@@ -216,6 +280,8 @@ def _pos_op(self):
 
 @_register_method("__abs__")
 def _abs_op(self):
+    if _grad_state.enabled and self.requires_grad:
+        return _grad_call("abs", (self,), _NO_KW)
     return _wrap(_C.unary(_OP.abs, self._t, None))
 
 

@@ -133,7 +133,8 @@ def _inplace_call(name, target, args, kwargs, target_in_args):
         if r.dtype.is_floating_point and not target.dtype.is_floating_point:
             raise RuntimeError(f"[{name}] result type {r.dtype._name} can't be cast to the desired output type "
                                f"{target.dtype._name}")
-        r = r.to(target.dtype)
+        from .grad_fns.elementwise import ToCopy  # a cast that keeps r's history
+        r = ToCopy.apply(r, target.dtype)
     _C.copy_(target._t, r._t)
     _rebase(target, r)
     return target
