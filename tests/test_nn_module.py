@@ -595,3 +595,33 @@ def test_parameter_basics():
     with pytest.raises(RuntimeError, match="floating point"):
         nn.Parameter(ember.ones(2, dtype=ember.int64))
     assert not nn.Parameter(ember.ones(2, dtype=ember.int64), requires_grad=False).requires_grad
+
+
+def test_nested_hooks_fire_children_first():
+    log = []
+    outer = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Identity()))
+    for name, m in outer.named_modules():
+        m.register_forward_pre_hook(lambda mod, args, n=name: log.append("pre:" + n))
+        m.register_forward_hook(lambda mod, args, out, n=name: log.append("post:" + n))
+    outer(ember.ones(1, 2))
+    assert log == ["pre:", "pre:0", "post:0", "pre:1", "pre:1.0", "post:1.0", "post:1", "post:"]
+
+
+def test_load_state_dict_assign_and_positional_state_dict_args():
+    a = nn.Linear(2, 2)
+    src = {"weight": ember.ones(2, 2), "bias": ember.zeros(2)}
+    a.load_state_dict(src, assign=True)
+    assert isinstance(a.weight, nn.Parameter) and a.weight.requires_grad
+    np.testing.assert_array_equal(a.weight.detach().numpy(), np.ones((2, 2)))
+    dest = OrderedDict()
+    out = a.state_dict(dest, "p.")
+    assert out is dest and list(dest) == ["p.weight", "p.bias"]
+
+
+def test_hook_handles_as_context_manager():
+    m = nn.Identity()
+    seen = []
+    with m.register_forward_hook(lambda mod, args, out: seen.append(1)):
+        m(ember.ones(1))
+    m(ember.ones(1))
+    assert seen == [1] and not m._forward_hooks

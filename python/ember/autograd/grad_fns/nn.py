@@ -15,9 +15,15 @@ from ._util import sum_to
 _c_mm, _c_t, _c_reshape, _c_sum = _C.mm, _C.t, _C.reshape, _C.sum
 
 
+_F_mod = []
+
+
 def _F():
-    from ...nn._functional import linear as F
-    return F
+    """ember.nn._functional.linear (imported on first use: it imports this package's users)."""
+    if not _F_mod:
+        from ...nn._functional import linear as F
+        _F_mod.append(F)
+    return _F_mod[0]
 
 
 # ---- linear -------------------------------------------------------------------------------------

@@ -309,9 +309,15 @@ class Module:
     # ---- attribute protocol -------------------------------------------------------------------
     def __getattr__(self, name):
         d = self.__dict__
-        for store in ("_parameters", "_buffers", "_modules"):
-            s = d.get(store)
-            if s is not None and name in s:
+        if "_parameters" in d:
+            s = d["_parameters"]
+            if name in s:
+                return s[name]
+            s = d["_buffers"]
+            if name in s:
+                return s[name]
+            s = d["_modules"]
+            if name in s:
                 return s[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
