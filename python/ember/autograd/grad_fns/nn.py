@@ -30,7 +30,9 @@ def _F():
 class Linear(Function):
     @staticmethod
     def forward(ctx, x, w, b):
-        ctx.save_for_backward(x, w)
+        nx, nw, _ = ctx.needs_input_grad
+        ctx.save_for_backward(x if nw else None, w if nx else None)  # dW needs x, dx needs W
+        ctx.shapes = (x._t.sizes, w._t.sizes)
         ctx.bias_shape = None if b is None else b._t.sizes
         return _F()._linear_raw(x, w, b)
 
@@ -40,14 +42,15 @@ class Linear(Function):
         nx, nw, nb = ctx.needs_input_grad
         if _state.enabled:
             return _linear_backward_graph(ctx, g, x, w, nx, nw, nb)
-        gt, xt, wt = g._t, x._t, w._t
-        out_f, in_f = wt.sizes
+        gt = g._t
+        x_shape, (out_f, in_f) = ctx.shapes
         g2 = gt if gt.ndim == 2 else _c_reshape(gt, [-1, out_f])
         dx = dw = db = None
         if nx:
-            d = _c_mm(g2, wt, None)
-            dx = _wrap(d if xt.ndim == 2 else _c_reshape(d, xt.sizes))
+            d = _c_mm(g2, w._t, None)
+            dx = _wrap(d if len(x_shape) == 2 else _c_reshape(d, x_shape))
         if nw:
+            xt = x._t
             x2 = xt if xt.ndim == 2 else _c_reshape(xt, [-1, in_f])
             dw = _wrap(_c_mm(_c_t(g2), x2, None))
         if nb:
@@ -59,13 +62,13 @@ class Linear(Function):
 
 def _linear_backward_graph(ctx, g, x, w, nx, nw, nb):
     """The same formulas with public ops, recorded under create_graph=True."""
-    out_f, in_f = w.shape
+    x_shape, (out_f, in_f) = ctx.shapes
     g2 = g if g.dim() == 2 else g.reshape(-1, out_f)
     dx = dw = db = None
     if nx:
         dx = g2.mm(w)
-        if x.dim() != 2:
-            dx = dx.reshape(x.shape)
+        if len(x_shape) != 2:
+            dx = dx.reshape(tuple(x_shape))
     if nw:
         x2 = x if x.dim() == 2 else x.reshape(-1, in_f)
         dw = g2.t().mm(x2)
