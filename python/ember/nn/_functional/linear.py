@@ -344,27 +344,34 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         raise ValueError(f"[{op}] input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
     if max_norm is not None:
         _embedding_renorm_(weight, flat, max_norm, norm_type)
-    keep = None
-    if padding_idx is not None:
-        keep = (flat != padding_idx)
-        flat_k, bag_k = flat[keep], bag_of[keep]
-        if per_sample_weights is not None:
-            per_sample_weights = per_sample_weights[keep]
-    else:
-        flat_k, bag_k = flat, bag_of
-    rows = embedding(flat_k, weight, scale_grad_by_freq=scale_grad_by_freq)
+    if per_sample_weights is not None and per_sample_weights.shape[0] != flat.shape[0]:
+        per_sample_weights = per_sample_weights[:flat.shape[0]]
     dim = weight.shape[1]
-    if per_sample_weights is not None:
-        rows = rows * per_sample_weights.to(rows.dtype).unsqueeze(1)
     if mode == "max":
+        if padding_idx is not None:
+            keep = flat != padding_idx
+            flat, bag_of = flat[keep], bag_of[keep]
+        rows = embedding(flat, weight, scale_grad_by_freq=scale_grad_by_freq)
         out = zeros((n_bags, dim), dtype=weight.dtype)
-        if flat_k.numel():
-            idx = bag_k.unsqueeze(1).expand(-1, dim)
+        if flat.numel():
+            idx = bag_of.unsqueeze(1).expand(-1, dim)
             out = out.scatter_reduce(0, idx, rows, reduce="amax", include_self=False)
         return out
-    out = zeros((n_bags, dim), dtype=weight.dtype).index_add(0, bag_k, rows)
+    # sum / mean: one gather (embedding) and one segment sum (index_add into the bags, the
+    # EmbeddingDenseBackward node); padding entries and the mean's 1/count enter as row factors
+    from ...autograd.grad_fns.nn import EmbeddingDenseBackward
+    rows = embedding(flat, weight, scale_grad_by_freq=scale_grad_by_freq)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.to(rows.dtype).reshape(-1, 1)
+    factor = None
+    if padding_idx is not None:
+        factor = (flat != padding_idx).to(weight.dtype)
     if mode == "mean":
         from ..._ops.sort import bincount
-        counts = bincount(bag_k, minlength=n_bags).to(weight.dtype).clamp(min=1).unsqueeze(1)
-        out = out / counts
-    return out
+        counts = bincount(bag_of, weights=factor, minlength=n_bags) if factor is not None else \
+            bincount(bag_of, minlength=n_bags)
+        inv = 1.0 / counts.to(weight.dtype).clamp(min=1)
+        per_row = inv.index_select(0, bag_of)
+        factor = per_row if factor is None else factor * per_row
+    bag_of = bag_of.to(dtype=flat.dtype)
+    return EmbeddingDenseBackward.apply(rows, bag_of, None if factor is None else factor.unsqueeze(1), n_bags)
