@@ -625,3 +625,31 @@ def test_hook_handles_as_context_manager():
         m(ember.ones(1))
     m(ember.ones(1))
     assert seen == [1] and not m._forward_hooks
+
+
+@needs_torch
+def test_sgd_steps_track_torch():
+    """Five manual SGD steps with clipping on a 2-layer linear model follow PyTorch's trajectory."""
+    def make(m):
+        return m.nn.Sequential(m.nn.Linear(4, 8), m.nn.Linear(8, 1))
+
+    e, t = make(ember), make(torch)
+    e.load_state_dict(to_ember_state(t.state_dict()))
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 4)).astype(np.float32)
+    y = rng.standard_normal((16, 1)).astype(np.float32)
+    for _ in range(5):
+        losses = []
+        for m, mod, clip in ((ember, e, nn.utils.clip_grad_norm_), (torch, t, torch.nn.utils.clip_grad_norm_)):
+            mod.zero_grad()
+            d = mod(m.tensor(x)) - m.tensor(y)
+            loss = (d * d).mean()
+            loss.backward()
+            clip(mod.parameters(), 0.5)
+            with m.no_grad():
+                for p in mod.parameters():
+                    p -= 0.1 * p.grad
+            losses.append(loss.item())
+        assert losses[0] == pytest.approx(losses[1], rel=1e-4)
+    for a, b in zip(e.state_dict().values(), t.state_dict().values()):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
