@@ -653,3 +653,15 @@ def test_sgd_steps_track_torch():
         assert losses[0] == pytest.approx(losses[1], rel=1e-4)
     for a, b in zip(e.state_dict().values(), t.state_dict().values()):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_missing_super_init_is_reported():
+    class Bad(nn.Module):
+        def __init__(self):
+            pass
+
+        def forward(self, x):
+            return x
+
+    with pytest.raises(AttributeError, match="super"):
+        Bad()(1)

@@ -635,8 +635,13 @@ class Module:
     # ---- call ---------------------------------------------------------------------------------
     def _call_impl(self, *args, **kwargs):
         d = self.__dict__
-        if not (d["_forward_hooks"] or d["_forward_pre_hooks"] or d["_backward_hooks"]
-                or d["_backward_pre_hooks"]):
+        try:
+            hooked = (d["_forward_hooks"] or d["_forward_pre_hooks"] or d["_backward_hooks"]
+                      or d["_backward_pre_hooks"])
+        except KeyError:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '_forward_hooks': call "
+                                 "super().__init__() in its __init__") from None
+        if not hooked:
             return self.forward(*args, **kwargs)
         called_always = set()
         try:
