@@ -665,3 +665,25 @@ def test_missing_super_init_is_reported():
 
     with pytest.raises(AttributeError, match="super"):
         Bad()(1)
+
+
+@needs_torch
+def test_full_backward_hook_two_inputs_one_constant():
+    def run(m):
+        bil = m.nn.Bilinear(2, 3, 1)
+        with m.no_grad():
+            bil.weight.fill_(0.5)
+            bil.bias.fill_(0.0)
+        seen = []
+        bil.register_full_backward_hook(lambda mod, gi, go: seen.append(
+            [None if g is None else g.detach().numpy().copy() for g in gi]))
+        a = m.ones(4, 2, requires_grad=True)
+        c = m.ones(4, 3)
+        out = bil(a, c)
+        out.sum().backward()
+        return seen, c.requires_grad
+
+    (se, ce), (st, ct) = run(ember), run(torch)
+    assert len(se) == len(st) == 1 and ce is ct is False
+    for a, b in zip(se[0], st[0]):  # the constant input's slot is zeros in PyTorch too
+        np.testing.assert_allclose(a, b, rtol=1e-6)

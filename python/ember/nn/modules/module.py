@@ -72,8 +72,8 @@ class _BackwardHookFunction(Function):
 
     @staticmethod
     def forward(ctx, state, *tensors):
-        ctx.state = state
-        ctx.set_materialize_grads(False)
+        ctx.state = state  # grads of outputs that got none arrive as zeros (as PyTorch's hooks see them)
+        ctx.mark_non_differentiable(*[t for t in tensors if not t.requires_grad])
         return tensors
 
     @staticmethod
