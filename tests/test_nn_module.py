@@ -687,3 +687,23 @@ def test_full_backward_hook_two_inputs_one_constant():
     assert len(se) == len(st) == 1 and ce is ct is False
     for a, b in zip(se[0], st[0]):  # the constant input's slot is zeros in PyTorch too
         np.testing.assert_allclose(a, b, rtol=1e-6)
+
+
+def test_global_module_hooks():
+    from ember.nn.modules import module as M
+    log = []
+    handles = [M.register_module_forward_pre_hook(lambda mod, args: log.append(("pre", type(mod).__name__))),
+               M.register_module_forward_hook(lambda mod, args, out: log.append(("post", type(mod).__name__))),
+               M.register_module_full_backward_hook(lambda mod, gi, go: log.append(("bw", type(mod).__name__)))]
+    try:
+        net = nn.Sequential(nn.Linear(2, 2))
+        net[0].register_forward_pre_hook(lambda mod, args: log.append(("local-pre", "Linear")))
+        net(ember.ones(1, 2, requires_grad=True)).sum().backward()
+    finally:
+        for h in handles:
+            h.remove()
+    assert log == [("pre", "Sequential"), ("pre", "Linear"), ("local-pre", "Linear"), ("post", "Linear"),
+                   ("post", "Sequential"), ("bw", "Linear"), ("bw", "Sequential")]  # PyTorch's order
+    log.clear()
+    nn.Identity()(ember.ones(1))
+    assert log == []

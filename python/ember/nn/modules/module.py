@@ -1,6 +1,7 @@
 """``nn.Module``: the base class of every layer, with PyTorch's registration, traversal, hooks,
 state_dict and conversion semantics (``torch.nn.Module``)."""
 import itertools
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -9,7 +10,7 @@ from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad, _state as _grad_state
 from ..parameter import Parameter
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = ["Module"]
 
 
 def _typename(obj):
@@ -64,6 +65,48 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         return super().__repr__()
 
     __str__ = __repr__
+
+
+# ---- global hooks (fire for every module, before the module's own) ------------------------------
+_global_forward_pre_hooks = OrderedDict()
+_global_forward_hooks = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_forward_hooks_always_called = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook):
+    """A forward pre-hook ``hook(module, args)`` common to all modules."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """A forward hook ``hook(module, args, output)`` common to all modules."""
+    handle = RemovableHandle(_global_forward_hooks,
+                             extra_dict=[_global_forward_hooks_with_kwargs, _global_forward_hooks_always_called])
+    _global_forward_hooks[handle.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook):
+    """A backward pre-hook ``hook(module, grad_output)`` common to all modules."""
+    handle = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_hook(hook):
+    """A full backward hook ``hook(module, grad_input, grad_output)`` common to all modules."""
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
 
 
 # ---- full backward hooks ------------------------------------------------------------------------
@@ -637,16 +680,23 @@ class Module:
         d = self.__dict__
         try:
             hooked = (d["_forward_hooks"] or d["_forward_pre_hooks"] or d["_backward_hooks"]
-                      or d["_backward_pre_hooks"])
+                      or d["_backward_pre_hooks"] or _global_forward_hooks or _global_forward_pre_hooks
+                      or _global_backward_hooks or _global_backward_pre_hooks)
         except KeyError:
             raise AttributeError(f"'{type(self).__name__}' object has no attribute '_forward_hooks': call "
                                  "super().__init__() in its __init__") from None
         if not hooked:
             return self.forward(*args, **kwargs)
+        return self._hooked_call(args, kwargs)
+
+    def _hooked_call(self, args, kwargs):
+        pre_kw = self._forward_pre_hooks_with_kwargs
+        fw_kw, always = self._forward_hooks_with_kwargs, self._forward_hooks_always_called
+        forward_hooks = list(_global_forward_hooks.items()) + list(self._forward_hooks.items())
         called_always = set()
+        result = None
         try:
-            pre_kw = self._forward_pre_hooks_with_kwargs
-            for hid, hook in list(self._forward_pre_hooks.items()):
+            for hid, hook in list(_global_forward_pre_hooks.items()) + list(self._forward_pre_hooks.items()):
                 if hid in pre_kw:
                     r = hook(self, args, kwargs)
                     if r is not None:
@@ -660,30 +710,37 @@ class Module:
                     if r is not None:
                         args = r if isinstance(r, tuple) else (r,)
             bw = None
-            if self._backward_hooks or self._backward_pre_hooks:
-                bw = _BackwardHook(self, list(self._backward_hooks.values()), list(self._backward_pre_hooks.values()))
+            bw_hooks = list(_global_backward_hooks.values()) + list(self._backward_hooks.values())
+            bw_pre = list(_global_backward_pre_hooks.values()) + list(self._backward_pre_hooks.values())
+            if bw_hooks or bw_pre:
+                bw = _BackwardHook(self, bw_hooks, bw_pre)
                 args = bw.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
-            fw_kw = self._forward_hooks_with_kwargs
-            for hid, hook in list(self._forward_hooks.items()):
-                if hid in self._forward_hooks_always_called:
+            for hid, hook in forward_hooks:
+                if hid in always or hid in _global_forward_hooks_always_called:
                     called_always.add(hid)
-                r = hook(self, args, kwargs, result) if hid in fw_kw else hook(self, args, result)
+                if hid in fw_kw or hid in _global_forward_hooks_with_kwargs:
+                    r = hook(self, args, kwargs, result)
+                else:
+                    r = hook(self, args, result)
                 if r is not None:
                     result = r
             if bw is not None:
                 result = bw.setup_output_hook(result)
             return result
         except Exception:
-            for hid, hook in list(self._forward_hooks.items()):
-                if hid in self._forward_hooks_always_called and hid not in called_always:
+            for hid, hook in forward_hooks:
+                if (hid in always or hid in _global_forward_hooks_always_called) and hid not in called_always:
                     try:
-                        if hid in self._forward_hooks_with_kwargs:
-                            hook(self, args, kwargs, None)
+                        if hid in fw_kw or hid in _global_forward_hooks_with_kwargs:
+                            r = hook(self, args, kwargs, result)
                         else:
-                            hook(self, args, None)
-                    except Exception:
-                        pass
+                            r = hook(self, args, result)
+                        if r is not None:
+                            result = r
+                    except Exception as ex:  # noqa: BLE001 -- the forward's error is the one raised
+                        warnings.warn("forward hook with ``always_call=True`` raised an exception that was silenced "
+                                      f"as another error was raised in forward: {ex}", stacklevel=2)
             raise
 
     __call__ = _call_impl
