@@ -182,7 +182,8 @@ def test_traversal_names_and_order_match_torch():
     assert [n for n, _ in e.named_children()] == [n for n, _ in t.named_children()]
     assert [n for n, _ in e.named_parameters(prefix="net", recurse=False)] == \
         [n for n, _ in t.named_parameters(prefix="net", recurse=False)]
-    assert [n for n, _ in e.blocks.named_parameters(prefix="x")] == [n for n, _ in t.blocks.named_parameters(prefix="x")]
+    assert [n for n, _ in e.blocks.named_parameters(prefix="x")] == \
+        [n for n, _ in t.blocks.named_parameters(prefix="x")]
     assert len(list(e.parameters())) == len(list(t.parameters()))
     assert len(list(e.modules())) == len(list(t.modules()))
     assert len(list(e.children())) == 4 and len(list(e.buffers())) == 4
@@ -280,7 +281,8 @@ def test_state_dict_keys_order_shapes_match_torch():
     assert [tuple(v.shape) for v in se.values()] == [tuple(v.shape) for v in st.values()]
     assert "blocks.0.cache" not in se  # non-persistent
     assert all(not v.requires_grad for v in se.values())
-    assert all(v is p for v, p in zip(e.state_dict(keep_vars=True).values(), list(e.state_dict(keep_vars=True).values())))
+    kv = e.state_dict(keep_vars=True)
+    assert all(kv[n] is p for n, p in e.named_parameters())
     assert e.state_dict(keep_vars=True)["scale"] is e.scale
     assert list(e.state_dict(prefix="model.")) == ["model." + k for k in st]
     assert list(se._metadata) == list(st._metadata)
@@ -411,7 +413,8 @@ def test_full_backward_hooks_match_torch():
             lin.weight.copy_(m.arange(6.0).reshape(2, 3) / 10)
             lin.bias.fill_(0.5)
         log = []
-        lin.register_full_backward_pre_hook(lambda mod, go: log.append(("pre", [g.detach().numpy().copy() for g in go])))
+        lin.register_full_backward_pre_hook(
+            lambda mod, go: log.append(("pre", [g.detach().numpy().copy() for g in go])))
         lin.register_full_backward_hook(lambda mod, gi, go: log.append(
             ("bw", [None if g is None else g.detach().numpy().copy() for g in gi],
              [g.detach().numpy().copy() for g in go])))

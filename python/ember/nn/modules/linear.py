@@ -4,7 +4,6 @@ import math
 import numbers
 
 from ..._ops.creation import empty
-from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from .. import init
 from .._functional import linear as F
