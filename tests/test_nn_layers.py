@@ -469,3 +469,36 @@ def test_embedding_bag_max_grad():
     w = ember.randn(6, 2)
     inp, offs = ember.tensor([0, 1, 5, 5, 2]), ember.tensor([0, 2, 3])
     grad_case(lambda m, w: m.nn.functional.embedding_bag(_tidx(m, inp), w, _tidx(m, offs), mode="max"), w)
+
+
+@needs_torch
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+@pytest.mark.parametrize("kw", [{"padding_idx": 1}, {"max_norm": 1.0}, {}])
+def test_embedding_bag_options_grad_vs_torch(mode, kw):
+    w0 = np.random.default_rng(0).standard_normal((6, 3)) * 2
+    inp = np.array([[0, 1, 1, 4], [4, 2, 1, 1]])
+    g = np.random.default_rng(1).standard_normal((2, 3))
+    we, wt = ember.tensor(w0, requires_grad=True), torch.tensor(w0, requires_grad=True)
+    oe = F.embedding_bag(ember.tensor(inp), we, mode=mode, **kw)
+    ot = torch.nn.functional.embedding_bag(torch.from_numpy(inp), wt, mode=mode, **kw)
+    np.testing.assert_allclose(oe.detach().numpy(), ot.detach().numpy(), rtol=1e-10)
+    oe.backward(ember.tensor(g))
+    ot.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(we.detach().numpy(), wt.detach().numpy(), rtol=1e-10)  # max_norm renorm in place
+
+
+@pytest.mark.parametrize("mode", ["sum", "mean"])
+def test_embedding_bag_scale_grad_by_freq(mode):
+    # each row's gradient is divided by its frequency in the batch, as F.embedding does (PyTorch's CPU
+    # embedding_bag divides some rows by another index's count, so it is not the oracle here)
+    inp = np.array([[0, 1, 1, 4], [4, 2, 1, 1]])
+    g = np.random.default_rng(1).standard_normal((2, 3))
+    w = ember.randn(6, 3, dtype=ember.float64, requires_grad=True)
+    F.embedding_bag(ember.tensor(inp), w, mode=mode, scale_grad_by_freq=True).backward(ember.tensor(g))
+    counts = np.bincount(inp.ravel(), minlength=6)
+    expect = np.zeros((6, 3))
+    for b in range(2):
+        for i in inp[b]:
+            expect[i] += g[b] / counts[i] / (4 if mode == "mean" else 1)
+    np.testing.assert_allclose(w.grad.numpy(), expect, rtol=1e-12)
