@@ -19,7 +19,6 @@ except ImportError:
 
 needs_linalg_grads = pytest.mark.xfail(strict=False, reason="double backward needs linalg (mm) grads")
 needs_shape_grads = pytest.mark.xfail(strict=False, reason="needs shape (flatten) grads")
-needs_index_grads = pytest.mark.xfail(strict=False, reason="needs index/shape family grads")
 
 
 # ---- F.linear ------------------------------------------------------------------------------------
@@ -464,11 +463,16 @@ def test_embedding_bag_grad(mode):
                                                                 per_sample_weights=s), w, psw, gradgrad=True)
 
 
-@needs_index_grads
+@needs_torch
 def test_embedding_bag_max_grad():
     w = ember.randn(6, 2)
-    inp, offs = ember.tensor([0, 1, 5, 5, 2]), ember.tensor([0, 2, 3])
-    grad_case(lambda m, w: m.nn.functional.embedding_bag(_tidx(m, inp), w, _tidx(m, offs), mode="max"), w)
+    inp, offs = ember.tensor([0, 1, 5, 5, 2, 3, 0]), ember.tensor([0, 2, 4, 4])
+    grad_case(lambda m, w: m.nn.functional.embedding_bag(_tidx(m, inp), w, _tidx(m, offs), mode="max"), w,
+              gradgrad=True)
+    grad_case(lambda m, w: m.nn.functional.embedding_bag(_tidx(m, inp), w, _tidx(m, offs), mode="max",
+                                                         padding_idx=5), w)
+    inp2 = ember.tensor([[0, 1, 1], [4, 2, 0]])
+    grad_case(lambda m, w: m.nn.functional.embedding_bag(_tidx(m, inp2), w, mode="max"), w)
 
 
 @needs_torch

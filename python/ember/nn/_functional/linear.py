@@ -347,19 +347,18 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if per_sample_weights is not None and per_sample_weights.shape[0] != flat.shape[0]:
         per_sample_weights = per_sample_weights[:flat.shape[0]]
     dim = weight.shape[1]
+    from ...autograd.grad_fns.nn import EmbeddingDenseBackward
     if mode == "max":
         if padding_idx is not None:
             keep = flat != padding_idx
             flat, bag_of = flat[keep], bag_of[keep]
         rows = embedding(flat, weight, scale_grad_by_freq=scale_grad_by_freq)
-        out = zeros((n_bags, dim), dtype=weight.dtype)
-        if flat.numel():
-            idx = bag_of.unsqueeze(1).expand(-1, dim)
-            out = out.scatter_reduce(0, idx, rows, reduce="amax", include_self=False)
-        return out
+        # the max of each (bag, column) as a segment sum of rows times a one-hot selector of the first
+        # position attaining it: the gradient flows to that position only (double backward included)
+        select = _bag_argmax_selector(rows.detach(), bag_of, n_bags) if flat.numel() else None
+        return EmbeddingDenseBackward.apply(rows, bag_of.to(dtype=flat.dtype), select, n_bags)
     # sum / mean: one gather (embedding) and one segment sum (index_add into the bags, the
     # EmbeddingDenseBackward node); padding entries and the mean's 1/count enter as row factors
-    from ...autograd.grad_fns.nn import EmbeddingDenseBackward
     rows = embedding(flat, weight, scale_grad_by_freq=scale_grad_by_freq)
     if per_sample_weights is not None:
         rows = rows * per_sample_weights.to(rows.dtype).reshape(-1, 1)
@@ -375,3 +374,21 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
         factor = per_row if factor is None else factor * per_row
     bag_of = bag_of.to(dtype=flat.dtype)
     return EmbeddingDenseBackward.apply(rows, bag_of, None if factor is None else factor.unsqueeze(1), n_bags)
+
+
+def _bag_argmax_selector(rows, bag_of, n_bags):
+    """(L, dim) 0/1 tensor marking, for every bag and column, the first position holding the bag's max."""
+    from ..._ops.creation import arange, zeros
+    L, dim = rows.shape
+    idx = bag_of.to(dtype=_int64()).reshape(-1, 1).expand(L, dim)
+    best = zeros((n_bags, dim), dtype=rows.dtype).scatter_reduce(0, idx, rows, reduce="amax", include_self=False)
+    at_max = (rows == best.index_select(0, idx[:, 0])).to(rows.dtype)
+    # among tied positions keep the first: score L - position, take the per-bag max score
+    score = at_max * (L - arange(L, dtype=rows.dtype)).reshape(-1, 1)
+    top = zeros((n_bags, dim), dtype=rows.dtype).scatter_reduce(0, idx, score, reduce="amax", include_self=False)
+    return ((score == top.index_select(0, idx[:, 0])) & (score > 0)).to(rows.dtype)
+
+
+def _int64():
+    from ..._dtype import int64
+    return int64
