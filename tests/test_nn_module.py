@@ -710,3 +710,19 @@ def test_global_module_hooks():
     log.clear()
     nn.Identity()(ember.ones(1))
     assert log == []
+
+
+def test_buffer_marker_registers_buffers():
+    m = nn.Module()
+    m.x = nn.Buffer(ember.ones(2), persistent=False)
+    m.y = nn.Buffer(ember.zeros(1))
+    assert list(m._buffers) == ["x", "y"] and m._non_persistent_buffers_set == {"x"}
+    assert list(m.state_dict()) == ["y"]
+    assert isinstance(m.y, nn.Buffer) and not isinstance(ember.ones(1), nn.Buffer)
+    assert type(m.y) is ember.Tensor
+    m.p = nn.Parameter(ember.ones(1))
+    with pytest.raises(TypeError, match="as parameter 'p'"):  # as PyTorch: a parameter slot takes Parameters
+        m.p = nn.Buffer(ember.ones(1))
+    m.q = ember.ones(1)
+    m.q = nn.Buffer(ember.ones(1))  # a plain attribute becomes a buffer
+    assert "q" in m._buffers and "q" not in m.__dict__

@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from ..._tensor import Tensor
 from ...autograd.function import Function
 from ...autograd.grad_mode import no_grad, _state as _grad_state
-from ..parameter import Parameter
+from ..parameter import Buffer, Parameter
 
-__all__ = ["Module"]
+# Buffer is defined in nn/parameter.py (as torch.nn.Buffer) and exported from here so that
+# ``ember.nn.Buffer`` exists through ``nn.modules``' star import.
+__all__ = ["Module", "Buffer"]
 
 
 def _typename(obj):
@@ -402,6 +404,13 @@ class Module:
             modules[name] = value
             return
         buffers = d.get("_buffers")
+        if isinstance(value, Buffer):
+            if buffers is None:
+                raise AttributeError("cannot assign buffer before Module.__init__() call")
+            remove_from(d, self._parameters, self._modules)
+            buffers.pop(name, None)
+            self.register_buffer(name, value, value.persistent)
+            return
         if buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' (torch.Tensor or None "
