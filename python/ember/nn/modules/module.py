@@ -115,6 +115,8 @@ def register_module_full_backward_hook(hook):
 class _BackwardHookFunction(Function):
     """Identity on a group of tensors; its backward sees all their gradients at once."""
 
+    _node_name = "BackwardHookFunctionBackward"
+
     @staticmethod
     def forward(ctx, state, *tensors):
         ctx.state = state  # grads of outputs that got none arrive as zeros (as PyTorch's hooks see them)
@@ -136,7 +138,7 @@ class _BackwardHook:
         self.pre_hooks = pre_hooks
         self.grad_outputs = None
         self.n_inputs = 0
-        self.input_tensor_mask = ()
+        self._input_hooked = False
 
     @staticmethod
     def _apply_on_tensors(fn, values):
@@ -171,7 +173,6 @@ class _BackwardHook:
         def fn(tensors):
             if not (_grad_state.enabled and any(t.requires_grad for t in tensors)):
                 return None
-            self.n_outputs = len(tensors)
             return _BackwardHookFunction.apply(self._output_backward, *tensors)
         return self._apply_on_tensors(fn, result)[0]
 
