@@ -122,3 +122,50 @@ def test_parameters_to_vector_is_differentiable():
     (v * ember.arange(6.0)).sum().backward()
     np.testing.assert_array_equal(m.weight.grad.numpy(), np.arange(4.0).reshape(2, 2))
     np.testing.assert_array_equal(m.bias.grad.numpy(), [4.0, 5.0])
+
+
+@needs_torch
+def test_functional_call_matches_torch_and_restores():
+    from ember.nn.utils.stateless import functional_call
+    me, mt = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1)), torch.nn.Sequential(torch.nn.Linear(3, 2),
+                                                                                   torch.nn.Linear(2, 1))
+    rng = np.random.default_rng(0)
+    new = {k: rng.standard_normal(tuple(v.shape)).astype(np.float32) for k, v in mt.state_dict().items()}
+    pe = {k: ember.tensor(v, requires_grad=True) for k, v in new.items()}
+    pt = {k: torch.tensor(v, requires_grad=True) for k, v in new.items()}
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    before = me[0].weight.detach().numpy().copy()
+    ye = functional_call(me, pe, (ember.tensor(x),))
+    yt = torch.func.functional_call(mt, pt, (torch.from_numpy(x),))
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+    ye.sum().backward()
+    yt.sum().backward()
+    for k in new:
+        np.testing.assert_allclose(pe[k].grad.numpy(), pt[k].grad.numpy(), rtol=1e-5, atol=1e-6, err_msg=k)
+    assert isinstance(me[0].weight, nn.Parameter) and me[0].weight.grad is None
+    np.testing.assert_array_equal(me[0].weight.detach().numpy(), before)
+    with pytest.raises(RuntimeError, match="missing keys"):
+        functional_call(me, {"0.weight": pe["0.weight"]}, (ember.tensor(x),), strict=True)
+    with pytest.raises(AttributeError, match=r"^\[functional_call\]"):
+        functional_call(me, {"0.nope": pe["0.weight"]}, (ember.tensor(x),))
+    assert isinstance(me[0].weight, nn.Parameter)
+
+
+def test_functional_call_tied_weights():
+    from ember.nn.utils.stateless import functional_call
+
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.e, self.d = nn.Embedding(4, 3), nn.Linear(3, 4, bias=False)
+            self.d.weight = self.e.weight
+
+        def forward(self, x):
+            return self.d(x)
+
+    m = Tied()
+    x = ember.ones(2, 3)
+    out = functional_call(m, {"e.weight": ember.zeros(4, 3)}, (x,))
+    assert not np.any(out.detach().numpy())  # the tied alias d.weight was replaced too
+    out2 = functional_call(m, {"e.weight": ember.zeros(4, 3)}, (x,), tie_weights=False)
+    np.testing.assert_allclose(out2.detach().numpy(), m(x).detach().numpy())
