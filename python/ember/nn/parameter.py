@@ -35,3 +35,26 @@ class Parameter(Tensor):
 
     def __reduce_ex__(self, proto):
         raise TypeError("[Parameter] ember tensors are not pickled; use ember.save (safetensors)")
+
+
+class _BufferMeta(type):
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, Tensor) and instance.__dict__.get("_is_buffer", False)
+
+
+class Buffer(metaclass=_BufferMeta):
+    """``nn.Buffer(tensor, persistent=True)``: marks a tensor so that assigning it to a module
+    attribute registers it as a buffer. Returns a plain (detached) Tensor, as PyTorch does."""
+
+    def __new__(cls, data=None, *, persistent=True):
+        if data is None:
+            from .._ops.creation import empty
+            data = empty(0)
+        if not isinstance(data, Tensor):
+            raise TypeError(f"[Buffer] expected a Tensor as data, got {type(data).__name__}")
+        t = data.detach()
+        if data.requires_grad:
+            t.requires_grad_(True)
+        t.persistent = persistent
+        t._is_buffer = True
+        return t
