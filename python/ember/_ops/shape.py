@@ -416,7 +416,8 @@ def cross(input, other, dim=None, *, out=None):
 @differentiable("kron")
 def kron(input, other, *, out=None):
     """Kronecker product."""
-    res = _wrap(_C.kron(_check_tensor(input, "kron"), _check_tensor(other, "kron", "other")))
+    # _C.kron views its inputs internally and rejects non-contiguous ones: hand it contiguous data
+    res = _wrap(_C.kron(_C.contiguous(_check_tensor(input, "kron")), _C.contiguous(_check_tensor(other, "kron", "other"))))
     return _store_out(res, out, "kron")
 
 

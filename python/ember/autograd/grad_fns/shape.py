@@ -190,7 +190,8 @@ def expand(self, *sizes):
 
 @register("Tensor.broadcast_to")
 def broadcast_to(self, shape):
-    return Expand.apply(self, tuple(shape))
+    from ..._tensor import _shape_arg
+    return Expand.apply(self, tuple(_shape_arg((shape,), "broadcast_to")))
 
 
 @register("broadcast_tensors")
@@ -557,7 +558,7 @@ def tensor_split(input, indices_or_sections, dim=0):
 
 @register("unbind")
 def unbind(input, dim=0):
-    return Unbind.apply(input, dim)
+    return Unbind.apply(input, _S._int(dim, "unbind", "dim"))
 
 
 # ---- in-place view forms -----------------------------------------------------------------------
@@ -675,13 +676,13 @@ class Stack(Function):
 @register("cat")
 def cat(tensors, dim=0):
     _S._tensor_list(tensors, "cat")
-    return Cat.apply(dim, *tensors)
+    return Cat.apply(_S._int(dim, "cat", "dim"), *tensors)
 
 
 @register("stack")
 def stack(tensors, dim=0):
     _S._tensor_list(tensors, "stack")
-    return Stack.apply(dim, *tensors)
+    return Stack.apply(_S._int(dim, "stack", "dim"), *tensors)
 
 
 # ---- flips, rolls, repeats ---------------------------------------------------------------------
