@@ -569,3 +569,92 @@ def test_raw_path_records_nothing():
     w = ember.randn(2, 3, requires_grad=True)
     with ember.no_grad():
         assert w.t().grad_fn is None and ember.cat([w, w]).grad_fn is None
+
+
+# ---- random chains of views, then an in-place op on the last view ---------------------------------
+def _random_chain(rng, shape):
+    """A list of (name, args) view steps valid for ``shape`` (PyTorch and ember share the API)."""
+    steps = []
+    shape = list(shape)
+    for _ in range(4):
+        n = len(shape)
+        choices = ["unsqueeze", "reshape_flat"]
+        if n >= 2:
+            choices += ["t_or_transpose", "permute", "diagonal", "movedim", "flatten"]
+        if n >= 1:
+            choices += ["narrow", "select", "unfold"] if builtins_max(shape) > 1 else ["select"]
+        if 1 in shape:
+            choices.append("squeeze")
+        op = choices[rng.integers(len(choices))]
+        if op == "unsqueeze":
+            d = int(rng.integers(-n - 1, n + 1))
+            steps.append(("unsqueeze", (d,)))
+            shape.insert(d % (n + 1), 1)
+        elif op == "reshape_flat":
+            steps.append(("reshape", (-1,)))
+            shape = [int(np.prod(shape))]
+        elif op == "t_or_transpose":
+            a, b = rng.choice(n, 2, replace=False)
+            steps.append(("transpose", (int(a), int(b))))
+            shape[a], shape[b] = shape[b], shape[a]
+        elif op == "permute":
+            p = [int(v) for v in rng.permutation(n)]
+            steps.append(("permute", tuple(p)))
+            shape = [shape[i] for i in p]
+        elif op == "diagonal":
+            a, b = sorted(int(v) for v in rng.choice(n, 2, replace=False))
+            steps.append(("diagonal", (0, a, b)))
+            k = min(shape[a], shape[b])
+            shape = [s for i, s in enumerate(shape) if i not in (a, b)] + [k]
+        elif op == "movedim":
+            a, b = (int(v) for v in rng.integers(0, n, 2))
+            steps.append(("movedim", (a, b)))
+            shape.insert(b, shape.pop(a))
+        elif op == "flatten":
+            steps.append(("flatten", (0, 1)))
+            shape = [shape[0] * shape[1]] + shape[2:]
+        elif op == "squeeze":
+            d = shape.index(1)
+            steps.append(("squeeze", (d,)))
+            shape.pop(d)
+        else:
+            big = [i for i, s in enumerate(shape) if s > 1 or op == "select"]
+            d = int(big[rng.integers(len(big))])
+            if op == "narrow":
+                length = int(rng.integers(1, shape[d]))
+                start = int(rng.integers(0, shape[d] - length + 1))
+                steps.append(("narrow", (d, start, length)))
+                shape[d] = length
+            elif op == "select":
+                steps.append(("select", (d, int(rng.integers(shape[d])))))
+                shape.pop(d)
+            else:
+                steps.append(("unfold", (d, 2, 1)))
+                shape[d] -= 1
+                shape.append(2)
+        if op == "unfold":
+            break  # an overlapping view: no in-place op after it (PyTorch forbids writing to it)
+    return steps
+
+
+def builtins_max(s):
+    return max(s) if s else 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_view_chains(seed):
+    rng = np.random.default_rng(seed)
+    steps = _random_chain(rng, (2, 3, 4))
+    inplace = steps[-1][0] != "unfold"
+
+    def f(m, x):
+        y = x * 1
+        v = y
+        for name, args in steps:
+            v = getattr(v, name)(*args)
+        if inplace and v.numel():
+            v.mul_(3).add_(1)
+            return y * y
+        return v * v
+
+    grad_case(f, r(2, 3, 4), gradgrad=not inplace)
