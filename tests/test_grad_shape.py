@@ -658,3 +658,48 @@ def test_random_view_chains(seed):
         return v * v
 
     grad_case(f, r(2, 3, 4), gradgrad=not inplace)
+
+
+# ---- copy_ / fill_ / zero_ on the grad path -----------------------------------------------------
+OVERWRITES = {
+    "copy_into_nonleaf": lambda m, x, w: _ip(x, lambda y: y.copy_(w.narrow(0, 0, 3) * 2)),
+    "copy_broadcast": lambda m, x, w: _ip(x, lambda y: y.copy_(w.select(0, 0))),
+    "copy_into_view": lambda m, x, w: _ip(x, lambda y: y.narrow(0, 1, 2).copy_(w.narrow(0, 0, 2) * 3)),
+    "copy_into_t_view": lambda m, x, w: _ip(x, lambda y: y.t().select(0, 1).copy_(w.select(1, 0).narrow(0, 0, 3))),
+    "fill_nonleaf": lambda m, x, w: _ip(x, lambda y: y.select(1, 2).fill_(2.5)) * w.sum(),
+    "fill_tensor_value": lambda m, x, w: _ip(x, lambda y: y.diagonal().fill_(w.sum())),
+    "zero_view": lambda m, x, w: _ip(x, lambda y: y.narrow(1, 1, 2).zero_()) + w.sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OVERWRITES))
+def test_overwriting_inplace_ops(name):
+    grad_case(OVERWRITES[name], r(3, 4), r(4, 4))
+
+
+def test_copy_into_view_of_plain_buffer_gives_it_history():
+    def f(m, x):
+        buf = m.zeros(2, 3, dtype=m.float64)
+        buf.select(0, 1).copy_(x * 2)
+        buf.t().narrow(0, 0, 1).add_(x.narrow(0, 0, 1).unsqueeze(1))
+        return buf * buf
+    grad_case(f, r(3))
+
+
+def test_overwrite_of_leaf_raises_and_works_under_no_grad():
+    w = r(3).requires_grad_()
+    for op in (lambda: w.copy_(ember.ones(3)), lambda: w.fill_(1), lambda: w.zero_()):
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            op()
+        with ember.no_grad():
+            op()
+    with pytest.raises(TypeError, match=r"\[copy_\]"):
+        (w * 1).copy_(3)
+
+
+def test_raw_views_made_with_grad_on_remember_base():
+    x = ember.randn(2, 3)
+    assert x.t()._base is x and x.t().unsqueeze(0)._base is x and x.reshape(-1)._base is x
+    assert x.t().reshape(-1)._base is None  # a copy
+    with ember.no_grad():
+        assert x.t()._base is None           # nothing extra under no_grad

@@ -800,13 +800,43 @@ _WIRED_METHODS = ("view", "reshape", "expand", "broadcast_to", "permute", "trans
                   # in-place view forms: history moves to the new view node (leaves raise)
                   "squeeze_", "unsqueeze_", "t_", "transpose_", "as_strided_")
 _WIRED_PROPERTIES = ("T", "mT")
+# overwriting in-place ops: on the grad path the target's history is rebased (views rewrite their base)
+_WIRED_INPLACE = ("copy_", "fill_", "zero_")
+
+
+# Views made on the raw path while grad mode is on still remember their base, so that an in-place op
+# with an operand that requires grad (``buf.narrow(0, 0, 2).copy_(w)``) rewrites the base's history,
+# as in PyTorch. (Under no_grad nothing extra happens.) Reshape-like ops may copy: checked.
+_VIEW_METHODS = frozenset(("view", "expand", "broadcast_to", "permute", "transpose", "t", "squeeze", "unsqueeze",
+                           "select", "narrow", "unfold", "as_strided", "diagonal", "movedim"))
+_MAYBE_VIEW_METHODS = frozenset(("reshape", "flatten", "unflatten"))
+
+
+def _track_base(name, op):
+    from ..autograd.grad_mode import _state
+    raw, maybe = op._raw, name in _MAYBE_VIEW_METHODS
+
+    def method(*args, **kwargs):
+        out = op(*args, **kwargs)
+        if _state.enabled and out._base is None and out.grad_fn is None:
+            b = args[0]
+            if not maybe or out._t.same_storage(b._t):
+                out._base = b if b._base is None else b._base
+        return out
+    method.__name__, method.__doc__, method._raw, method._grad_name = name, raw.__doc__, raw, op._grad_name
+    return method
 
 
 def _wire_tensor_methods():
     for name in _WIRED_METHODS:
-        setattr(Tensor, name, differentiable("Tensor." + name)(getattr(Tensor, name)))
+        op = differentiable("Tensor." + name)(getattr(Tensor, name))
+        if name in _VIEW_METHODS or name in _MAYBE_VIEW_METHODS:
+            op = _track_base(name, op)
+        setattr(Tensor, name, op)
     for name in _WIRED_PROPERTIES:
         setattr(Tensor, name, property(differentiable("Tensor." + name)(getattr(Tensor, name).fget)))
+    for name in _WIRED_INPLACE:
+        setattr(Tensor, name, differentiable(name, inplace=True)(getattr(Tensor, name)))
     Tensor.swapaxes = Tensor.swapdims = Tensor.transpose
     Tensor.moveaxis = Tensor.movedim
 

@@ -637,6 +637,67 @@ def _convert(self, dtype, copy=False):
     return ToCopy.apply(self, dtype, copy)
 
 
+# ---- overwriting copies: copy_, fill_, zero_ (in-place on the grad path: see _dispatch) ---------
+class Copy(Function):
+    """``dst`` overwritten by ``src`` (broadcast, converted to dst's dtype): dst's old value gets zero
+    gradient, ``src`` the gradient summed back to its shape."""
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        ctx.src_shape = tuple(src.shape)
+        out = _ops.creation.empty(tuple(dst.shape), dtype=dst.dtype)
+        return _raw("copy_")(out, src)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (g.new_zeros(tuple(g.shape)) if ctx.needs_input_grad[0] else None,
+                sum_to(g, ctx.src_shape) if ctx.needs_input_grad[1] else None)
+
+
+class Fill(Function):
+    @staticmethod
+    def forward(ctx, dst, value):
+        ctx.value_shape = tuple(value.shape) if isinstance(value, Tensor) else None
+        return _raw("fill_")(_ops.creation.empty(tuple(dst.shape), dtype=dst.dtype), value)
+
+    @staticmethod
+    def backward(ctx, g):
+        gv = None
+        if ctx.value_shape is not None and ctx.needs_input_grad[1]:
+            gv = g.sum().reshape(ctx.value_shape)
+        return g.new_zeros(tuple(g.shape)) if ctx.needs_input_grad[0] else None, gv
+
+
+class Zero(Function):
+    @staticmethod
+    def forward(ctx, dst):
+        return _ops.creation.zeros(tuple(dst.shape), dtype=dst.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.new_zeros(tuple(g.shape))
+
+
+@register("copy_")
+def copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        raise TypeError(f"[copy_] expected a Tensor as src, got {type(src).__name__}")
+    return Copy.apply(self, src)
+
+
+@register("fill_")
+def fill_(self, value):
+    if isinstance(value, Tensor) and value.dim() != 0:
+        raise RuntimeError(f"[fill_] fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{value.dim()} dimensions.")
+    return Fill.apply(self, value)
+
+
+@register("zero_")
+def zero_(self):
+    return Zero.apply(self)
+
+
 # ---- joining -----------------------------------------------------------------------------------
 class Cat(Function):
     @staticmethod
