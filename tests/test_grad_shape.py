@@ -703,3 +703,12 @@ def test_raw_views_made_with_grad_on_remember_base():
     assert x.t().reshape(-1)._base is None  # a copy
     with ember.no_grad():
         assert x.t()._base is None           # nothing extra under no_grad
+
+
+def test_inplace_on_expanded_view_raises():
+    x = ember.randn(3, requires_grad=True)
+    y = x * 1
+    with pytest.raises(RuntimeError, match=r"\[add\] unsupported operation: more than one element"):
+        y.unsqueeze(0).expand(2, 3).add_(ember.ones(2, 3))
+    with pytest.raises(RuntimeError, match=r"\[copy_\] unsupported operation"):
+        y.expand(2, 3).copy_(ember.ones(2, 3))
