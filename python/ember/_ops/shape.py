@@ -807,34 +807,41 @@ _WIRED_INPLACE = ("copy_", "fill_", "zero_")
 # Views made on the raw path while grad mode is on still remember their base, so that an in-place op
 # with an operand that requires grad (``buf.narrow(0, 0, 2).copy_(w)``) rewrites the base's history,
 # as in PyTorch. (Under no_grad nothing extra happens.) Reshape-like ops may copy: checked.
-_VIEW_METHODS = frozenset(("view", "expand", "broadcast_to", "permute", "transpose", "t", "squeeze", "unsqueeze",
+_VIEW_METHODS = frozenset(("view", "T", "mT", "expand", "broadcast_to", "permute", "transpose", "t", "squeeze", "unsqueeze",
                            "select", "narrow", "unfold", "as_strided", "diagonal", "movedim"))
 _MAYBE_VIEW_METHODS = frozenset(("reshape", "flatten", "unflatten"))
 
 
-def _track_base(name, op):
+def _self_only_method(name, raw):
+    """Wire a Tensor method whose only tensor argument is ``self`` (one flag test and one attribute
+    test on the raw path). With grad mode on, views made on the raw path remember their base, so
+    an in-place op with an operand that requires grad (``buf.narrow(0, 0, 2).copy_(w)``) rewrites
+    the base's history as in PyTorch; reshape-like ops, which may copy, are checked."""
+    from ..autograd._dispatch import _impl
     from ..autograd.grad_mode import _state
-    raw, maybe = op._raw, name in _MAYBE_VIEW_METHODS
+    grad_name = "Tensor." + name
+    track = name in _VIEW_METHODS or name in _MAYBE_VIEW_METHODS
+    maybe = name in _MAYBE_VIEW_METHODS
 
-    def method(*args, **kwargs):
-        out = op(*args, **kwargs)
-        if _state.enabled and out._base is None and out.grad_fn is None:
-            b = args[0]
-            if not maybe or out._t.same_storage(b._t):
-                out._base = b if b._base is None else b._base
-        return out
-    method.__name__, method.__doc__, method._raw, method._grad_name = name, raw.__doc__, raw, op._grad_name
+    def method(self, *args, **kwargs):
+        if _state.enabled:
+            if self.requires_grad:
+                return _impl(grad_name)(self, *args, **kwargs)
+            out = raw(self, *args, **kwargs)
+            if track and (not maybe or out._t.same_storage(self._t)):
+                out._base = self if self._base is None else self._base
+            return out
+        return raw(self, *args, **kwargs)
+    method.__name__, method.__qualname__, method.__doc__ = raw.__name__, raw.__qualname__, raw.__doc__
+    method._raw, method._grad_name = raw, grad_name
     return method
 
 
 def _wire_tensor_methods():
     for name in _WIRED_METHODS:
-        op = differentiable("Tensor." + name)(getattr(Tensor, name))
-        if name in _VIEW_METHODS or name in _MAYBE_VIEW_METHODS:
-            op = _track_base(name, op)
-        setattr(Tensor, name, op)
+        setattr(Tensor, name, _self_only_method(name, getattr(Tensor, name)))
     for name in _WIRED_PROPERTIES:
-        setattr(Tensor, name, property(differentiable("Tensor." + name)(getattr(Tensor, name).fget)))
+        setattr(Tensor, name, property(_self_only_method(name, getattr(Tensor, name).fget)))
     for name in _WIRED_INPLACE:
         setattr(Tensor, name, differentiable(name, inplace=True)(getattr(Tensor, name)))
     Tensor.swapaxes = Tensor.swapdims = Tensor.transpose
