@@ -124,6 +124,10 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
                 if g is not None and accumulate and (only is None or id(t) in only):
                     if not create_graph:
                         g = g.detach()
+                        if t.grad is None and not g._t.is_contiguous():
+                            # a view (an expanded/transposed gradient of a view op) must not become .grad:
+                            # accumulating into it in place would write through stride-0 or shared memory
+                            g = g.contiguous()
                     t.grad = g if t.grad is None else (_add(t.grad, g) if create_graph else t.grad.add_(g))
                 continue
             n_out = len(node._out_meta)
