@@ -712,3 +712,16 @@ def test_inplace_on_expanded_view_raises():
         y.unsqueeze(0).expand(2, 3).add_(ember.ones(2, 3))
     with pytest.raises(RuntimeError, match=r"\[copy_\] unsupported operation"):
         y.expand(2, 3).copy_(ember.ones(2, 3))
+
+
+@pytest.mark.parametrize("loss", [lambda x: x.sum(), lambda x: x.t().sum(), lambda x: x.expand(4, 2, 3).mean(),
+                                  lambda x: ember.cat([x, x]).sum(), lambda x: x.permute(1, 0).narrow(0, 0, 2).sum()])
+def test_gradient_accumulates_over_backward_calls(loss):
+    # the first .grad of a leaf can be a view of the upstream gradient (expanded, transposed): it
+    # must be stored as its own memory so that later backward calls can accumulate into it
+    x = ember.randn(2, 3, dtype=ember.float64, requires_grad=True)
+    loss(x).backward()
+    first = x.grad.numpy().copy()
+    loss(x).backward()
+    assert x.grad.is_contiguous()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first)
