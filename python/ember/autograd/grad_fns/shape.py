@@ -13,7 +13,7 @@ work. Three building blocks cover the long tail:
 """
 import builtins
 
-from ... import _ops
+from ... import _dtype, _ops
 from ..._tensor import Tensor, _wrap
 from .._dispatch import register
 from ..function import Function
@@ -143,11 +143,8 @@ def _reshaped(x, r):
 @register("Tensor.view")
 def view(self, *shape):
     r = _raw("view")(self, *shape)
-    if r.dtype is not self.dtype:
-        if not r.dtype.is_floating_point:
-            return r
-        raise RuntimeError("[view] view(dtype) between floating dtypes is not differentiable; call it on a "
-                           "detached tensor")
+    if len(shape) == 1 and isinstance(shape[0], (_dtype.dtype, type)) and not isinstance(shape[0], tuple):
+        return r  # view(dtype) reinterprets bytes: not differentiable (as PyTorch, the result needs no grad)
     return View.apply(self, r._t)
 
 
