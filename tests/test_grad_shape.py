@@ -725,3 +725,19 @@ def test_gradient_accumulates_over_backward_calls(loss):
     loss(x).backward()
     assert x.grad.is_contiguous()
     np.testing.assert_allclose(x.grad.numpy(), 2 * first)
+
+
+def test_leaf_grads_never_alias_each_other_or_the_callers_gradient():
+    x = ember.randn(3, requires_grad=True)
+    y = ember.randn(3, requires_grad=True)
+    G = ember.ones(3)
+    for _ in range(2):
+        (x + y).backward(G)              # Add hands one gradient tensor to both leaves
+    np.testing.assert_allclose(x.grad.numpy(), [2, 2, 2])
+    np.testing.assert_allclose(y.grad.numpy(), [2, 2, 2])
+    np.testing.assert_allclose(G.numpy(), [1, 1, 1])
+    x.grad = y.grad = None
+    for _ in range(2):
+        ((x + y).view(3, 1).clone() * 1).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2, 2, 2])
+    np.testing.assert_allclose(y.grad.numpy(), [2, 2, 2])
