@@ -2,6 +2,8 @@
 
 Every function follows PyTorch's name, argument names and defaults; the work happens in C++
 (``csrc/ember/ops/shape``). Split-type ops return views; the rest return new tensors.
+Differentiable ops are marked ``@differentiable``; the view/copy methods defined on ``Tensor``
+itself are wired at the end of this file. Their gradients live in ``autograd/grad_fns/shape.py``.
 """
 import builtins
 import numbers
@@ -417,7 +419,8 @@ def cross(input, other, dim=None, *, out=None):
 def kron(input, other, *, out=None):
     """Kronecker product."""
     # _C.kron views its inputs internally and rejects non-contiguous ones: hand it contiguous data
-    res = _wrap(_C.kron(_C.contiguous(_check_tensor(input, "kron")), _C.contiguous(_check_tensor(other, "kron", "other"))))
+    a, b = _check_tensor(input, "kron"), _check_tensor(other, "kron", "other")
+    res = _wrap(_C.kron(_C.contiguous(a), _C.contiguous(b)))
     return _store_out(res, out, "kron")
 
 
@@ -807,8 +810,8 @@ _WIRED_INPLACE = ("copy_", "fill_", "zero_")
 # Views made on the raw path while grad mode is on still remember their base, so that an in-place op
 # with an operand that requires grad (``buf.narrow(0, 0, 2).copy_(w)``) rewrites the base's history,
 # as in PyTorch. (Under no_grad nothing extra happens.) Reshape-like ops may copy: checked.
-_VIEW_METHODS = frozenset(("view", "T", "mT", "expand", "broadcast_to", "permute", "transpose", "t", "squeeze", "unsqueeze",
-                           "select", "narrow", "unfold", "as_strided", "diagonal", "movedim"))
+_VIEW_METHODS = frozenset(("view", "T", "mT", "expand", "broadcast_to", "permute", "transpose", "t", "squeeze",
+                           "unsqueeze", "select", "narrow", "unfold", "as_strided", "diagonal", "movedim"))
 _MAYBE_VIEW_METHODS = frozenset(("reshape", "flatten", "unflatten"))
 
 
