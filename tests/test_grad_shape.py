@@ -741,3 +741,14 @@ def test_leaf_grads_never_alias_each_other_or_the_callers_gradient():
         ((x + y).view(3, 1).clone() * 1).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2, 2, 2])
     np.testing.assert_allclose(y.grad.numpy(), [2, 2, 2])
+
+
+def test_attention_style_reshuffle():
+    def f(m, x):
+        B, T, C, H = 2, 3, 4, 2
+        q, k, v = x.chunk(3, dim=-1)
+        q, k, v = (t.view(B, T, H, C // H).transpose(1, 2) for t in (q, k, v))
+        y = (q * k.flip(2) + v).transpose(1, 2).contiguous().view(B, T, C)
+        y = m.cat([y, y.narrow(1, 0, 1)], 1).permute(2, 0, 1).flatten(1)
+        return m.nn.functional.pad(y.unsqueeze(0), (1, 1), mode="reflect").squeeze(0)
+    grad_case(f, r(2, 3, 12), gradgrad=True)
