@@ -112,6 +112,9 @@ def _inplace_call(name, target, args, kwargs, target_in_args):
         raise TypeError(f"[{name}] expected a Tensor to write into, got {type(target).__name__}")
     if target.requires_grad and target.grad_fn is None:
         raise RuntimeError(f"[{name}] a leaf Variable that requires grad is being used in an in-place operation.")
+    if any(st == 0 and sz > 1 for sz, st in zip(target._t.sizes, target._t.strides)):
+        raise RuntimeError(f"[{name}] unsupported operation: more than one element of the written-to tensor refers "
+                           "to a single memory location. Please clone() the tensor before performing the operation.")
     base = target._base
     if base is not None and base.requires_grad and base.grad_fn is None:
         raise RuntimeError(f"[{name}] a view of a leaf Variable that requires grad is being used in an in-place "

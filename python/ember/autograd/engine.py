@@ -104,6 +104,7 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
             heapq.heappush(ready, (-e[0]._seq, id(e[0]), e[0]))
             queued.add(e[0])
     only = None if inputs is None else {id(t) for t in inputs}
+    handed = {g._t.storage_ptr for g in root_grads if g is not None}  # storage given out as .grad
     anomaly = _anomaly["enabled"]
     state = grad_mode._state
     prev_mode = state.enabled
@@ -129,6 +130,15 @@ def _run(roots, root_grads, retain_graph, create_graph, capture=None, accumulate
                 if g is not None and accumulate and (only is None or id(t) in only):
                     if not create_graph:
                         g = g.detach()
+                        if t.grad is None:
+                            # .grad must own its memory: later backward calls accumulate into it in place.
+                            # A view (an expanded/transposed gradient) or memory already given to another
+                            # leaf or passed in by the caller (x + y hands one tensor to both) is copied.
+                            if not g._t.is_contiguous():
+                                g = g.contiguous()
+                            elif g._t.storage_ptr in handed:
+                                g = g.clone()
+                            handed.add(g._t.storage_ptr)
                     t.grad = g if t.grad is None else (_add(t.grad, g) if create_graph else t.grad.add_(g))
                 continue
             out_meta = node._out_meta

@@ -4,6 +4,7 @@ import numbers
 
 from ... import _C
 from ..._tensor import Tensor, _wrap
+from ...autograd._dispatch import differentiable
 
 __all__ = ["pad", "one_hot"]
 
@@ -11,6 +12,7 @@ _PAD_MODES = {"constant": _C.PadMode.constant, "reflect": _C.PadMode.reflect,
               "replicate": _C.PadMode.replicate, "circular": _C.PadMode.circular}
 
 
+@differentiable("pad")
 def pad(input, pad, mode="constant", value=None):
     """Pad (or, with negative sizes, crop) the last dims of ``input``.
 
