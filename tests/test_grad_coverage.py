@@ -19,7 +19,7 @@ CASES = {
     "flatten": lambda: ember.flatten(x), "fliplr": lambda: ember.fliplr(x), "ger": lambda: ember.ger(v, v),
     "hsplit": lambda: ember.hsplit(x, 2)[0], "hstack": lambda: ember.hstack([x, x]),
     "movedim": lambda: ember.movedim(x, 0, 1), "narrow": lambda: ember.narrow(x, 0, 0, 2),
-    "permute": lambda: ember.permute(x, (1, 0)), "positive": lambda: ember.positive(x),
+    "permute": lambda: ember.permute(x, (1, 0)), "positive": lambda: ember.positive(x * 1),
     "ravel": lambda: ember.ravel(x), "reshape": lambda: ember.reshape(x, (4, 3)),
     "select": lambda: ember.select(x, 0, 1), "select_scatter": lambda: ember.select_scatter(x, v, 0, 0),
     "slice_scatter": lambda: ember.slice_scatter(x, x[:1], 0, 0, 1), "squeeze": lambda: ember.squeeze(x),
