@@ -108,7 +108,7 @@ EMBER_VM_INLINE C backward(C g, C s, const Coef<C>& q) {
     C d = C(1) + absv(s);
     return g / (d * d);
   } else if constexpr (OP == ActOp::Hardswish)
-    return s < C(-3) ? C(0) : (s <= C(3) ? g * (s / C(3) + C(0.5)) : g);
+    return s <= C(-3) ? C(0) : (s < C(3) ? g * (s / C(3) + C(0.5)) : g);
   else if constexpr (OP == ActOp::Hardsigmoid) return (s > C(-3) && s < C(3)) ? g / C(6) : C(0);
   else if constexpr (OP == ActOp::LogSigmoid) return g * sigmoid<M>(-s);
   else if constexpr (OP == ActOp::Threshold) return s <= q.a ? C(0) : g;
