@@ -318,6 +318,20 @@ def test_integer_relu_hardtanh():
     assert EF.relu(x).dtype is ember.int64
 
 
+@needs_torch
+def test_integer_sigmoid_tanh_promote():
+    x = ember.tensor([-3, 0, 2])
+    for name in ("sigmoid", "tanh"):
+        e, t = _ember_torch(name, x)
+        assert_close(e, t)
+
+
+def test_glu_double_backward_raises():
+    x = ember.randn(2, 4, dtype=ember.float64, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"\[glu\]"):
+        ember.autograd.grad(EF.glu(x).sum(), x, create_graph=True)
+
+
 # ---- errors -------------------------------------------------------------------------------------
 def test_errors():
     xi = ember.tensor([1, 2])

@@ -210,12 +210,18 @@ def mish(input, inplace=False):
 def sigmoid(input):
     """1 / (1 + exp(-x)); the backward reads the output."""
     _check(input, "sigmoid")
+    if not input.dtype.is_floating_point:  # integers promote to the default float dtype
+        from ..._ops.unary import sigmoid as _promoting_sigmoid
+        return _promoting_sigmoid(input)
     return _sigmoid(input)
 
 
 def tanh(input):
     """tanh(x); the backward reads the output."""
     _check(input, "tanh")
+    if not input.dtype.is_floating_point:  # integers promote to the default float dtype
+        from ..._ops.unary import tanh as _promoting_tanh
+        return _promoting_tanh(input)
     return _tanh(input)
 
 
