@@ -309,6 +309,8 @@ def test_tensor_methods_and_top_level():
     for n in act_mod.TOP_LEVEL:
         assert callable(getattr(act_mod, n))
     assert set(act_mod.TOP_LEVEL) <= set(act_mod.__all__)
+    if torch is not None:  # every top-level name is one torch has at the top level too
+        assert all(hasattr(torch, n) for n in act_mod.TOP_LEVEL)
 
 
 def test_integer_relu_hardtanh():

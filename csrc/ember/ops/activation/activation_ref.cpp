@@ -48,19 +48,19 @@ struct Bwd { template <class T, ActOp OP> static void run(const StridedIter& it,
 
 void forward(ActOp op, DType dtype, const StridedIter& it, const ActParams& p) {
   EMBER_DISPATCH_FLOAT(dtype, activation_name(op), [&] {
-      by_op<Fwd, scalar_t>(op, it, p);
+    by_op<Fwd, scalar_t>(op, it, p);
   });
 }
 
 void backward(ActOp op, DType dtype, const StridedIter& it, const ActParams& p) {
   EMBER_DISPATCH_FLOAT(dtype, activation_name(op), [&] {
-      by_op<Bwd, scalar_t>(op, it, p);
+    by_op<Bwd, scalar_t>(op, it, p);
   });
 }
 
 void double_backward(ActOp op, DType dtype, const StridedIter& it, const ActParams& p) {
   EMBER_DISPATCH_FLOAT(dtype, activation_name(op), [&] {
-      by_op<DBwd, scalar_t>(op, it, p);
+    by_op<DBwd, scalar_t>(op, it, p);
   });
 }
 
