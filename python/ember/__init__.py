@@ -27,6 +27,18 @@ from . import autograd  # noqa: E402,F401
 from .autograd import grad_fns as _grad_fns  # noqa: E402,F401
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: E402,F401
 from . import cuda  # noqa: E402
+
+
+def _export_top_level():
+    # nn.functional groups that PyTorch also exposes at top level (torch.relu, torch.softmax, ...)
+    from .nn._functional import activation as _act, softmax as _sm
+    g = globals()
+    for mod in (_act, _sm):
+        for name in getattr(mod, "TOP_LEVEL", ()):
+            g[name] = getattr(mod, name)
+
+
+_export_top_level()
 from .serialization import save, load  # noqa: E402,F401
 
 __version__ = "0.1.0"
