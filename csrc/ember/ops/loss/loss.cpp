@@ -160,7 +160,7 @@ CrossEntropyResult cross_entropy_forward(const Tensor& input, const Tensor& targ
   CePrep p = ce_prepare(input, target, weight, ignore_index, label_smoothing, op);
   DType cdt = p.rows.dtype();
   int64_t M = p.rows.size(0), C = p.rows.size(1);
-  Tensor per = Tensor::empty({M}, cdt, input.device()), lse = Tensor::empty({M}, cdt, input.device());
+  Tensor per = Tensor::empty({M}, cdt, input.device()), lse = Tensor::empty({M, 2}, cdt, input.device());
   if (M > 0) {
     if (cdt == DType::Float32)
       loss_kernels()->f32.fwd(p.rows.data<float>(), ce_args<float>(M, C, p.tgt, p.ptgt, p.w, ignore_index, label_smoothing),
@@ -187,7 +187,7 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
   CePrep p = ce_prepare(input, target, weight, ignore_index, label_smoothing, op);
   DType cdt = p.rows.dtype();
   int64_t M = p.rows.size(0), C = p.rows.size(1);
-  EMBER_CHECK(lse.numel() == M && lse.dtype() == cdt, op, "saved log-sum-exp does not match the input");
+  EMBER_CHECK(lse.numel() == 2 * M && lse.dtype() == cdt, op, "saved log-sum-exp does not match the input");
   auto [g, gs] = grad_scale(grad, reduction, total_weight, cdt, M, op);
   Tensor dx = Tensor::empty({M, C}, cdt, input.device());
   Tensor lc = contiguous(lse);

@@ -15,7 +15,7 @@ enum class Reduction : int { None = 0, Mean = 1, Sum = 2 };
 
 struct CrossEntropyResult {
   Tensor loss;          // reduced loss (or per-sample loss for none)
-  Tensor lse;           // per-sample log-sum-exp of the logits (float32/float64), saved for backward
+  Tensor lse;           // (M, 2): per sample (max, log sum exp(x - max)) of the logits, saved for backward
   double total_weight;  // the mean's denominator
 };
 

@@ -7,12 +7,14 @@
 namespace ember::ref {
 namespace {
 
+// (max, log sum exp(x - max)) of a row; lse = max + the second.
 template <class T>
-double row_lse(const T* x, int64_t C) {
-  double m = -std::numeric_limits<double>::infinity(), s = 0;
+void row_lse(const T* x, int64_t C, double& m, double& ls) {
+  m = -std::numeric_limits<double>::infinity();
+  double s = 0;
   for (int64_t c = 0; c < C; ++c) m = std::fmax(m, (double)x[c]);
   for (int64_t c = 0; c < C; ++c) s += std::exp((double)x[c] - m);
-  return m + std::log(s);
+  ls = std::log(s);
 }
 
 // The smoothed, weighted target of class c for row i.
@@ -27,10 +29,12 @@ template <class T>
 void fwd(const T* x, const CeArgs<T>& a, T* loss, T* lse) {
   for (int64_t i = 0; i < a.M; ++i) {
     const T* xr = x + i * a.C;
-    double l = row_lse(xr, a.C), v = 0;
-    lse[i] = (T)l;
+    double m, ls, v = 0;
+    row_lse(xr, a.C, m, ls);
+    lse[2 * i] = (T)m;
+    lse[2 * i + 1] = (T)ls;
     if (!(a.target && a.target[i] == a.ignore_index))
-      for (int64_t c = 0; c < a.C; ++c) v += tgt(a, i, c) * (l - xr[c]);
+      for (int64_t c = 0; c < a.C; ++c) v += tgt(a, i, c) * ((m - xr[c]) + ls);
     loss[i] = (T)v;
   }
 }
@@ -42,7 +46,7 @@ void bwd(const T* x, const CeArgs<T>& a, const T* lse, const T* g, int64_t g_str
     double S = 0;
     for (int64_t c = 0; c < a.C; ++c) S += tgt(a, i, c);
     for (int64_t c = 0; c < a.C; ++c) {
-      double p = std::exp((double)x[i * a.C + c] - (double)lse[i]);
+      double p = std::exp(((double)x[i * a.C + c] - (double)lse[2 * i]) - (double)lse[2 * i + 1]);
       dx[i * a.C + c] = ignored ? T(0) : (T)((double)g[i * g_stride] * (S * p - tgt(a, i, c)));
     }
   }

@@ -75,7 +75,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
     d = _softmax_dim(dim, input.dim(), "softmin")
     if dtype is not None:
         input = input.to(_to_dtype(dtype))
-    return softmax(-input, d)
+    return softmax(input * -1, d)  # (mul carries autograd in every tree; neg may not yet)
 
 
 @_register_method("softmax")
