@@ -79,11 +79,16 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward(const Tensor& x_in, const 
   Tensor x = prep(x_in, cdt), w = prep(weight, cdt), b = prep(bias, cdt);
   const int64_t M = N * S;
   std::vector<double> mean(C), invstd(C);
+  Tensor y_fused;  // training: statistics and normalize in one per-channel kernel
   dispatch_cd(cdt, [&](auto tag) {
     using T = decltype(tag);
     if (training) {
       std::vector<double> m2(C);
-      if (M > 0) kern<T>().channel_stats(x.data<T>(), N, C, S, mean.data(), m2.data());
+      if (M > 0) {
+        y_fused = Tensor::empty(x.sizes(), cdt);
+        kern<T>().channel_train_fwd(x.data<T>(), y_fused.data<T>(), N, C, S, ptr<T>(w), ptr<T>(b), eps, mean.data(),
+                                    m2.data());
+      }
       for (int64_t c = 0; c < C; ++c) invstd[c] = 1.0 / std::sqrt(m2[c] / M + eps);
       if (M == 0) std::fill(mean.begin(), mean.end(), std::nan(""));
       if (running_mean.defined()) {
@@ -103,6 +108,8 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward(const Tensor& x_in, const 
       for (int64_t c = 0; c < C; ++c) invstd[c] = 1.0 / std::sqrt(rv[c] + eps);
     }
   });
+  if (y_fused.defined())
+    return {to_dtype(y_fused, x_in.dtype()), from_doubles(mean, cdt, {C}), from_doubles(invstd, cdt, {C})};
   std::vector<double> scale(C), shift(C);
   {
     std::vector<double> wd = w.defined() ? to_doubles(w) : std::vector<double>(C, 1.0);
@@ -130,6 +137,23 @@ NormGrads batch_norm_backward(const Tensor& grad, const Tensor& x_in, const Tens
   std::vector<double> mean = to_doubles(save_mean), invstd = to_doubles(save_invstd);
   std::vector<double> wd = weight.defined() ? to_doubles(weight) : std::vector<double>(C, 1.0);
   std::vector<double> sdy(C, 0.0), sdyx(C, 0.0);
+  if (training && mask[0] && M > 0) {  // one per-channel kernel: sums, then dx while cached
+    Tensor w = prep(weight, cdt), is = prep(save_invstd, cdt);
+    Tensor dx = Tensor::empty(x.sizes(), cdt), dw, db;
+    dispatch_cd(cdt, [&](auto tag) {
+      using T = decltype(tag);
+      kern<T>().channel_train_bwd(g.data<T>(), x.data<T>(), dx.data<T>(), N, C, S, ptr<T>(w), mean_t.data<T>(),
+                                  is.data<T>(), sdy.data(), sdyx.data());
+    });
+    DType pdt = weight.defined() ? weight.dtype() : x_in.dtype();
+    if (mask[1]) {
+      std::vector<double> v(C);
+      for (int64_t c = 0; c < C; ++c) v[c] = sdyx[c] * invstd[c];
+      dw = to_dtype(from_doubles(v, DType::Float64, {C}), pdt);
+    }
+    if (mask[2]) db = to_dtype(from_doubles(sdy, DType::Float64, {C}), pdt);
+    return {to_dtype(dx, x_in.dtype()), dw, db};
+  }
   dispatch_cd(cdt, [&](auto tag) {
     using T = decltype(tag);
     if (M > 0 && (training || mask[1] || mask[2]))

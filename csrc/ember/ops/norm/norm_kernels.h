@@ -22,6 +22,14 @@ struct NormKernelT {
   // dx = k1[c] dy + k2[c] x + k3[c]
   void (*channel_dx)(const T* dy, const T* x, T* dx, int64_t N, int64_t C, int64_t S, const T* k1, const T* k2,
                      const T* k3);
+  // training batch norm, one channel at a time so its N*S values stay in cache between the
+  // statistics pass and the normalize pass: mean/m2 out, y = (x - mean) invstd w + b
+  void (*channel_train_fwd)(const T* x, T* y, int64_t N, int64_t C, int64_t S, const T* w, const T* b, double eps,
+                            double* mean, double* m2);
+  // training batch norm backward per channel (sums pass, then dx pass while cached):
+  // sum_dy/sum_dyx out, dx = w invstd (dy - sum_dy/M - (x - mean) invstd^2 sum_dyx/M)
+  void (*channel_train_bwd)(const T* dy, const T* x, T* dx, int64_t N, int64_t C, int64_t S, const T* w,
+                            const T* mean, const T* invstd, double* sum_dy, double* sum_dyx);
   // layer/rms norm over rows of D: y, mean (null for rms), rstd
   void (*rows_fwd)(const T* x, T* y, int64_t M, int64_t D, const T* w, const T* b, double eps, T* mean, T* rstd);
   // dx (may be null), dw/db partial sums over rows (may be null)
