@@ -267,14 +267,25 @@ NormGrads group_norm_backward(const Tensor& grad, const Tensor& x_in, const Tens
   const DType cdt = compute_dtype(x_in.dtype());
   Tensor x = prep(x_in, cdt), g = prep(grad, cdt), w = prep(weight, cdt), rs = prep(rstd, cdt);
   std::vector<double> ds(N * C, 0.0), db(N * C, 0.0);
-  dispatch_cd(cdt, [&](auto tag) {
-    using T = decltype(tag);
-    if (x.numel()) kern<T>().group_grad_sums(g.data<T>(), x.data<T>(), N, C, S, ds.data(), db.data());
-  });
   std::vector<double> mu = to_doubles(mean), r = to_doubles(rstd);
   std::vector<double> wd = weight.defined() ? to_doubles(weight) : std::vector<double>(C, 1.0);
   Tensor dx, dw, dbias;
-  if (mask[0]) {
+  if (mask[0] && x.numel()) {  // sums and dx per (n, g) block while it is cached
+    Tensor mc = prep(mean, cdt);
+    dx = Tensor::empty(x.sizes(), cdt);
+    dispatch_cd(cdt, [&](auto tag) {
+      using T = decltype(tag);
+      kern<T>().group_bwd_fused(g.data<T>(), x.data<T>(), dx.data<T>(), N, C, S, G, ptr<T>(w), mc.data<T>(),
+                                rs.data<T>(), ds.data(), db.data());
+    });
+    dx = to_dtype(dx, x_in.dtype());
+  } else {
+    dispatch_cd(cdt, [&](auto tag) {
+      using T = decltype(tag);
+      if (x.numel()) kern<T>().group_grad_sums(g.data<T>(), x.data<T>(), N, C, S, ds.data(), db.data());
+    });
+  }
+  if (mask[0] && !dx.defined()) {
     std::vector<double> bc(N * G), cc(N * G);
     const double D = (double)Cg * S;
     for (int64_t n = 0; n < N; ++n)

@@ -40,6 +40,9 @@ struct NormKernelT {
                     T* mean, T* rstd);
   // ds[n*C+c] = sum_s dy x, db[n*C+c] = sum_s dy
   void (*group_grad_sums)(const T* dy, const T* x, int64_t N, int64_t C, int64_t S, double* ds, double* db);
+  // fused per (n, g) block: ds/db sums of its channels, then dx while the block is cached
+  void (*group_bwd_fused)(const T* dy, const T* x, T* dx, int64_t N, int64_t C, int64_t S, int64_t G, const T* w,
+                          const T* mean, const T* rstd, double* ds, double* db);
   // dx = w_c rstd dy + b_ng x + c_ng
   void (*group_dx)(const T* dy, const T* x, T* dx, int64_t N, int64_t C, int64_t S, int64_t G, const T* w,
                    const T* rstd, const double* bcoef, const double* ccoef);
