@@ -172,6 +172,14 @@ def test_bce_with_logits_stable_for_large_logits():
                  torch.nn.functional.binary_cross_entropy_with_logits(to_torch(x), to_torch(t), reduction="none"))
 
 
+def test_weight_gradient_is_not_implemented_like_pytorch():
+    x, w = ember.randn(3, 4, requires_grad=True), ember.rand(4, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"\[cross_entropy\] the derivative for 'weight'"):
+        F.cross_entropy(x, ember.tensor([0, 1, 2]), weight=w).backward()
+    with pytest.raises(NotImplementedError, match=r"\[nll_loss\] the derivative for 'weight'"):
+        F.nll_loss(x, ember.tensor([0, 1, 2]), weight=w).backward()
+
+
 def test_binary_losses_double_backward_raises():
     x = ember.rand(4, dtype=ember.float64, requires_grad=True)
     t = ember.rand(4, dtype=ember.float64)

@@ -142,6 +142,8 @@ class CrossEntropyLoss(Function):
     def backward(ctx, g):
         x, target, weight, lse = ctx.saved_tensors
         ignore_index, reduction, ls, total = ctx.args
+        if ctx.needs_input_grad[2]:
+            raise NotImplementedError("[cross_entropy] the derivative for 'weight' is not implemented")
         gx = gt = None
         if _state.enabled or ctx.needs_input_grad[1]:
             q, mask = _target_distribution(x, target, weight, ignore_index, ls)
@@ -180,6 +182,8 @@ class NllLoss(Function):
     def backward(ctx, g):
         x, target, weight = ctx.saved_tensors
         ignore_index, reduction, total = ctx.args
+        if ctx.needs_input_grad[2]:
+            raise NotImplementedError("[nll_loss] the derivative for 'weight' is not implemented")
         if not ctx.needs_input_grad[0]:
             return None, None, None, None, None
         if _state.enabled:  # linear in g: -scale * w_t * onehot
