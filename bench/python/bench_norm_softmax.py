@@ -1,0 +1,187 @@
+"""Fused softmax / cross-entropy / normalization: ember vs PyTorch in one process.
+
+Each case runs ember and PyTorch alternately (one call each per repetition, after warm-up) on the
+same data and reports the median time, the PyTorch/ember ratio, and for single-pass forwards the
+achieved bandwidth as a share of the machine's copy bandwidth (measured here: a 256 MiB clone,
+counted as read + write).
+
+Run: EMBER_BUILD_DIR=build/dev PYTHONPATH=python python bench/python/bench_norm_softmax.py [case ...] [--reps N]
+     [--threads N]
+"""
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import ember
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+EF, TF = ember.nn.functional, (torch.nn.functional if torch is not None else None)
+
+
+def interleaved(fe, ft, reps):
+    fe()
+    if ft:
+        ft()
+    te, tt = [], []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fe()
+        te.append(time.perf_counter() - t0)
+        if ft:
+            t0 = time.perf_counter()
+            ft()
+            tt.append(time.perf_counter() - t0)
+    return statistics.median(te) * 1e3, (statistics.median(tt) * 1e3 if tt else float("nan"))
+
+
+def copy_bandwidth(reps):
+    n = 64 * 1024 * 1024  # float32 elements: 256 MiB
+    x = ember.ones(n)
+    x.clone()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        x.clone()
+        ts.append(time.perf_counter() - t0)
+    return 2 * 4 * n / statistics.median(ts) / 1e9  # GB/s (read + write)
+
+
+def pair(shape, seed=0, low=-3.0, high=3.0):
+    a = np.random.default_rng(seed).uniform(low, high, size=shape).astype(np.float32)
+    return ember.from_numpy(a.copy()), (torch.from_numpy(a.copy()) if torch is not None else None)
+
+
+def fwd_bwd(fn, *leaves):
+    def run():
+        for v in leaves:
+            v.grad = None
+        out = fn()
+        out.backward(out.detach() * 0 + 1 if out.dim() else None)
+    return run
+
+
+def cases():
+    """name -> (builder returning (ember_fn, torch_fn, bytes moved by a single-pass forward or None))."""
+    def softmax_fwd():
+        e, t = pair((4096, 4096))
+        return lambda: EF.softmax(e, 1), lambda: torch.softmax(t, 1), 2 * e.numel() * 4
+
+    def softmax_fb():
+        e, t = pair((4096, 4096))
+        e.requires_grad_()
+        t.requires_grad_()
+        ge, gt = pair((4096, 4096), seed=1)
+        return (lambda: (setattr(e, "grad", None), EF.softmax(e, 1).backward(ge)),
+                lambda: (setattr(t, "grad", None), torch.softmax(t, 1).backward(gt)), None)
+
+    def ce(n, c):
+        def build():
+            e, t = pair((n, c))
+            e.requires_grad_()
+            t.requires_grad_()
+            tgt = np.random.default_rng(2).integers(0, c, size=n)
+            te, tt = ember.tensor(tgt), (torch.from_numpy(tgt) if torch is not None else None)
+            return (lambda: (setattr(e, "grad", None), EF.cross_entropy(e, te).backward()),
+                    lambda: (setattr(t, "grad", None), TF.cross_entropy(t, tt).backward()), None)
+        return build
+
+    def ce_fwd(n, c):
+        def build():
+            e, t = pair((n, c))
+            tgt = np.random.default_rng(2).integers(0, c, size=n)
+            te, tt = ember.tensor(tgt), (torch.from_numpy(tgt) if torch is not None else None)
+            return lambda: EF.cross_entropy(e, te), lambda: TF.cross_entropy(t, tt), e.numel() * 4
+        return build
+
+    def ln(fb):
+        def build():
+            e, t = pair((8192, 768))
+            we, wt = pair((768,), seed=3)
+            be, bt = pair((768,), seed=4)
+            if not fb:
+                return (lambda: EF.layer_norm(e, (768,), we, be), lambda: TF.layer_norm(t, (768,), wt, bt),
+                        2 * e.numel() * 4)
+            for v in (e, t, we, wt, be, bt):
+                v.requires_grad_()
+            ge, gt = pair((8192, 768), seed=5)
+            return (lambda: (setattr(e, "grad", None), EF.layer_norm(e, (768,), we, be).backward(ge)),
+                    lambda: (setattr(t, "grad", None), TF.layer_norm(t, (768,), wt, bt).backward(gt)), None)
+        return build
+
+    def bn(fb):
+        def build():
+            e, t = pair((32, 64, 32, 32), low=-1, high=3)
+            we, wt = pair((64,), seed=3)
+            be, bt = pair((64,), seed=4)
+            if not fb:  # statistics read + normalize read/write: 3 passes
+                return (lambda: EF.batch_norm(e, None, None, we, be, True),
+                        lambda: TF.batch_norm(t, None, None, wt, bt, True), 3 * e.numel() * 4)
+            for v in (e, t, we, wt, be, bt):
+                v.requires_grad_()
+            ge, gt = pair((32, 64, 32, 32), seed=5)
+            return (lambda: (setattr(e, "grad", None), EF.batch_norm(e, None, None, we, be, True).backward(ge)),
+                    lambda: (setattr(t, "grad", None), TF.batch_norm(t, None, None, wt, bt, True).backward(gt)), None)
+        return build
+
+    def gn(fb):
+        def build():
+            e, t = pair((32, 64, 32, 32))
+            we, wt = pair((64,), seed=3)
+            be, bt = pair((64,), seed=4)
+            if not fb:
+                return (lambda: EF.group_norm(e, 8, we, be), lambda: TF.group_norm(t, 8, wt, bt), 2 * e.numel() * 4)
+            for v in (e, t, we, wt, be, bt):
+                v.requires_grad_()
+            ge, gt = pair((32, 64, 32, 32), seed=5)
+            return (lambda: (setattr(e, "grad", None), EF.group_norm(e, 8, we, be).backward(ge)),
+                    lambda: (setattr(t, "grad", None), TF.group_norm(t, 8, wt, bt).backward(gt)), None)
+        return build
+
+    return {
+        "softmax 4096x4096 fwd": softmax_fwd,
+        "softmax 4096x4096 fwd+bwd": softmax_fb,
+        "cross_entropy 4096x8192 fwd": ce_fwd(4096, 8192),
+        "cross_entropy 4096x8192 fwd+bwd": ce(4096, 8192),
+        "cross_entropy 2048x32000 fwd+bwd": ce(2048, 32000),
+        "layer_norm 8192x768 fwd": ln(False),
+        "layer_norm 8192x768 fwd+bwd": ln(True),
+        "batch_norm 32x64x32x32 fwd": bn(False),
+        "batch_norm 32x64x32x32 fwd+bwd": bn(True),
+        "group_norm 32x64x32x32 (G=8) fwd": gn(False),
+        "group_norm 32x64x32x32 (G=8) fwd+bwd": gn(True),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cases", nargs="*")
+    ap.add_argument("--reps", type=int, default=9)
+    ap.add_argument("--threads", type=int, default=0, help="threads for both libraries (0: leave the defaults)")
+    args = ap.parse_args()
+    if args.threads:
+        ember.set_num_threads(args.threads)
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+    all_cases = cases()
+    names = [n for n in all_cases if not args.cases or any(c in n for c in args.cases)]
+    bw = copy_bandwidth(args.reps)
+    print(f"ember threads={ember.get_num_threads()}, torch threads={torch.get_num_threads() if torch else '-'}; "
+          f"copy bandwidth {bw:.1f} GB/s; median ms of {args.reps} interleaved runs")
+    print(f"| {'case':40s} | {'ember ms':>9s} | {'torch ms':>9s} | {'torch/ember':>11s} | {'GB/s':>6s} | {'% copy bw':>9s} |")
+    print(f"|{'-' * 42}|{'-' * 11}|{'-' * 11}|{'-' * 13}|{'-' * 8}|{'-' * 11}|")
+    for name in names:
+        fe, ft, nbytes = all_cases[name]()
+        te, tt = interleaved(fe, ft if torch is not None else None, args.reps)
+        gbs = nbytes / te / 1e6 if nbytes else float("nan")
+        pct = f"{100 * gbs / bw:8.0f}%" if nbytes else f"{'':9s}"
+        print(f"| {name:40s} | {te:9.2f} | {tt:9.2f} | {tt / te:10.2f}x | {gbs:6.1f} | {pct} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

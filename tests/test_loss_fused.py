@@ -1,0 +1,241 @@
+"""cross_entropy (class indices with ignore_index/weights/label smoothing, probability targets,
+(N, C) and (N, C, d...), every reduction), nll_loss, binary_cross_entropy and
+binary_cross_entropy_with_logits: forward and gradients vs PyTorch and finite differences,
+extreme logits, reference kernels, modules and errors."""
+import numpy as np
+import pytest
+
+import ember
+from conftest import assert_close, make, needs_torch, to_torch, torch
+from gradutil import const, grad_case
+
+F = ember.nn.functional
+REDUCTIONS = ["none", "mean", "sum"]
+
+
+def targets(shape, C, seed=0, ignore=None):
+    rng = np.random.default_rng(seed)
+    t = rng.integers(0, C, size=shape)
+    if ignore is not None:
+        t.reshape(-1)[::3] = ignore
+    return ember.tensor(t, dtype=ember.int64)
+
+
+def probs(shape, seed=0):
+    p = np.random.default_rng(seed).random(shape) + 0.05
+    return ember.tensor(p / p.sum(axis=1, keepdims=True))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("ls", [0.0, 0.25])
+def test_cross_entropy_class_indices(reduction, weighted, ls):
+    x, t = make((5, 4), seed=1), targets((5,), 4, ignore=2)
+    w = ember.rand(4) + 0.5 if weighted else None
+    grad_case(lambda m, a, tt: m.nn.functional.cross_entropy(
+        a, tt, weight=None if w is None else (w if m is ember else to_torch(w).double()), ignore_index=2,
+        reduction=reduction, label_smoothing=ls), x, t, gradgrad=True)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_cross_entropy_spatial(reduction):
+    x, t = make((2, 3, 4, 2), seed=2), targets((2, 4, 2), 3, ignore=-100)
+    w = ember.rand(3) + 0.5
+    grad_case(lambda m, a, tt: m.nn.functional.cross_entropy(
+        a, tt, weight=w if m is ember else to_torch(w).double(), reduction=reduction, label_smoothing=0.1), x, t,
+        gradgrad=True)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_probability_targets(reduction, weighted):
+    x, p = make((4, 5), seed=3), probs((4, 5))
+    w = ember.rand(5) + 0.5 if weighted else None
+    grad_case(lambda m, a, pp: m.nn.functional.cross_entropy(
+        a, pp, weight=None if w is None else (w if m is ember else to_torch(w).double()), reduction=reduction,
+        label_smoothing=0.2), x, p, gradgrad=True)           # gradient w.r.t. the target too
+    grad_case(lambda m, a, pp: m.nn.functional.cross_entropy(a, pp, reduction=reduction), make((2, 3, 4)),
+              const(probs((2, 3, 4))))
+
+
+def test_cross_entropy_unbatched_and_empty():
+    grad_case(lambda m, a, tt: m.nn.functional.cross_entropy(a, tt), make((6,)), ember.tensor(4))
+    if torch is not None:
+        x, t = ember.zeros(0, 3), ember.zeros(0, dtype=ember.int64)
+        for r in REDUCTIONS:
+            assert_close(F.cross_entropy(x, t, reduction=r), torch.nn.functional.cross_entropy(
+                to_torch(x), to_torch(t), reduction=r))
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_cross_entropy_float_forward_backward_vs_torch(kernels, dtype):
+    ember.set_kernels(kernels)
+    x = make((64, 300), dtype=dtype, low=-10, high=10, seed=4)
+    t = targets((64,), 300, ignore=7)
+    w = ember.rand(300, dtype=dtype) + 0.1
+    for kw in ({}, {"weight": w, "ignore_index": 7}, {"label_smoothing": 0.3, "weight": w}):
+        xe = x.clone().requires_grad_()
+        xt = to_torch(x).requires_grad_()
+        kt = {k: (to_torch(v) if isinstance(v, ember.Tensor) else v) for k, v in kw.items()}
+        le = F.cross_entropy(xe, t, **kw)
+        lt = torch.nn.functional.cross_entropy(xt, to_torch(t), **kt)
+        le.backward()
+        lt.backward()
+        tol = 1e-10 if dtype is ember.float64 else 1e-5
+        assert_close(le.detach(), lt, rtol=tol, atol=tol)
+        assert_close(xe.grad, xt.grad, rtol=tol, atol=tol * 0.1)
+
+
+@needs_torch
+def test_cross_entropy_extreme_logits():
+    x = ember.tensor([[1e4, -1e4, 0.0, 5.0], [-1e4, -1e4, -1e4, -1e4], [3e4, 3e4 + 1, 3e4 - 1, 3e4]])
+    t = ember.tensor([1, 2, 0])
+    xe, xt = x.clone().requires_grad_(), to_torch(x).requires_grad_()
+    le, lt = F.cross_entropy(xe, t, reduction="none"), torch.nn.functional.cross_entropy(xt, to_torch(t),
+                                                                                          reduction="none")
+    assert_close(le.detach(), lt, rtol=1e-6, atol=1e-6)
+    le.sum().backward()
+    lt.sum().backward()
+    assert_close(xe.grad, xt.grad, rtol=1e-5, atol=1e-6)
+
+
+@needs_torch
+def test_cross_entropy_half_inputs():
+    x = make((6, 10), dtype=ember.bfloat16)
+    t = targets((6,), 10)
+    assert_close(F.cross_entropy(x, t), torch.nn.functional.cross_entropy(to_torch(x), to_torch(t)))
+
+
+@needs_torch
+def test_all_targets_ignored_mean_is_nan():
+    x, t = make((3, 4)), ember.tensor([-100, -100, -100])
+    assert np.isnan(F.cross_entropy(x, t).item())
+    assert np.isnan(torch.nn.functional.cross_entropy(to_torch(x), to_torch(t)).item())
+
+
+def test_cross_entropy_one_node():
+    x = ember.randn(3, 4, requires_grad=True)
+    assert F.cross_entropy(x, ember.tensor([0, 1, 2])).grad_fn.name() == "CrossEntropyLossBackward0"
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3)])
+def test_nll_loss(reduction, shape):
+    x = make(shape, seed=5)
+    t = targets((shape[0],) + shape[2:], shape[1], ignore=1)
+    w = ember.rand(shape[1]) + 0.5
+    grad_case(lambda m, a, tt: m.nn.functional.nll_loss(
+        a, tt, weight=w if m is ember else to_torch(w).double(), ignore_index=1, reduction=reduction), x, t,
+        gradgrad=True)
+    grad_case(lambda m, a, tt: m.nn.functional.nll_loss(m.nn.functional.log_softmax(a, 1), tt, reduction=reduction),
+              x, t, gradgrad=True)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy(reduction, weighted):
+    rng = np.random.default_rng(6)
+    x = ember.tensor(rng.uniform(0.05, 0.95, (3, 4)))
+    t = ember.tensor(rng.uniform(0, 1, (3, 4)))
+    w = ember.rand(4) + 0.5 if weighted else None
+    grad_case(lambda m, a, tt: m.nn.functional.binary_cross_entropy(
+        a, tt, weight=None if w is None else (w if m is ember else to_torch(w).double()), reduction=reduction), x, t)
+
+
+@needs_torch
+def test_binary_cross_entropy_clamps_log():
+    x, t = ember.tensor([0.0, 1.0, 0.5, 1.0]), ember.tensor([1.0, 0.0, 0.5, 1.0])
+    assert_close(F.binary_cross_entropy(x, t, reduction="none"),
+                 torch.nn.functional.binary_cross_entropy(to_torch(x), to_torch(t), reduction="none"))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("opts", [{}, {"weight": True}, {"pos_weight": True}, {"weight": True, "pos_weight": True}])
+def test_bce_with_logits(reduction, opts):
+    x = make((3, 4), seed=7, low=-5, high=5)
+    t = ember.tensor(np.random.default_rng(8).uniform(0, 1, (3, 4)))
+    w = ember.rand(4) + 0.5 if opts.get("weight") else None
+    pw = ember.rand(4) + 0.5 if opts.get("pos_weight") else None
+
+    def conv(v, m):
+        return None if v is None else (v if m is ember else to_torch(v).double())
+    grad_case(lambda m, a, tt: m.nn.functional.binary_cross_entropy_with_logits(
+        a, tt, weight=conv(w, m), pos_weight=conv(pw, m), reduction=reduction), x, t)
+
+
+@needs_torch
+def test_bce_with_logits_stable_for_large_logits():
+    x, t = ember.tensor([1e4, -1e4, 100.0, -100.0]), ember.tensor([0.0, 1.0, 1.0, 0.0])
+    assert_close(F.binary_cross_entropy_with_logits(x, t, reduction="none"),
+                 torch.nn.functional.binary_cross_entropy_with_logits(to_torch(x), to_torch(t), reduction="none"))
+
+
+def test_weight_gradient_is_not_implemented_like_pytorch():
+    x, w = ember.randn(3, 4, requires_grad=True), ember.rand(4, requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"\[cross_entropy\] the derivative for 'weight'"):
+        F.cross_entropy(x, ember.tensor([0, 1, 2]), weight=w).backward()
+    with pytest.raises(NotImplementedError, match=r"\[nll_loss\] the derivative for 'weight'"):
+        F.nll_loss(x, ember.tensor([0, 1, 2]), weight=w).backward()
+
+
+def test_binary_losses_double_backward_raises():
+    x = ember.rand(4, dtype=ember.float64, requires_grad=True)
+    t = ember.rand(4, dtype=ember.float64)
+    g, = ember.autograd.grad(F.binary_cross_entropy_with_logits(x, t), [x], create_graph=True)
+    with pytest.raises(NotImplementedError, match="binary_cross_entropy_with_logits"):
+        g.sum().backward()
+
+
+def test_errors():
+    x = ember.randn(3, 5)
+    with pytest.raises(IndexError, match=r"\[cross_entropy\] Target 5 is out of bounds"):
+        F.cross_entropy(x, ember.tensor([0, 5, 1]))
+    with pytest.raises(IndexError, match=r"\[nll_loss\] Target -2 is out of bounds"):
+        F.nll_loss(x, ember.tensor([0, -2, 1]))
+    with pytest.raises(RuntimeError, match=r"\[cross_entropy\] expected scalar type Long"):
+        F.cross_entropy(x, ember.tensor([0, 1, 2], dtype=ember.int32))
+    with pytest.raises(ValueError, match=r"\[cross_entropy\] Expected input batch_size \(3\) to match target"):
+        F.cross_entropy(x, ember.tensor([0, 1]))
+    with pytest.raises(RuntimeError, match=r"\[cross_entropy\] weight tensor should be defined"):
+        F.cross_entropy(x, ember.tensor([0, 1, 2]), weight=ember.ones(4))
+    with pytest.raises(RuntimeError, match=r"\[cross_entropy\] expected probability target"):
+        F.cross_entropy(x, ember.rand(3, 4))
+    with pytest.raises(ValueError, match=r"\[cross_entropy\] bad is not a valid value for reduction"):
+        F.cross_entropy(x, ember.tensor([0, 1, 2]), reduction="bad")
+    with pytest.raises(RuntimeError, match=r"\[binary_cross_entropy\] all elements of input should be between"):
+        F.binary_cross_entropy(ember.tensor([1.5]), ember.tensor([1.0]))
+    with pytest.raises(ValueError, match=r"\[binary_cross_entropy_with_logits\] Using a target size"):
+        F.binary_cross_entropy_with_logits(ember.randn(3), ember.rand(4))
+    with pytest.raises(TypeError, match=r"\[cross_entropy\]"):
+        F.cross_entropy(x, [0, 1, 2])
+
+
+@needs_torch
+def test_error_types_match_torch():
+    x = torch.randn(3, 5)
+    with pytest.raises(IndexError):
+        torch.nn.functional.cross_entropy(x, torch.tensor([0, 5, 1]))
+    with pytest.raises(ValueError):
+        torch.nn.functional.cross_entropy(x, torch.tensor([0, 1]))
+
+
+@pytest.mark.skipif(not hasattr(ember.nn, "Module"), reason="needs nn.Module")
+@needs_torch
+def test_loss_modules():
+    x, t = make((4, 5)), targets((4,), 5, ignore=3)
+    w = ember.rand(5) + 0.5
+    for name, kw in (("CrossEntropyLoss", {"weight": w, "ignore_index": 3, "label_smoothing": 0.1}),
+                     ("NLLLoss", {"weight": w, "ignore_index": 3, "reduction": "sum"})):
+        m = getattr(ember.nn, name)(**kw)
+        tm = getattr(torch.nn, name)(**{k: (to_torch(v) if isinstance(v, ember.Tensor) else v) for k, v in kw.items()})
+        assert_close(m(x, t), tm(to_torch(x), to_torch(t)), rtol=1e-5, atol=1e-6)
+        assert list(m.state_dict().keys()) == list(tm.state_dict().keys())
+    p = ember.rand(4, 5)
+    m = ember.nn.BCEWithLogitsLoss(pos_weight=w)
+    tm = torch.nn.BCEWithLogitsLoss(pos_weight=to_torch(w))
+    assert_close(m(x, p), tm(to_torch(x), to_torch(p)), rtol=1e-5, atol=1e-6)
+    assert list(m.state_dict().keys()) == list(tm.state_dict().keys())
+    assert_close(ember.nn.BCELoss(reduction="none")(p, p), torch.nn.BCELoss(reduction="none")(to_torch(p), to_torch(p)),
+                 rtol=1e-5, atol=1e-6)

@@ -1,0 +1,251 @@
+"""batch_norm, layer_norm, rms_norm, group_norm, instance_norm: forward and gradients vs PyTorch
+and finite differences over shapes and options, running-statistics parity over several training
+steps then eval, zero-variance channels, reference kernels, modules and errors."""
+import numpy as np
+import pytest
+
+import ember
+from conftest import assert_close, make, needs_torch, to_torch, torch
+from gradutil import const, grad_case
+
+F = ember.nn.functional
+needs_module = pytest.mark.skipif(not hasattr(ember.nn, "Module"), reason="needs nn.Module")
+
+
+def tt(x):
+    return None if x is None else to_torch(x)
+
+
+@pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 2), (2, 3, 2, 2, 2)])
+@pytest.mark.parametrize("affine", [False, True])
+def test_batch_norm_training_grad(shape, affine):
+    x = make(shape, seed=1)
+    if affine:
+        grad_case(lambda m, a, w, b: m.nn.functional.batch_norm(a, None, None, w, b, True), x, ember.randn(3),
+                  ember.randn(3))
+    else:
+        grad_case(lambda m, a: m.nn.functional.batch_norm(a, None, None, training=True, eps=1e-3), x)
+
+
+def test_batch_norm_eval_grad():
+    x = make((4, 3, 5), seed=2)
+    rm, rv = ember.randn(3, dtype=ember.float64), ember.rand(3, dtype=ember.float64) + 0.5
+    grad_case(lambda m, a, w, b: m.nn.functional.batch_norm(
+        a, rm if m is ember else to_torch(rm), rv if m is ember else to_torch(rv), w, b, False), x, ember.randn(3),
+        ember.randn(3))
+
+
+@needs_torch
+@pytest.mark.parametrize("momentum", [0.1, 0.5])
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_batch_norm_running_stats_update(momentum, dtype):
+    x = make((8, 4, 6), dtype=dtype, seed=3, low=-2, high=5)
+    rm, rv = ember.zeros(4, dtype=dtype), ember.ones(4, dtype=dtype)
+    trm, trv = to_torch(rm), to_torch(rv)
+    for _ in range(3):
+        y = F.batch_norm(x, rm, rv, training=True, momentum=momentum)
+        r = torch.nn.functional.batch_norm(to_torch(x), trm, trv, training=True, momentum=momentum)
+        assert_close(y, r, rtol=1e-5, atol=1e-5)
+    assert_close(rm, trm, rtol=1e-6, atol=1e-6)
+    assert_close(rv, trv, rtol=1e-6, atol=1e-6)
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+def test_batch_norm_float32_fast_and_reference(kernels):
+    ember.set_kernels(kernels)
+    x = make((8, 5, 7, 9), seed=4, low=50, high=60)   # offset data: the statistics must not cancel
+    w, b, g = ember.randn(5), ember.randn(5), make((8, 5, 7, 9), seed=5)
+    xe, we, be = (v.clone().requires_grad_() for v in (x, w, b))
+    xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
+    y = F.batch_norm(xe, None, None, we, be, True)
+    r = torch.nn.functional.batch_norm(xt, None, None, wt, bt, True)
+    assert_close(y.detach(), r, rtol=1e-4, atol=1e-4)
+    y.backward(g)
+    r.backward(to_torch(g))
+    for a, c in ((xe, xt), (we, wt), (be, bt)):
+        assert_close(a.grad, c.grad, rtol=1e-3, atol=1e-3)
+
+
+@needs_torch
+def test_batch_norm_zero_variance_channel():
+    x = make((4, 3, 5))
+    x[:, 1] = 2.5
+    y = F.batch_norm(x, None, None, training=True)
+    assert_close(y, torch.nn.functional.batch_norm(to_torch(x), None, None, training=True), rtol=1e-5, atol=1e-4)
+    assert np.abs(y.numpy()[:, 1]).max() < 1e-4      # exactly 0 up to rounding (PyTorch: -1.5e-5)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", [ember.float16, ember.bfloat16])
+def test_norms_half_inputs(dtype):
+    x = make((4, 6, 5), dtype=dtype)
+    assert_close(F.batch_norm(x, None, None, training=True), torch.nn.functional.batch_norm(
+        to_torch(x), None, None, training=True))
+    assert_close(F.layer_norm(x, (5,)), torch.nn.functional.layer_norm(to_torch(x), (5,)))
+    assert_close(F.group_norm(x, 2), torch.nn.functional.group_norm(to_torch(x), 2))
+
+
+@pytest.mark.parametrize("shape,norm", [((3, 5), (5,)), ((2, 3, 4), (4,)), ((2, 3, 4), (3, 4)), ((4,), (4,))])
+@pytest.mark.parametrize("affine", ["none", "weight", "both"])
+def test_layer_norm_grad(shape, norm, affine):
+    x = make(shape, seed=6)
+    w = ember.randn(*norm) if affine != "none" else None
+    b = ember.randn(*norm) if affine == "both" else None
+    if affine == "none":
+        grad_case(lambda m, a: m.nn.functional.layer_norm(a, norm), x, gradgrad=True)
+    elif affine == "weight":
+        grad_case(lambda m, a, ww: m.nn.functional.layer_norm(a, norm, ww), x, w, gradgrad=True)
+    else:
+        grad_case(lambda m, a, ww, bb: m.nn.functional.layer_norm(a, norm, ww, bb, 1e-3), x, w, b, gradgrad=True)
+
+
+def test_layer_norm_noncontiguous():
+    grad_case(lambda m, a, w: m.nn.functional.layer_norm(a, (3,), w), make((4, 3), noncontig="T"), ember.randn(3))
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+def test_layer_norm_float32_vs_torch(kernels):
+    ember.set_kernels(kernels)
+    x, w, b, g = make((64, 96), seed=7, low=-20, high=40), ember.randn(96), ember.randn(96), make((64, 96), seed=8)
+    xe, we, be = (v.clone().requires_grad_() for v in (x, w, b))
+    xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
+    y, r = F.layer_norm(xe, (96,), we, be), torch.nn.functional.layer_norm(xt, (96,), wt, bt)
+    assert_close(y.detach(), r, rtol=1e-4, atol=1e-5)
+    y.backward(g)
+    r.backward(to_torch(g))
+    for a, c in ((xe, xt), (we, wt), (be, bt)):
+        assert_close(a.grad, c.grad, rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("shape,norm", [((3, 5), (5,)), ((2, 3, 4), (3, 4))])
+def test_rms_norm_grad(shape, norm):
+    x = make(shape, seed=9)
+    grad_case(lambda m, a, w: m.nn.functional.rms_norm(a, norm, w, 1e-5), x, ember.randn(*norm))
+    grad_case(lambda m, a: m.nn.functional.rms_norm(a, norm), x)
+
+
+@pytest.mark.parametrize("shape,groups", [((2, 6, 5), 3), ((2, 4, 3, 3), 2), ((3, 4), 4), ((2, 4, 2, 2, 2), 1)])
+def test_group_norm_grad(shape, groups):
+    x = make(shape, seed=10)
+    grad_case(lambda m, a, w, b: m.nn.functional.group_norm(a, groups, w, b), x, ember.randn(shape[1]),
+              ember.randn(shape[1]))
+    grad_case(lambda m, a: m.nn.functional.group_norm(a, groups, eps=1e-3), x)
+
+
+@needs_torch
+def test_group_norm_zero_variance_group():
+    x = make((2, 4, 6))
+    x[0, :2] = 1.0
+    assert_close(F.group_norm(x, 2), torch.nn.functional.group_norm(to_torch(x), 2), rtol=1e-5, atol=1e-5)
+
+
+def test_instance_norm_grad():
+    x = make((2, 3, 5), seed=11)
+    grad_case(lambda m, a, w, b: m.nn.functional.instance_norm(a, weight=w, bias=b), x, ember.randn(3),
+              ember.randn(3))
+
+
+@needs_torch
+def test_instance_norm_running_stats():
+    x = make((4, 3, 6, 2), seed=12)
+    rm, rv = ember.zeros(3), ember.ones(3)
+    trm, trv = to_torch(rm), to_torch(rv)
+    for _ in range(2):
+        assert_close(F.instance_norm(x, rm, rv, momentum=0.2), torch.nn.functional.instance_norm(
+            to_torch(x), trm, trv, momentum=0.2), rtol=1e-5, atol=1e-5)
+    assert_close(rm, trm, rtol=1e-5, atol=1e-6)
+    assert_close(rv, trv, rtol=1e-5, atol=1e-6)
+    assert_close(F.instance_norm(x, rm, rv, use_input_stats=False), torch.nn.functional.instance_norm(
+        to_torch(x), trm, trv, use_input_stats=False), rtol=1e-5, atol=1e-5)
+
+
+def test_one_node_each():
+    x = ember.randn(4, 3, 5, requires_grad=True)
+    assert F.batch_norm(x, None, None, training=True).grad_fn.name() == "NativeBatchNormBackward0"
+    assert F.layer_norm(x, (5,)).grad_fn.name() == "NativeLayerNormBackward0"
+    assert F.group_norm(x, 3).grad_fn.name() == "NativeGroupNormBackward0"
+
+
+def test_double_backward_of_batch_norm_raises():
+    x = ember.randn(4, 3, dtype=ember.float64, requires_grad=True)
+    g, = ember.autograd.grad((F.batch_norm(x, None, None, training=True) ** 2).sum() if False else
+                             F.batch_norm(x, None, None, training=True).sum(), [x], create_graph=True)
+    with pytest.raises(NotImplementedError, match="batch_norm"):
+        g.sum().backward()
+
+
+def test_errors():
+    x = ember.randn(2, 3, 4)
+    with pytest.raises(ValueError, match=r"\[batch_norm\] Expected more than 1 value per channel"):
+        F.batch_norm(ember.randn(1, 3), None, None, training=True)
+    with pytest.raises(RuntimeError, match=r"\[batch_norm\] running_mean and running_var must be defined"):
+        F.batch_norm(x, None, None, training=False)
+    with pytest.raises(RuntimeError, match=r"\[batch_norm\] weight should contain 3 elements"):
+        F.batch_norm(x, None, None, ember.ones(4), training=True)
+    with pytest.raises(RuntimeError, match=r"\[layer_norm\] Given normalized_shape=\[5\]"):
+        F.layer_norm(x, (5,))
+    with pytest.raises(RuntimeError, match=r"\[layer_norm\] Expected weight to be of same shape"):
+        F.layer_norm(x, (4,), ember.ones(3))
+    with pytest.raises(RuntimeError, match=r"\[group_norm\] Expected number of channels in input to be divisible"):
+        F.group_norm(x, 2)
+    with pytest.raises(TypeError, match=r"\[layer_norm\]"):
+        F.layer_norm([1.0], (1,))
+    with pytest.raises(RuntimeError, match=r"\[batch_norm\] expected a floating input"):
+        F.batch_norm(ember.ones(2, 3, dtype=ember.int64), None, None, training=True)
+
+
+@needs_module
+@needs_torch
+@pytest.mark.parametrize("name,shape", [("BatchNorm1d", (6, 4)), ("BatchNorm1d", (5, 4, 3)), ("BatchNorm2d", (3, 4, 3, 2)),
+                                        ("BatchNorm3d", (2, 4, 2, 2, 3))])
+@pytest.mark.parametrize("momentum", [0.1, None])
+def test_batchnorm_modules_training_then_eval(name, shape, momentum):
+    m, tm = getattr(ember.nn, name)(4, momentum=momentum), getattr(torch.nn, name)(4, momentum=momentum)
+    assert list(m.state_dict().keys()) == list(tm.state_dict().keys())
+    assert m.num_batches_tracked.dtype is ember.int64
+    for step in range(3):
+        x = make(shape, seed=20 + step, low=-1, high=3)
+        assert_close(m(x).detach(), tm(to_torch(x)), rtol=1e-5, atol=1e-5)
+    for k, v in m.state_dict().items():
+        assert_close(v.detach(), tm.state_dict()[k], rtol=1e-5, atol=1e-6)
+    m.eval()
+    tm.eval()
+    x = make(shape, seed=30)
+    assert_close(m(x).detach(), tm(to_torch(x)).detach(), rtol=1e-5, atol=1e-5)
+
+
+@needs_module
+@needs_torch
+def test_batchnorm_module_options():
+    for kw in ({"affine": False}, {"track_running_stats": False}, {"affine": False, "track_running_stats": False},
+               {"bias": False}):
+        m, tm = ember.nn.BatchNorm1d(3, **kw), torch.nn.BatchNorm1d(3, **kw)
+        assert list(m.state_dict().keys()) == list(tm.state_dict().keys())
+        x = make((5, 3))
+        assert_close(m(x).detach(), tm(to_torch(x)), rtol=1e-5, atol=1e-5)
+        m.eval()
+        tm.eval()
+        assert_close(m(x).detach(), tm(to_torch(x)).detach(), rtol=1e-5, atol=1e-5)
+        assert repr(m) == repr(tm)
+    with pytest.raises(ValueError, match="BatchNorm2d"):
+        ember.nn.BatchNorm2d(3)(ember.randn(2, 3))
+
+
+@needs_module
+@needs_torch
+def test_other_norm_modules():
+    x = make((2, 4, 6))
+    cases = [("LayerNorm", (6,), {}), ("LayerNorm", ((4, 6),), {"bias": False}), ("RMSNorm", (6,), {}),
+             ("GroupNorm", (2, 4), {}), ("GroupNorm", (2, 4), {"bias": False}), ("InstanceNorm1d", (4,), {}), ("InstanceNorm1d", (4,), {"affine": True}),
+             ("InstanceNorm1d", (4,), {"track_running_stats": True})]
+    for name, args, kw in cases:
+        m, tm = getattr(ember.nn, name)(*args, **kw), getattr(torch.nn, name)(*args, **kw)
+        assert list(m.state_dict().keys()) == list(tm.state_dict().keys()), name
+        assert_close(m(x).detach(), tm(to_torch(x)), rtol=1e-5, atol=1e-5)
+        assert repr(m) == repr(tm)
+    x2 = make((4, 3, 3))
+    assert_close(ember.nn.InstanceNorm2d(4)(x2).detach(), torch.nn.InstanceNorm2d(4)(to_torch(x2)), rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="GroupNorm"):
+        ember.nn.GroupNorm(3, 4)

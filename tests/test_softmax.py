@@ -1,0 +1,172 @@
+"""softmax / log_softmax / softmin: forward vs PyTorch and numpy over dims, shapes, dtypes and
+layouts (strided dims use the transposed kernel), extreme inputs, gradients (gradcheck, double
+backward), the reference kernels, modules and errors."""
+import warnings
+
+import numpy as np
+import pytest
+
+import ember
+from conftest import assert_close, make, needs_torch, to_torch, torch, torch_dtype
+from gradutil import grad_case
+
+F = ember.nn.functional
+
+
+def np_softmax(x, dim, log=False):
+    x = x.astype(np.float64)
+    m = np.max(x, axis=dim, keepdims=True)
+    e = np.exp(x - m)
+    s = e.sum(axis=dim, keepdims=True)
+    return (x - m - np.log(s)) if log else e / s
+
+
+@pytest.mark.parametrize("shape,dim", [((7,), 0), ((5, 33), 1), ((5, 33), 0), ((3, 17, 70), 1), ((3, 4, 5, 6), 2),
+                                       ((2, 3, 4), -1), ((4, 1000), 1), ((1000, 3), 0), ((2, 130, 3), 1)])
+@pytest.mark.parametrize("log", [False, True])
+def test_forward_vs_numpy(shape, dim, log):
+    x = make(shape, seed=len(shape) + dim, low=-8, high=8)
+    y = (F.log_softmax if log else F.softmax)(x, dim)
+    assert_close(y, np_softmax(x.numpy(), dim, log), rtol=2e-6, atol=2e-6)
+
+
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_fast_and_reference_agree_with_numpy(kernels, dtype):
+    ember.set_kernels(kernels)
+    x = make((6, 40, 9), dtype=dtype, low=-20, high=20)
+    for dim in range(3):
+        for log in (False, True):
+            r = np_softmax(x.numpy(), dim, log)
+            y = (F.log_softmax if log else F.softmax)(x, dim)
+            tol = 1e-12 if dtype is ember.float64 else 2e-6
+            assert_close(y, r, rtol=tol, atol=tol)
+
+
+@needs_torch
+@pytest.mark.parametrize("noncontig", ["T", "step", "expand"])
+def test_noncontiguous_inputs(noncontig):
+    x = make((6, 8, 10), noncontig=noncontig)
+    for dim in range(3):
+        assert_close(F.softmax(x, dim), torch.softmax(to_torch(x), dim), rtol=1e-5, atol=1e-6)
+        assert_close(x.log_softmax(dim), torch.log_softmax(to_torch(x), dim), rtol=1e-5, atol=1e-5)
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", [ember.float16, ember.bfloat16])
+def test_half_inputs_compute_in_float32(dtype):
+    x = make((4, 50), dtype=dtype)
+    for fn, tf in ((F.softmax, torch.softmax), (F.log_softmax, torch.log_softmax)):
+        y = fn(x, 1)
+        assert y.dtype is dtype
+        assert_close(y, tf(to_torch(x), 1))
+
+
+@needs_torch
+def test_dtype_argument_casts_first():
+    x = make((3, 5))
+    y = F.softmax(x, 1, dtype=ember.float64)
+    assert y.dtype is ember.float64
+    assert_close(y, torch.softmax(to_torch(x), 1, dtype=torch.float64))
+    assert x.softmax(0, dtype=ember.float64).dtype is ember.float64
+
+
+@needs_torch
+def test_extreme_inputs():
+    big = ember.tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [3e38, 3e38, 1.0]])
+    ninf = float("-inf")
+    rows = ember.tensor([[ninf, ninf, ninf], [ninf, 0.0, 1.0], [float("nan"), 0.0, 1.0]])
+    for x in (big, rows):
+        for fn, tf in ((F.softmax, torch.softmax), (F.log_softmax, torch.log_softmax)):
+            assert_close(fn(x, 1), tf(to_torch(x), 1))
+            assert_close(fn(x, 0), tf(to_torch(x), 0))
+
+
+def test_all_neg_inf_row_is_nan_like_pytorch():
+    x = ember.full((2, 4), float("-inf"))
+    assert np.isnan(F.softmax(x, 1).numpy()).all()
+
+
+def test_empty_and_zero_dim():
+    e = ember.zeros(0, 5)
+    assert tuple(F.softmax(e, 1).shape) == (0, 5)
+    assert tuple(F.log_softmax(e, 0).shape) == (0, 5)
+    s = ember.tensor(3.0)
+    assert F.softmax(s, 0).item() == 1.0
+    assert F.log_softmax(s, -1).item() == 0.0
+
+
+@needs_torch
+def test_softmin_and_implicit_dim():
+    x = make((3, 4, 5))
+    assert_close(F.softmin(x, 2), torch.nn.functional.softmin(to_torch(x), 2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert_close(F.softmax(x), torch.nn.functional.softmax(to_torch(x)))       # 3-D: dim 0
+        x2 = make((3, 4))
+        assert_close(F.log_softmax(x2), torch.nn.functional.log_softmax(to_torch(x2)))  # 2-D: dim 1
+
+
+@pytest.mark.parametrize("shape,dim", [((3, 5), 1), ((3, 5), 0), ((2, 3, 4), 1), ((4,), 0), ((), 0)])
+def test_grad_softmax(shape, dim):
+    x = make(shape, seed=3)
+    grad_case(lambda m, a: m.nn.functional.softmax(a, dim), x, gradgrad=True)
+    grad_case(lambda m, a: m.nn.functional.log_softmax(a, dim), x, gradgrad=True)
+    grad_case(lambda m, a: m.nn.functional.softmin(a, dim), x)
+
+
+def test_grad_methods_and_noncontiguous():
+    x = make((4, 6), noncontig="T")
+    grad_case(lambda m, a: a.softmax(0) * a.log_softmax(1), x, gradgrad=True)
+
+
+def test_backward_is_one_node_calling_cpp():
+    x = ember.randn(3, 4, requires_grad=True)
+    y = F.softmax(x, 1)
+    assert y.grad_fn.name() == "SoftmaxBackward0"
+    assert F.log_softmax(x, 1).grad_fn.name() == "LogSoftmaxBackward0"
+    assert y.grad_fn.next_functions[0][0].name() == "AccumulateGrad"
+
+
+@needs_torch
+@pytest.mark.parametrize("dim", [0, 1, 2])
+def test_backward_float32_vs_torch(dim):
+    x = make((5, 37, 6), seed=1)
+    g = make((5, 37, 6), seed=2)
+    for log in (False, True):
+        xe = x.clone().requires_grad_()
+        xt = to_torch(x).requires_grad_()
+        (F.log_softmax if log else F.softmax)(xe, dim).backward(g)
+        (torch.log_softmax if log else torch.softmax)(xt, dim).backward(to_torch(g))
+        assert_close(xe.grad, xt.grad, rtol=1e-4, atol=1e-5)
+
+
+def test_top_level_names():
+    from ember.nn._functional import softmax as mod
+    assert mod.TOP_LEVEL == ["softmax", "log_softmax"]
+    for name in mod.TOP_LEVEL:
+        assert callable(getattr(mod, name))
+
+
+def test_errors():
+    with pytest.raises(TypeError, match=r"\[softmax\]"):
+        F.softmax([1.0, 2.0], 0)
+    with pytest.raises(IndexError, match=r"softmax"):
+        F.softmax(ember.randn(2, 3), 2)
+    with pytest.raises(RuntimeError, match=r"\[log_softmax\]"):
+        F.log_softmax(ember.tensor([1, 2, 3]), 0)
+    with pytest.raises(TypeError, match=r"\[softmax\]"):
+        F.softmax(ember.randn(2, 3), 1.0)
+
+
+@pytest.mark.skipif(not hasattr(ember.nn, "Module"), reason="needs nn.Module")
+@needs_torch
+def test_modules():
+    x = make((2, 3, 4, 5))
+    for name, kw in (("Softmax", {"dim": 1}), ("LogSoftmax", {"dim": -1}), ("Softmin", {"dim": 2}),
+                     ("Softmax2d", {})):
+        m, t = getattr(ember.nn, name)(**kw), getattr(torch.nn, name)(**kw)
+        assert_close(m(x), t(to_torch(x)), rtol=1e-5, atol=1e-6)
+        assert repr(m) == repr(t)
+    with pytest.raises(ValueError, match="Softmax2d"):
+        ember.nn.Softmax2d()(ember.randn(3, 4))
