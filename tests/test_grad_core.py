@@ -104,3 +104,38 @@ def test_out_argument_on_grad_path():
     ember.mul(a, 2, out=out)
     out.sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), [2, 2, 2])
+
+
+def test_training_step_creates_no_reference_cycles():
+    # everything a step allocates (graph nodes, ctx, saved tensors, grads) must be freed by
+    # reference counting alone: with the cycle collector off, nothing is left for it to find
+    model = ember.nn.Sequential(ember.nn.Linear(6, 8), ember.nn.ReLU(), ember.nn.Linear(8, 3))
+    opt = ember.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x, y = ember.randn(5, 6), ember.tensor([0, 1, 2, 1, 0])
+
+    def step():
+        opt.zero_grad()
+        loss = ember.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+    step()
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(3):
+            step()
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_create_graph_then_release():
+    x = ember.randn(4, dtype=ember.float64, requires_grad=True)
+    y = (x ** 3).sum()
+    (g,) = ember.autograd.grad(y, x, create_graph=True)
+    ref = weakref.ref(g.grad_fn)
+    g.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 6 * x.detach().numpy(), rtol=1e-12)
+    del g, y
+    gc.collect()
+    assert ref() is None
