@@ -139,3 +139,49 @@ def test_create_graph_then_release():
     del g, y
     gc.collect()
     assert ref() is None
+
+
+def _mlp_loss(params, x, y):
+    w1, b1, w2, b2 = params
+    h = ember.tanh(x @ w1 + b1)
+    return ember.nn.functional.cross_entropy(h @ w2 + b2, y) + (w1 * w1).sum() * 1e-2
+
+
+def test_hessian_vector_product_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    shapes = [(5, 7), (7,), (7, 3), (3,)]
+    vals = [rng.standard_normal(s) * 0.5 for s in shapes]
+    vecs = [rng.standard_normal(s) for s in shapes]
+    x, y = ember.tensor(rng.standard_normal((6, 5))), ember.tensor([0, 1, 2, 0, 1, 2])
+
+    def grads_at(shift):
+        ps = [ember.tensor(v + shift * d, requires_grad=True) for v, d in zip(vals, vecs)]
+        return [g.numpy() for g in ember.autograd.grad(_mlp_loss(ps, x, y), ps)]
+    ps = [ember.tensor(v, requires_grad=True) for v in vals]
+    gs = ember.autograd.grad(_mlp_loss(ps, x, y), ps, create_graph=True)
+    dot = sum((g * ember.tensor(d)).sum() for g, d in zip(gs, vecs))
+    hv = ember.autograd.grad(dot, ps)
+    eps = 1e-5
+    plus, minus = grads_at(eps), grads_at(-eps)
+    for h, p, m in zip(hv, plus, minus):
+        np.testing.assert_allclose(h.numpy(), (p - m) / (2 * eps), rtol=1e-5, atol=1e-7)
+
+
+def test_gradient_penalty_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    w = rng.standard_normal((4, 1))
+    xv = rng.standard_normal((8, 4))
+
+    def penalty(lib, w, x):
+        out = lib.nn.functional.softplus(x @ w).sum()
+        (g,) = lib.autograd.grad(out, x, create_graph=True)
+        return ((g.norm(2, dim=1) - 1) ** 2).mean()
+    ew, ex = ember.tensor(w, requires_grad=True), ember.tensor(xv, requires_grad=True)
+    tw, tx = torch.tensor(w, requires_grad=True), torch.tensor(xv, requires_grad=True)
+    pe, pt = penalty(ember, ew, ex), penalty(torch, tw, tx)
+    pe.backward()
+    pt.backward()
+    np.testing.assert_allclose(float(pe), float(pt), rtol=1e-10)
+    np.testing.assert_allclose(ew.grad.numpy(), tw.grad.numpy(), rtol=1e-8)
+    np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-8)
