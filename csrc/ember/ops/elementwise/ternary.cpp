@@ -2,9 +2,11 @@
 // promotion first (result_type over every tensor and Python-number argument), then one strided
 // pass. Scalar arguments become 0-d tensors of the compute dtype (stride 0 in the iterator).
 #include <cmath>
+#include <type_traits>
 #include "ember/core/cpu_features.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/iter.h"
+#include "ember/core/parallel.h"
 #include "ember/core/promote.h"
 #include "ember/core/view.h"
 #include "ember/ops/elementwise/binary_kernels.h"
@@ -125,6 +127,32 @@ Tensor clamp(const Tensor& x, const std::optional<TensorOrScalar>& lo, const std
   Tensor th = hi ? as_tensor(*hi, ct) : tl;
   const bool use_lo = (bool)lo, use_hi = (bool)hi;
   return finish(name, shape, ct, out, {&cx, &tl, &th}, [&](const Tensor& dst) {
+    // Number (0-d) bounds on a dense input: hoist the bounds out of the loop and keep the body
+    // branch-free so it vectorizes (v < l ? l : v keeps a nan v; a nan bound gives nan).
+    if (tl.numel() == 1 && th.numel() == 1 && cx.is_contiguous() && dst.is_contiguous() && cx.sizes() == shape &&
+        !use_reference_kernels() && (ct == DType::Float32 || ct == DType::Float64)) {
+      EMBER_DISPATCH_FLOAT(ct, name, [&] {
+        using T = scalar_t;
+        if constexpr (std::is_floating_point_v<T>) {
+          const T l = *tl.data<T>(), h = *th.data<T>();
+          const T* xp = cx.data<T>();
+          T* o = dst.data<T>();
+          const bool lo_nan = use_lo && l != l, hi_nan = use_hi && h != h;
+          parallel_for(0, dst.numel(), kGrainSize, [&](int64_t b, int64_t e) {
+            if (lo_nan || hi_nan) {
+              for (int64_t i = b; i < e; ++i) o[i] = lo_nan ? l : h;
+            } else if (use_lo && use_hi) {
+              for (int64_t i = b; i < e; ++i) { T v = xp[i]; v = v < l ? l : v; o[i] = v > h ? h : v; }
+            } else if (use_lo) {
+              for (int64_t i = b; i < e; ++i) { T v = xp[i]; o[i] = v < l ? l : v; }
+            } else {
+              for (int64_t i = b; i < e; ++i) { T v = xp[i]; o[i] = v > h ? h : v; }
+            }
+          });
+        }
+      });
+      return;
+    }
     StridedIter it(shape, {&dst, &cx, &tl, &th});
     EMBER_DISPATCH_NUMERIC(ct, name, [&] {
       using T = scalar_t;
