@@ -1,76 +1,166 @@
-// bench_gemm.cpp — times ember::gemm (float32/float64, row-major) after checking it against the
-// reference kernel, and prints GFLOP/s. Usage: bench_gemm [n ...] (default 256 512 1024);
-// threads from OMP_NUM_THREADS / all cores.
+// bench_gemm.cpp — times ember::gemm / gemm_strided_batched (row-major, float32/float64) after
+// checking every shape against the reference kernel, and prints GFLOP/s and % of the machine's FMA
+// peak, which it measures first with a register-only FMA throughput loop on every thread.
+// Usage: bench_gemm [--quick] [n ...]   (n: extra square sizes; threads from OMP_NUM_THREADS).
+// ISA: EMBER_ISA / EMBER_CPU_ISA = baseline | avx2 | avx512 caps the kernels (and the peak loop).
+#include <immintrin.h>
+#include <omp.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 #include "ember/core/cpu_features.h"
 #include "ember/core/parallel.h"
 #include "ember/ops/gemm/gemm.h"
+#include "ember/ops/gemm/gemm_kernels.h"
 
-template <class T>
-static void run(int64_t n, const char* name, bool transA) {
-  std::mt19937 rng(42);
-  std::uniform_real_distribution<double> u(-1, 1);
-  std::vector<T> A(n * n), B(n * n), C(n * n), R(n * n);
-  for (auto& x : A) x = (T)u(rng);
-  for (auto& x : B) x = (T)u(rng);
-  ember::set_reference_kernels(true);
-  const int64_t nchk = std::min<int64_t>(n, 256);  // reference check on a corner-sized problem
-  ember::gemm(transA, false, nchk, nchk, n, T(1), A.data(), n, B.data(), n, T(0), R.data(), n);
-  ember::set_reference_kernels(false);
-  ember::gemm(transA, false, nchk, nchk, n, T(1), A.data(), n, B.data(), n, T(0), C.data(), n);
-  double maxerr = 0;
-  for (int64_t i = 0; i < nchk; ++i)
-    for (int64_t j = 0; j < nchk; ++j) maxerr = std::max(maxerr, std::fabs((double)C[i * n + j] - (double)R[i * n + j]));
-  const double tol = (sizeof(T) == 4 ? 1e-6 : 1e-14) * n * 4;
-  if (maxerr > tol) { std::printf("%s n=%ld: MISMATCH vs reference (max err %g)\n", name, (long)n, maxerr); std::exit(1); }
-  std::vector<double> times;
-  for (int rep = 0; rep < 7; ++rep) {
-    auto t0 = std::chrono::steady_clock::now();
-    ember::gemm(transA, false, n, n, n, T(1), A.data(), n, B.data(), n, T(0), C.data(), n);
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-  std::sort(times.begin(), times.end());
-  const double flops = 2.0 * n * n * n;
-  std::printf("%-8s %s n=%-5ld best %8.2f GFLOP/s  median %8.2f GFLOP/s  (max err vs ref %.2g)\n", name,
-              transA ? "TN" : "NN", (long)n, flops / times[0] / 1e9, flops / times[times.size() / 2] / 1e9, maxerr);
+using Clock = std::chrono::steady_clock;
+
+// ---- FMA peak: 10 independent accumulator chains (covers 2 FMA ports x 4-5 cycles latency) -------
+__attribute__((target("avx2,fma"))) static double fma_loop_avx2(int64_t iters) {
+  __m256 acc[10];
+  for (int i = 0; i < 10; ++i) acc[i] = _mm256_set1_ps(0.001f * i);
+  const __m256 x = _mm256_set1_ps(0.999999f), y = _mm256_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iters; ++it)
+    for (int i = 0; i < 10; ++i) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
+  float s = 0, o[8];
+  for (int i = 0; i < 10; ++i) { _mm256_storeu_ps(o, acc[i]); s += o[0]; }
+  return s + iters * 10.0 * 8 * 2 * 0;  // flops counted by the caller
+}
+__attribute__((target("avx512f"))) static double fma_loop_avx512(int64_t iters) {
+  __m512 acc[12];
+  for (int i = 0; i < 12; ++i) acc[i] = _mm512_set1_ps(0.001f * i);
+  const __m512 x = _mm512_set1_ps(0.999999f), y = _mm512_set1_ps(1e-7f);
+  for (int64_t it = 0; it < iters; ++it)
+    for (int i = 0; i < 12; ++i) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
+  float s = 0, o[16];
+  for (int i = 0; i < 12; ++i) { _mm512_storeu_ps(o, acc[i]); s += o[0]; }
+  return s;
 }
 
-// gemm_strided_batched with transposed B against per-matrix reference gemm calls.
-static void check_batched() {
-  const int64_t b = 5, m = 37, n = 29, k = 70;
-  std::mt19937 rng(7);
-  std::uniform_real_distribution<float> u(-1, 1);
-  std::vector<float> A(b * m * k), B(b * n * k), C(b * m * n), R(b * m * n);
-  for (auto& x : A) x = u(rng);
-  for (auto& x : B) x = u(rng);
-  ember::gemm_strided_batched(false, true, m, n, k, 1.5f, A.data(), k, m * k, B.data(), k, n * k, 0.f, C.data(), n,
-                              m * n, b);
+// float32 FMA peak in GFLOP/s with all threads running the loop at once (best of 5).
+static double measure_peak(ember::Isa isa, int nt) {
+  if (isa == ember::Isa::Baseline) return 0;
+  const bool z = isa == ember::Isa::Avx512;
+  const int64_t iters = 20'000'000;
+  const double flops_per_thread = (double)iters * (z ? 12 * 16 : 10 * 8) * 2;
+  double best = 0, sink = 0;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto t0 = Clock::now();
+#pragma omp parallel num_threads(nt) reduction(+ : sink)
+    sink += z ? fma_loop_avx512(iters) : fma_loop_avx2(iters);
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    best = std::max(best, flops_per_thread * nt / s / 1e9);
+  }
+  if (sink == 12345.678) std::printf(" ");
+  return best;
+}
+
+struct Shape { int64_t m, n, k; bool ta, tb; int64_t batch; const char* tag; };
+
+template <class T>
+static bool check_shape(const Shape& s, const std::vector<T>& A, const std::vector<T>& B, double* err) {
+  // reference on a corner (<= 192 x 192 of C, full K) of batch item 0 vs the fast kernel on it
+  const int64_t mc = std::min<int64_t>(s.m, 192), nc = std::min<int64_t>(s.n, 192);
+  const int64_t lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
+  std::vector<T> R(mc * nc), C(mc * nc);
   ember::set_reference_kernels(true);
-  for (int64_t i = 0; i < b; ++i)
-    ember::gemm(false, true, m, n, k, 1.5f, A.data() + i * m * k, k, B.data() + i * n * k, k, 0.f, R.data() + i * m * n, n);
+  ember::gemm(s.ta, s.tb, mc, nc, s.k, T(1), A.data(), lda, B.data(), ldb, T(0), R.data(), nc);
   ember::set_reference_kernels(false);
-  double maxerr = 0;
-  for (size_t i = 0; i < C.size(); ++i) maxerr = std::max(maxerr, (double)std::fabs(C[i] - R[i]));
-  std::printf("strided batched (NT) vs reference: max err %.2g %s\n", maxerr, maxerr < 1e-4 ? "ok" : "MISMATCH");
-  if (maxerr >= 1e-4) std::exit(1);
+  ember::gemm(s.ta, s.tb, mc, nc, s.k, T(1), A.data(), lda, B.data(), ldb, T(0), C.data(), nc);
+  double e = 0, mag = 0;
+  for (size_t i = 0; i < R.size(); ++i) {
+    e = std::max(e, std::fabs((double)C[i] - (double)R[i]));
+    mag = std::max(mag, std::fabs((double)R[i]));
+  }
+  *err = e / std::max(mag, 1e-30);
+  return *err <= (sizeof(T) == 4 ? 1e-7 : 1e-16) * 8 * std::sqrt((double)s.k) + (sizeof(T) == 4 ? 1e-6 : 1e-14);
+}
+
+template <class T>
+static void run(const Shape& s, double peak, int reps) {
+  std::mt19937 rng(42);
+  std::uniform_real_distribution<double> u(-1, 1);
+  std::vector<T> A(s.batch * s.m * s.k), B(s.batch * s.k * s.n), C(s.batch * s.m * s.n);
+  for (auto& x : A) x = (T)u(rng);
+  for (auto& x : B) x = (T)u(rng);
+  double err;
+  const bool ok = check_shape<T>(s, A, B, &err);
+  const int64_t lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
+  auto once = [&] {
+    if (s.batch == 1)
+      ember::gemm(s.ta, s.tb, s.m, s.n, s.k, T(1), A.data(), lda, B.data(), ldb, T(0), C.data(), s.n);
+    else
+      ember::gemm_strided_batched(s.ta, s.tb, s.m, s.n, s.k, T(1), A.data(), lda, s.m * s.k, B.data(), ldb,
+                                  s.k * s.n, T(0), C.data(), s.n, s.m * s.n, s.batch);
+  };
+  const double flops = 2.0 * s.batch * s.m * s.n * s.k;
+  const int inner = std::max<int>(1, (int)(2e8 / flops));  // >= ~0.2 GFLOP per timed sample
+  once();
+  std::vector<double> t;
+  for (int r = 0; r < reps; ++r) {
+    auto t0 = Clock::now();
+    for (int i = 0; i < inner; ++i) once();
+    t.push_back(std::chrono::duration<double>(Clock::now() - t0).count() / inner);
+  }
+  std::sort(t.begin(), t.end());
+  const double med = flops / t[t.size() / 2] / 1e9, best = flops / t[0] / 1e9;
+  char name[64];
+  std::snprintf(name, sizeof name, "%s%ldx%ldx%ld %s%s", s.batch > 1 ? (std::to_string(s.batch) + "x ").c_str() : "",
+                (long)s.m, (long)s.n, (long)s.k, s.ta ? "T" : "N", s.tb ? "T" : "N");
+  std::printf("%-8s %-14s %-26s %9.1f %9.1f %7.1f%%  %s (rel err %.1e)\n", sizeof(T) == 4 ? "float32" : "float64",
+              s.tag, name, med, best, peak > 0 ? 100 * med / (sizeof(T) == 4 ? peak : peak / 2) : 0.0,
+              ok ? "ok" : "MISMATCH", err);
+  if (!ok) std::exit(1);
 }
 
 int main(int argc, char** argv) {
-  std::vector<int64_t> sizes;
-  for (int i = 1; i < argc; ++i) sizes.push_back(std::atoll(argv[i]));
-  if (sizes.empty()) sizes = {256, 512, 1024};
-  std::printf("isa=%s threads=%d\n", ember::isa_name(ember::cpu_isa()), ember::get_num_threads());
-  check_batched();
-  for (int64_t n : sizes) {
-    run<float>(n, "float32", false);
-    run<float>(n, "float32", true);
-    run<double>(n, "float64", false);
+  bool quick = false;
+  std::vector<int64_t> extra;
+  for (int i = 1; i < argc; ++i) {
+    if (!std::strcmp(argv[i], "--quick")) quick = true;
+    else extra.push_back(std::atoll(argv[i]));
   }
+  const ember::Isa isa = ember::cpu_isa();
+  const int nt = ember::get_num_threads();
+  const ember::GemmKernel* k = ember::gemm_kernels(isa);
+  const ember::GemmBlocking b32 = k->blocking(ember::DType::Float32), b64 = k->blocking(ember::DType::Float64);
+  const auto& cs = ember::gemm_detail::cache_sizes();
+  std::printf("isa=%s threads=%d micro-kernel: %s\n", ember::isa_name(isa), nt, k->micro_kernel);
+  std::printf("caches: L1d %ld KiB, L2 %ld KiB, L3 %ld KiB -> f32 MC=%ld KC=%ld NC=%ld, f64 MC=%ld KC=%ld NC=%ld\n",
+              (long)cs.l1 >> 10, (long)cs.l2 >> 10, (long)cs.l3 >> 10, (long)b32.MC, (long)b32.KC, (long)b32.NC,
+              (long)b64.MC, (long)b64.KC, (long)b64.NC);
+  const double peak = measure_peak(isa, nt);
+  std::printf("measured float32 FMA peak (%d threads): %.1f GFLOP/s (float64: half)\n\n", nt, peak);
+  std::printf("%-8s %-14s %-26s %9s %9s %8s\n", "dtype", "kind", "shape (MxNxK, op)", "med GF/s", "best GF/s",
+              "% peak");
+  std::vector<Shape> shapes;
+  const std::vector<int64_t> sq = quick ? std::vector<int64_t>{128, 512, 1024}
+                                        : std::vector<int64_t>{128, 256, 512, 1024, 2048, 4096};
+  for (int64_t n : sq) shapes.push_back({n, n, n, false, false, 1, "square"});
+  for (int64_t n : extra) shapes.push_back({n, n, n, false, false, 1, "square"});
+  shapes.push_back({1024, 1024, 1024, true, false, 1, "square TN"});
+  shapes.push_back({1024, 1024, 1024, false, true, 1, "square NT"});
+  shapes.push_back({1024, 1024, 1024, true, true, 1, "square TT"});
+  shapes.push_back({100, 100, 40, false, false, 1, "mlp"});
+  shapes.push_back({100, 100, 100, false, false, 1, "mlp"});
+  shapes.push_back({2048, 3072, 768, false, false, 1, "transformer"});
+  shapes.push_back({2048, 768, 3072, false, false, 1, "transformer"});
+  shapes.push_back({768, 3072, 2048, true, false, 1, "weight grad"});
+  shapes.push_back({128, 128, 64, false, true, 64, "attention"});
+  shapes.push_back({8192, 64, 1024, false, false, 1, "tall-skinny"});
+  shapes.push_back({64, 8192, 1024, false, false, 1, "wide"});
+  const int reps = quick ? 3 : 7;
+  for (const Shape& s : shapes) {
+    if (quick && s.m * s.n * s.k > 2048LL * 2048 * 2048) continue;
+    run<float>(s, peak, reps);
+  }
+  for (int64_t n : {256, 1024}) run<double>({n, n, n, false, false, 1, "square"}, peak, reps);
+  run<double>({1024, 1024, 1024, true, true, 1, "square TT"}, peak, reps);
   return 0;
 }

@@ -1,6 +1,7 @@
 // bind_gemm.cpp — mirrors ops/gemm/gemm.h (the Tensor-level matrix products).
 #include "ember/bindings/common.h"
 #include "ember/ops/gemm/gemm.h"
+#include "ember/ops/gemm/gemm_kernels.h"
 
 namespace ember::bind {
 
@@ -48,6 +49,26 @@ void init_gemm(py::module_& m) {
   m.def("addbmm_", [](Tensor& s, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
     addbmm_(s, a, b, beta, alpha);
   });
+  m.def("gemm_epilogue",
+        [](const Tensor& a, const Tensor& b, OT bias, OT c, Scalar alpha, Scalar beta, int64_t bias_dim,
+           const std::string& act, OT out) {
+          return gemm_epilogue(a, b, opt(bias), opt(c), alpha, beta, bias_dim, act, opt(out));
+        },
+        py::arg("a"), py::arg("b"), py::arg("bias") = py::none(), py::arg("c") = py::none(),
+        py::arg("alpha") = Scalar((int64_t)1), py::arg("beta") = Scalar((int64_t)0), py::arg("bias_dim") = -1,
+        py::arg("act") = "none", py::arg("out") = py::none(),
+        "act(alpha * a @ b + beta * c + bias) in one pass (see gemm.h); bias_dim -1: per column, -2: per row");
+  // Blocking and micro-kernel of the build the current ISA selects (benchmarks, docs).
+  m.def("gemm_info", [](const std::string& dtype) {
+    const GemmKernel* k = gemm_kernels(cpu_isa());
+    const GemmBlocking b = k->blocking(dtype == "float64" ? DType::Float64 : DType::Float32);
+    const auto& cs = gemm_detail::cache_sizes();
+    py::dict d;
+    d["isa"] = isa_name(cpu_isa()); d["micro_kernel"] = k->micro_kernel;
+    d["MR"] = b.MR; d["NR"] = b.NR; d["MC"] = b.MC; d["KC"] = b.KC; d["NC"] = b.NC;
+    d["l1"] = cs.l1; d["l2"] = cs.l2; d["l3"] = cs.l3;
+    return d;
+  }, py::arg("dtype") = "float32");
   m.def("einsum", &einsum);
   m.def("tensordot", [](const Tensor& a, const Tensor& b, std::vector<int64_t> da, std::vector<int64_t> db, OT out) {
     return tensordot(a, b, Shape(da.begin(), da.end()), Shape(db.begin(), db.end()), opt(out));

@@ -15,6 +15,7 @@ Isa detect() {
 }
 Isa env_cap() {
   const char* e = std::getenv("EMBER_ISA");
+  if (!e) e = std::getenv("EMBER_CPU_ISA");  // alias
   if (!e) return Isa::Avx512;
   if (!std::strcmp(e, "baseline")) return Isa::Baseline;
   if (!std::strcmp(e, "avx2")) return Isa::Avx2;

@@ -27,6 +27,29 @@ void gemm_strided_batched(bool transA, bool transB, int64_t M, int64_t N, int64_
                           int64_t lda, int64_t strideA, const double* B, int64_t ldb, int64_t strideB, double beta,
                           double* C, int64_t ldc, int64_t strideC, int64_t batch);
 
+// ---- fused epilogue ------------------------------------------------------------------------------
+// C = act(alpha * op(A) @ op(B) + beta * C + bias), applied while each C tile is still in cache, so
+// a layer (nn.Linear + activation) writes its output once.
+//   bias: PerCol = one value per column j (length N; nn.Linear's bias), PerRow = one per row i
+//   (length M); element i/j at bias[idx * bias_stride]; same dtype as C; shared by every batch item.
+//   act:  Relu = max(x, 0) (nan stays nan), Gelu = 0.5x(1+erf(x/sqrt2)) (PyTorch's default),
+//         GeluTanh = 0.5x(1+tanh(sqrt(2/pi)(x+0.044715x^3))) (approximate='tanh'); Gelu* need floats.
+// 16-bit outputs: the epilogue runs in float on the float accumulator, rounded once at the end.
+enum class GemmBias : int { None = 0, PerRow = 1, PerCol = 2 };
+enum class GemmAct : int { None = 0, Relu = 1, Gelu = 2, GeluTanh = 3 };
+struct GemmEpilogue {
+  GemmBias bias_kind = GemmBias::None;
+  const void* bias = nullptr;
+  int64_t bias_stride = 1;
+  GemmAct act = GemmAct::None;
+  bool active() const { return bias_kind != GemmBias::None || act != GemmAct::None; }
+};
+// Raw float32/float64 GEMM with the epilogue (row-major, flags and leading dims as gemm()).
+void gemm_ex(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+             const float* B, int64_t ldb, float beta, float* C, int64_t ldc, const GemmEpilogue& epi);
+void gemm_ex(bool transA, bool transB, int64_t M, int64_t N, int64_t K, double alpha, const double* A, int64_t lda,
+             const double* B, int64_t ldb, double beta, double* C, int64_t ldc, const GemmEpilogue& epi);
+
 // ---- general strided form (what the Tensor ops lower to) -----------------------------------------
 constexpr int kGemmMaxBatchDims = 12;
 
@@ -44,6 +67,7 @@ struct GemmProblem {
   int64_t bshape[kGemmMaxBatchDims] = {};
   int64_t bsA[kGemmMaxBatchDims] = {}, bsB[kGemmMaxBatchDims] = {}, bsC[kGemmMaxBatchDims] = {};
   Scalar alpha = Scalar((int64_t)1), beta = Scalar((int64_t)0);
+  GemmEpilogue epi;
   int64_t batch_count() const { int64_t n = 1; for (int d = 0; d < nbatch; ++d) n *= bshape[d]; return n; }
 };
 // Runs the reference (use_reference_kernels()) or the blocked per-ISA kernel.
@@ -72,6 +96,13 @@ Tensor& addmm_(Tensor& self, const Tensor& m1, const Tensor& m2, const Scalar& b
 Tensor& addmv_(Tensor& self, const Tensor& mat, const Tensor& vec, const Scalar& beta, const Scalar& alpha);
 Tensor& baddbmm_(Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha);
 Tensor& addbmm_(Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& beta, const Scalar& alpha);
+
+// Fused product (Tensor form of gemm_ex): act(alpha * a @ b + beta * c + bias). a (..., M, K) and
+// b (..., K, N) broadcast as in matmul (both at least 2-D); c (optional, broadcastable to the result)
+// is read when beta != 0; bias is 1-D: length N for bias_dim = -1 (PerCol, as nn.Linear), length M
+// for bias_dim = -2 (PerRow). act: "none" | "relu" | "gelu" | "gelu_tanh".
+Tensor gemm_epilogue(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c, const Scalar& alpha,
+                     const Scalar& beta, int64_t bias_dim, const std::string& act, const Tensor& out = Tensor());
 
 // einsum: any equation (implicit/explicit output, '...', repeated subscripts = diagonals); operands
 // are contracted pairwise left to right, each contraction lowered to permute/reshape + batched GEMM.

@@ -1,6 +1,6 @@
 // gemm_ref.cpp — the plain triple-loop GEMM: the oracle for every fast path
 // (selected by use_reference_kernels()). Accumulates in acc_t<T> (float for 16-bit floats,
-// int64 for integers), k ascending, then C = alpha*acc + beta*C (beta == 0: C not read).
+// int64 for integers), k ascending, then C = act(alpha*acc + beta*C + bias) (beta == 0: C not read).
 #include "ember/core/dispatch.h"
 #include "ember/core/parallel.h"
 #include "ember/ops/gemm/gemm_kernels.h"
@@ -14,6 +14,7 @@ void ref_typed(const GemmProblem& p) {
   const T* A = static_cast<const T*>(p.A);
   const T* B = static_cast<const T*>(p.B);
   T* C = static_cast<T*>(p.C);
+  const T* bias = static_cast<const T*>(p.epi.bias);
   const int64_t rows = p.batch_count() * p.M;
   parallel_for(0, rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, p.N * std::max<int64_t>(p.K, 1))),
                [&](int64_t r0, int64_t r1) {
@@ -25,7 +26,10 @@ void ref_typed(const GemmProblem& p) {
         for (int64_t k = 0; k < p.K; ++k)
           s += Acc(A[oa + i * p.rsA + k * p.csA]) * Acc(B[ob + k * p.rsB + j * p.csB]);
         T& dst = C[oc + i * p.rsC + j * p.csC];
-        dst = beta == Acc(0) ? T(alpha * s) : T(alpha * s + beta * Acc(dst));
+        Acc v = beta == Acc(0) ? Acc(alpha * s) : Acc(alpha * s + beta * Acc(dst));
+        if (p.epi.bias_kind == GemmBias::PerRow) v += Acc(bias[i * p.epi.bias_stride]);
+        if (p.epi.bias_kind == GemmBias::PerCol) v += Acc(bias[j * p.epi.bias_stride]);
+        dst = T(gemm_detail::activate<Acc>(v, p.epi.act));
       }
     }
   });

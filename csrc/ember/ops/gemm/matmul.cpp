@@ -36,7 +36,7 @@ bool writable_directly(const Tensor& dst, std::initializer_list<const Tensor*> i
 }
 
 void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
-                  const char* op) {
+                  const char* op, const GemmEpilogue& epi) {
   const int64_t nd = c.dim();
   GemmProblem p;
   p.dtype = c.dtype();
@@ -45,6 +45,7 @@ void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scala
   p.B = b.data_ptr(); p.rsB = b.stride(-2); p.csB = b.stride(-1);
   p.C = c.data_ptr(); p.rsC = c.stride(-2); p.csC = c.stride(-1);
   p.alpha = alpha; p.beta = beta;
+  p.epi = epi;
   // Batch dims (outer to inner), size-1 dims dropped, broadcast dims at stride 0, mergeable dims merged.
   std::vector<int64_t> sz, sa, sb, sc;
   for (int64_t d = 0; d < nd - 2; ++d) {
@@ -58,7 +59,7 @@ void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scala
     }
   }
   if (p.M == 1 && sz.size() == 1) { p.rsA = sa[0]; p.rsC = sc[0]; }  // rows are free when M == 1
-  if (sz.size() == 1 && sb[0] == 0 && sa[0] == p.M * p.rsA && sc[0] == p.M * p.rsC) {
+  if (sz.size() == 1 && sb[0] == 0 && epi.bias_kind != GemmBias::PerRow && sa[0] == p.M * p.rsA && sc[0] == p.M * p.rsC) {
     p.M *= sz[0];  // the batch only walks down A's and C's rows: one GEMM
     sz.clear();
   }
@@ -72,7 +73,8 @@ void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scala
 bool scalar_is_zero(const Scalar& s) { return s.to_double() == 0.0 && !(s.is_float() && std::isnan(s.v.d)); }
 
 Tensor product_into(const char* op, const Shape& out_shape, const Tensor& a3, const Tensor& b3, const Shape& c_shape,
-                    const Tensor& out, const Tensor& input, const Scalar& beta, const Scalar& alpha) {
+                    const Tensor& out, const Tensor& input, const Scalar& beta, const Scalar& alpha,
+                    const GemmEpilogue& epi) {
   Tensor dst = prepare_out(op, out_shape, a3.dtype(), out);
   const bool use_input = input.defined() && !scalar_is_zero(beta);
   const bool direct = writable_directly(dst, {&a3, &b3});
@@ -81,7 +83,8 @@ Tensor product_into(const char* op, const Shape& out_shape, const Tensor& a3, co
                      work.strides() == input.strides())) {
     copy_(work, input);
   }
-  if (work.numel() > 0) gemm_tensors(a3, b3, view(work, c_shape), alpha, use_input ? beta : Scalar((int64_t)0), op);
+  if (work.numel() > 0)
+    gemm_tensors(a3, b3, view(work, c_shape), alpha, use_input ? beta : Scalar((int64_t)0), op, epi);
   if (!direct) copy_(dst, work);
   if (out.defined()) out.bump_version();
   return dst;
@@ -118,6 +121,54 @@ Tensor matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
   while (a2.dim() < (int64_t)c_shape.size()) a2 = unsqueeze(a2, 0);
   while (b2.dim() < (int64_t)c_shape.size()) b2 = unsqueeze(b2, 0);
   return product_into(op, out_shape, a2, b2, c_shape, out);
+}
+
+Tensor gemm_epilogue(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c, const Scalar& alpha,
+                     const Scalar& beta, int64_t bias_dim, const std::string& act, const Tensor& out) {
+  const char* op = "gemm_epilogue";
+  EMBER_CHECK(a.dim() >= 2 && b.dim() >= 2, op, "expected a and b of at least 2 dims, got shapes ",
+              shape_str(a.sizes()), " and ", shape_str(b.sizes()));
+  check_numeric(op, a.dtype());
+  check_same_dtype(op, a, b, "a", "b");
+  EMBER_CHECK(a.size(-1) == b.size(-2), op, "shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+              " cannot be multiplied");
+  GemmEpilogue e;
+  if (act == "relu") e.act = GemmAct::Relu;
+  else if (act == "gelu") e.act = GemmAct::Gelu;
+  else if (act == "gelu_tanh" || act == "tanh") e.act = GemmAct::GeluTanh;
+  else EMBER_CHECK_VALUE(act == "none", op, "unknown activation '", act, "' (expected none, relu, gelu, gelu_tanh)");
+  EMBER_CHECK(e.act == GemmAct::None || e.act == GemmAct::Relu || is_floating(a.dtype()), op,
+              "GELU epilogue needs a floating dtype, got ", dtype_name(a.dtype()));
+  const int64_t M = a.size(-2), N = b.size(-1);
+  if (bias.defined()) {
+    EMBER_CHECK_VALUE(bias_dim == -1 || bias_dim == -2, op, "bias_dim must be -1 (per column) or -2 (per row), got ",
+                      bias_dim);
+    const int64_t want = bias_dim == -1 ? N : M;
+    EMBER_CHECK(bias.dim() == 1 && bias.size(0) == want, op, "expected a 1-D bias of length ", want, ", got shape ",
+                shape_str(bias.sizes()));
+    EMBER_CHECK(bias.dtype() == a.dtype(), op, "bias has dtype ", dtype_name(bias.dtype()), " but the product has ",
+                dtype_name(a.dtype()));
+    e.bias_kind = bias_dim == -1 ? GemmBias::PerCol : GemmBias::PerRow;
+    e.bias = bias.data_ptr();
+    e.bias_stride = bias.stride(0);
+  }
+  Shape ba(a.sizes().begin(), a.sizes().end() - 2), bb(b.sizes().begin(), b.sizes().end() - 2);
+  Shape shape = broadcast_shapes(ba, bb, op);
+  shape.push_back(M); shape.push_back(N);
+  Tensor a2 = a, b2 = b;
+  while (a2.dim() < (int64_t)shape.size()) a2 = unsqueeze(a2, 0);
+  while (b2.dim() < (int64_t)shape.size()) b2 = unsqueeze(b2, 0);
+  Tensor input;
+  if (c.defined()) {
+    EMBER_CHECK(c.dtype() == a.dtype(), op, "c has dtype ", dtype_name(c.dtype()), " but the product has ",
+                dtype_name(a.dtype()));
+    bool ok = c.dim() <= (int64_t)shape.size();
+    for (int64_t i = 1; ok && i <= c.dim(); ++i) ok = c.size(-i) == shape[shape.size() - i] || c.size(-i) == 1;
+    EMBER_CHECK(ok, op, "c of shape ", shape_str(c.sizes()), " cannot be broadcast to the product's shape ",
+                shape_str(shape));
+    input = c;
+  }
+  return product_into(op, shape, a2, b2, shape, out, input, beta, alpha, e);
 }
 
 Tensor mm(const Tensor& a, const Tensor& b, const Tensor& out) {

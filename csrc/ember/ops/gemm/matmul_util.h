@@ -16,13 +16,14 @@ Tensor prepare_out(const char* op, const Shape& shape, DType dt, const Tensor& o
 bool writable_directly(const Tensor& dst, std::initializer_list<const Tensor*> inputs);
 // c = alpha * a @ b + beta * c over [batch..., M, K] x [batch..., K, N] -> [batch..., M, N]: all three
 // have c's rank; a/b batch dims are c's or 1 (broadcast). Strides pass through to the kernel.
+// `epi` (bias pointer/stride, activation) is applied to every batch item.
 void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
-                  const char* op);
+                  const char* op, const GemmEpilogue& epi = GemmEpilogue());
 // The common tail of every product op: result (or `out`) of out_shape, viewed as c_shape for the
 // GEMM of a3 and b3; with `input` defined and beta != 0 the result starts as input (broadcast).
 Tensor product_into(const char* op, const Shape& out_shape, const Tensor& a3, const Tensor& b3, const Shape& c_shape,
                     const Tensor& out, const Tensor& input = Tensor(), const Scalar& beta = Scalar((int64_t)0),
-                    const Scalar& alpha = Scalar((int64_t)1));
+                    const Scalar& alpha = Scalar((int64_t)1), const GemmEpilogue& epi = GemmEpilogue());
 bool scalar_is_zero(const Scalar& s);
 
 }  // namespace ember::gemm_detail
