@@ -185,3 +185,15 @@ def test_gradient_penalty_matches_torch():
     np.testing.assert_allclose(float(pe), float(pt), rtol=1e-10)
     np.testing.assert_allclose(ew.grad.numpy(), tw.grad.numpy(), rtol=1e-8)
     np.testing.assert_allclose(ex.grad.numpy(), tx.grad.numpy(), rtol=1e-8)
+
+
+def test_detect_anomaly_names_the_builtin_forward_op():
+    x = ember.tensor([0.0, 1.0], requires_grad=True)
+    ember.autograd.set_detect_anomaly(True)
+    try:
+        y = ember.sqrt(x)            # d sqrt / dx at 0 is inf
+        with pytest.raises(RuntimeError, match="SqrtBackward0") as ei:
+            (y * 0 + y).sum().backward()
+        assert "test_grad_core.py" in str(ei.value)  # the forward call site is in the report
+    finally:
+        ember.autograd.set_detect_anomaly(False)
