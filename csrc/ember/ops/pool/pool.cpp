@@ -194,7 +194,7 @@ Tensor pool_scatter(const Tensor& src_, const Tensor& indices_, int64_t nsp, con
   for (auto s : plane_shape) { os.push_back(s); n_out *= s; }
   for (int64_t i = src.dim() - nsp; i < src.dim(); ++i) n_src *= src.sizes()[i];
   Tensor out = Tensor::empty(os, src.dtype());
-  if (B && n_out) scatter_planes(B, n_src, n_out, src, idx, out, accumulate);
+  if (B && n_out) scatter_planes(B, n_src, n_out, src, idx, out, accumulate, op);
   return out;
 }
 

@@ -234,7 +234,7 @@ void adaptive_max_fwd(const Geo& g, const Tensor& x, const Tensor& out, const Te
 }
 
 void scatter_planes(int64_t B, int64_t n_src, int64_t n_out, const Tensor& src, const Tensor& idx,
-                    const Tensor& out, bool accumulate) {
+                    const Tensor& out, bool accumulate, const char* op) {
   std::atomic<bool> bad{false};
   std::atomic<int64_t> bad_i{0};
   EMBER_DISPATCH_FLOAT(src.dtype(), "max_pool_backward", [&] {
@@ -254,7 +254,7 @@ void scatter_planes(int64_t B, int64_t n_src, int64_t n_out, const Tensor& src, 
       }
     });
   });
-  EMBER_CHECK(!bad.load(), accumulate ? "max_pool_backward" : "max_unpool",
+  EMBER_CHECK(!bad.load(), op,
               "Found an invalid max index: ", bad_i.load(), " (output volumes are of size ", n_out, ")");
 }
 

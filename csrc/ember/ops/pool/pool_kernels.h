@@ -28,7 +28,7 @@ void adaptive_avg_bwd(const Geo& g, const Tensor& grad, const Tensor& gin, bool 
 void adaptive_max_fwd(const Geo& g, const Tensor& x, const Tensor& out, const Tensor& idx, bool reference);
 // src/idx (B, n_src), out (B, n_out) zero-filled by the kernel first.
 void scatter_planes(int64_t B, int64_t n_src, int64_t n_out, const Tensor& src, const Tensor& idx,
-                    const Tensor& out, bool accumulate);
+                    const Tensor& out, bool accumulate, const char* op);
 void gather_planes(int64_t B, int64_t n_out, int64_t n_src, const Tensor& src, const Tensor& idx, const Tensor& out);
 
 inline int64_t adaptive_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }

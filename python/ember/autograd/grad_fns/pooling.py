@@ -14,7 +14,7 @@ from ... import _C
 
 def _named(base, name):
     """A subclass of ``base`` called ``name`` (node names follow PyTorch's: MaxPool2DWithIndices...)."""
-    return type(name, (base,), {})
+    return type(name, (base,), {"_node_name": name + "Backward0"})
 
 
 # ---- index scatter / gather (max pooling, adaptive max, max_unpool) -----------------------------
