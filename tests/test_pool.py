@@ -313,3 +313,26 @@ def test_grid_small_gradcheck():
             continue
         grad_case(lambda m, x: m.nn.functional.max_pool2d(x, k, s, p, ceil_mode=c), x)
         grad_case(lambda m, x: m.nn.functional.avg_pool2d(x, k, s, p, ceil_mode=c, count_include_pad=False), x)
+
+
+@needs_torch
+@pytest.mark.parametrize("k,s,p,d", [(2, 2, 0, 1), (3, 2, 1, 1), (3, 1, 1, 1), (2, 1, 0, 1), (3, 2, 1, 2),
+                                     (4, 3, 2, 1)])
+def test_max_pool_simd_rows_ties_nan_vs_reference_and_torch(k, s, p, d):
+    # wide rows reach the vectorized interior loop; small integers make ties, a few NaNs and -infs
+    rng = np.random.default_rng(k * 10 + s)
+    a = rng.integers(-3, 3, size=(2, 3, 9, 37)).astype(np.float32)
+    a.flat[rng.integers(0, a.size, 12)] = np.nan
+    a.flat[rng.integers(0, a.size, 12)] = -np.inf
+    x = ember.tensor(a)
+    v, i = F.max_pool2d(x, k, s, p, d, ceil_mode=True, return_indices=True)
+    ember.set_kernels("reference")
+    try:
+        rv, ri = F.max_pool2d(x, k, s, p, d, ceil_mode=True, return_indices=True)
+    finally:
+        ember.set_kernels("fast")
+    tv, ti = torch.nn.functional.max_pool2d(torch.from_numpy(a), k, s, p, d, ceil_mode=True, return_indices=True)
+    np.testing.assert_array_equal(v.numpy(), rv.numpy())
+    np.testing.assert_array_equal(i.numpy(), ri.numpy())
+    np.testing.assert_array_equal(v.numpy(), tv.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())

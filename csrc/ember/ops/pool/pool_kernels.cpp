@@ -12,6 +12,9 @@
 #include <limits>
 #include <type_traits>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "ember/core/dispatch.h"
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
@@ -120,6 +123,40 @@ inline void interior_max_taps(const T* __restrict src, C* __restrict bb, int64_t
   }
 }
 
+#if defined(__SSE2__)
+// float32, stride 1 or 2: four outputs per step with SSE2 (baseline x86-64). Indices in int32
+// lanes (planes < 2^31 elements). The stride-2 loads read 8 floats for 4 outputs, so the
+// vector loop stops one output early to never touch memory past the last tap.
+inline void interior_max_taps_sse(const float* src, float* bb, int32_t* ib, int32_t off, int64_t a, int64_t e,
+                                  int64_t s2) {
+  int64_t o2 = a;
+  const __m128i step = s2 == 2 ? _mm_setr_epi32(0, 2, 4, 6) : _mm_setr_epi32(0, 1, 2, 3);
+  const int64_t stop = s2 == 2 ? e - 1 : e;
+  for (; o2 + 4 <= stop; o2 += 4) {
+    __m128 v;
+    if (s2 == 2) {
+      __m128 lo = _mm_loadu_ps(src + 2 * o2), hi = _mm_loadu_ps(src + 2 * o2 + 4);
+      v = _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+    } else {
+      v = _mm_loadu_ps(src + o2);
+    }
+    __m128 b = _mm_loadu_ps(bb + o2);
+    __m128 m = _mm_or_ps(_mm_cmpgt_ps(v, b), _mm_cmpunord_ps(v, v));  // v wins, or v is NaN
+    _mm_storeu_ps(bb + o2, _mm_or_ps(_mm_and_ps(m, v), _mm_andnot_ps(m, b)));
+    __m128i cand = _mm_add_epi32(_mm_set1_epi32(off + (int32_t)(o2 * s2)), step);
+    __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ib + o2));
+    __m128i mi = _mm_castps_si128(m);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ib + o2), _mm_or_si128(_mm_and_si128(mi, cand), _mm_andnot_si128(mi, cur)));
+  }
+  for (; o2 < e; ++o2) {
+    float v = src[o2 * s2];
+    bool take = (v > bb[o2]) | (v != v);
+    bb[o2] = take ? v : bb[o2];
+    ib[o2] = take ? off + (int32_t)(o2 * s2) : ib[o2];
+  }
+}
+#endif
+
 // Fast: precomputed clipped windows, geometry in locals (the int64 index stores could alias
 // the Geo fields otherwise), branch-free select, unit-stride inner loop when not dilated.
 template <class T, bool UnitInner>
@@ -145,6 +182,27 @@ void max_plane_fast(const Geo& g, const std::array<Win, 3>& W, const T* xp, T* y
       const int64_t l0 = lo0[o0], h0 = hi0[o0], l1 = lo1[o1], h1 = hi1[o1];
       T* yrow = yp + (o0 * O1 + o1) * O2;
       int64_t* irow = ip_ + (o0 * O1 + o1) * O2;
+#if defined(__SSE2__)
+      if constexpr (std::is_same<T, float>::value) {
+        if (e > a && (s2 == 1 || s2 == 2) && g.in_plane() < (int64_t(1) << 31)) {
+          thread_local std::vector<int32_t> ibuf;
+          if ((int64_t)ibuf.size() < O2) ibuf.resize(O2);
+          int32_t* ib = ibuf.data();
+          const int64_t first = (l0 * I1 + l1) * I2;
+          for (int64_t o2 = a; o2 < e; ++o2) { bb[o2] = -std::numeric_limits<float>::infinity(); ib[o2] = (int32_t)(first + o2 * s2 - p2); }
+          for (int64_t i0 = l0; i0 < h0; i0 += d0)
+            for (int64_t i1 = l1; i1 < h1; i1 += d1) {
+              const int64_t row = (i0 * I1 + i1) * I2;
+              for (int64_t kj = 0; kj < K2; ++kj) {
+                const int64_t off = row + kj * d2 - p2;
+                interior_max_taps_sse(xp + off, bb, ib, (int32_t)off, a, e, s2);
+              }
+            }
+          for (int64_t o2 = a; o2 < e; ++o2) { yrow[o2] = bb[o2]; irow[o2] = ib[o2]; }
+          goto edges;
+        }
+      }
+#endif
       if (e > a) {
         const int64_t first = (l0 * I1 + l1) * I2;
         for (int64_t o2 = a; o2 < e; ++o2) { bb[o2] = -std::numeric_limits<C>::infinity(); irow[o2] = first + o2 * s2 - p2; }
@@ -158,6 +216,7 @@ void max_plane_fast(const Geo& g, const std::array<Win, 3>& W, const T* xp, T* y
           }
         for (int64_t o2 = a; o2 < e; ++o2) yrow[o2] = T(bb[o2]);
       }
+    edges:
       for (int64_t o2 = 0; o2 < O2; ++o2) {
         if (o2 == a && e > a) { o2 = e - 1; continue; }
         const int64_t l2 = lo2[o2], h2 = hi2[o2];
