@@ -34,13 +34,13 @@ void for_planes(int64_t B, int64_t work_per_plane, bool reference, const F& f) {
 // Sum of n contiguous values: 8 independent partial sums (vectorizable, fixed order) for long
 // runs, plain left-to-right for short ones (short windows then round exactly as PyTorch's loop).
 template <class T, class C = compute_t<T>>
-inline C run_sum(const T* r, int64_t n) {
-  if (n < 16) { C s = 0; for (int64_t i = 0; i < n; ++i) s += C(r[i]); return s; }
+inline C run_sum(const T* r, int64_t n, C s0 = C(0)) {
+  if (n < 16) { C s = s0; for (int64_t i = 0; i < n; ++i) s += C(r[i]); return s; }
   C p[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t i = 0;
   for (; i + 8 <= n; i += 8)
     for (int l = 0; l < 8; ++l) p[l] += C(r[i + l]);
-  C s = ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+  C s = s0 + (((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7])));
   for (; i < n; ++i) s += C(r[i]);
   return s;
 }
@@ -262,12 +262,43 @@ inline void avg_range(int64_t o, int64_t s, int64_t p, int64_t k, int64_t n, int
   hi = std::min(hi, n);
 }
 
+// sb[o] += src[o * s2] for o in [a, e): the tap-major inner loop of avg pooling (SSE2 for float).
+template <class T, class C = compute_t<T>>
+inline void add_strided(C* __restrict sb, const T* __restrict src, int64_t a, int64_t e, int64_t s2) {
+  int64_t o = a;
+#if defined(__SSE2__)
+  if constexpr (std::is_same<T, float>::value) {
+    if (s2 == 1) {
+      for (; o + 4 <= e; o += 4) _mm_storeu_ps(sb + o, _mm_add_ps(_mm_loadu_ps(sb + o), _mm_loadu_ps(src + o)));
+    } else if (s2 == 2) {
+      for (; o + 4 <= e - 1; o += 4) {  // stop one output early: the 8-float load must stay in range
+        __m128 v = _mm_shuffle_ps(_mm_loadu_ps(src + 2 * o), _mm_loadu_ps(src + 2 * o + 4), _MM_SHUFFLE(2, 0, 2, 0));
+        _mm_storeu_ps(sb + o, _mm_add_ps(_mm_loadu_ps(sb + o), v));
+      }
+    }
+  }
+#endif
+  for (; o < e; ++o) sb[o] += C(src[o * s2]);
+}
+
 template <class T, bool Backward>
 void avg_t(const Geo& g, AvgOpts opt, const T* src, T* dst, bool reference) {
   using C = compute_t<T>;
   const int64_t ip = g.in_plane(), opl = g.out_plane(), I1 = g.in[1], I2 = g.in[2];
   const std::array<Win, 3> W = windows(g, WinKind::Avg);
+  // Interior outputs [ia, ie) along the last dim: windows fully inside, handled tap-major
+  // (same per-output summation order as the per-output loop).
+  const int64_t s2 = g.s[2], p2 = g.p[2], k2 = g.k[2], O2 = g.out[2];
+  int64_t ia = 0, ie = 0;
+  if (!reference) {
+    while (ia < O2 && ia * s2 - p2 < 0) ++ia;
+    ie = ia;
+    while (ie < O2 && ie * s2 - p2 + k2 <= I2) ++ie;
+  }
   for_planes(g.B, opl * g.kvol(), reference, [&](int64_t b) {
+    thread_local std::vector<C> rowbuf;
+    if ((int64_t)rowbuf.size() < O2) rowbuf.resize(O2);
+    C* sb = rowbuf.data();
     const T* in = Backward ? nullptr : src + b * ip;
     const T* gp = Backward ? src + b * opl : nullptr;
     T* out = Backward ? nullptr : dst + b * opl;
@@ -283,7 +314,30 @@ void avg_t(const Geo& g, AvgOpts opt, const T* src, T* dst, bool reference) {
       const int64_t l0 = W[0].lo[o0], h0 = W[0].hi[o0], e0 = W[0].ext[o0];
       for (int64_t o1 = 0; o1 < g.out[1]; ++o1) {
         const int64_t l1 = W[1].lo[o1], h1 = W[1].hi[o1], e1 = W[1].ext[o1];
+        const bool inner = ie > ia && l0 < h0 && l1 < h1;
+        if (inner) {
+          const int64_t div = opt.divisor ? opt.divisor
+                              : opt.count_include_pad ? e0 * e1 * k2 : (h0 - l0) * (h1 - l1) * k2;
+          if (Backward) {
+            for (int64_t o2 = ia; o2 < ie; ++o2) sb[o2] = C(gp[o + o2]) / C(div);
+            for (int64_t i0 = l0; i0 < h0; ++i0)
+              for (int64_t i1 = l1; i1 < h1; ++i1) {
+                C* r = acc + (i0 * I1 + i1) * I2 - p2;
+                for (int64_t kj = 0; kj < k2; ++kj)
+                  for (int64_t o2 = ia; o2 < ie; ++o2) r[o2 * s2 + kj] += sb[o2];
+              }
+          } else {
+            std::fill(sb + ia, sb + ie, C(0));
+            for (int64_t i0 = l0; i0 < h0; ++i0)
+              for (int64_t i1 = l1; i1 < h1; ++i1) {
+                const T* r = in + (i0 * I1 + i1) * I2 - p2;
+                for (int64_t kj = 0; kj < k2; ++kj) add_strided<T>(sb, r + kj, ia, ie, s2);
+              }
+            for (int64_t o2 = ia; o2 < ie; ++o2) out[o + o2] = T(sb[o2] / C(div));
+          }
+        }
         for (int64_t o2 = 0; o2 < g.out[2]; ++o2, ++o) {
+          if (inner && o2 == ia) { o += ie - 1 - o2; o2 = ie - 1; continue; }
           const int64_t l2 = W[2].lo[o2], h2 = W[2].hi[o2], e2 = W[2].ext[o2];
           if (l0 >= h0 || l1 >= h1 || l2 >= h2) { if (!Backward) out[o] = T(C(0)); continue; }
           int64_t div = opt.divisor ? opt.divisor
@@ -298,7 +352,7 @@ void avg_t(const Geo& g, AvgOpts opt, const T* src, T* dst, bool reference) {
           } else {
             C s = 0;
             for (int64_t i0 = l0; i0 < h0; ++i0)
-              for (int64_t i1 = l1; i1 < h1; ++i1) s += run_sum<T>(in + (i0 * I1 + i1) * I2 + l2, h2 - l2);
+              for (int64_t i1 = l1; i1 < h1; ++i1) s = run_sum<T>(in + (i0 * I1 + i1) * I2 + l2, h2 - l2, s);
             out[o] = T(s / C(div));
           }
         }
@@ -352,8 +406,8 @@ void adaptive_t(const Geo& g, const T* src, T* dst, int64_t* idx, bool reference
             C s = 0;
             const bool full_rows = l2 == 0 && h2 == I2;  // rows l1..h1 of a slab are one contiguous run
             for (int64_t i0 = l0; i0 < h0; ++i0) {
-              if (full_rows) { s += run_sum<T>(in + (i0 * I1 + l1) * I2, (h1 - l1) * I2); continue; }
-              for (int64_t i1 = l1; i1 < h1; ++i1) s += run_sum<T>(in + (i0 * I1 + i1) * I2 + l2, h2 - l2);
+              if (full_rows) { s = run_sum<T>(in + (i0 * I1 + l1) * I2, (h1 - l1) * I2, s); continue; }
+              for (int64_t i1 = l1; i1 < h1; ++i1) s = run_sum<T>(in + (i0 * I1 + i1) * I2 + l2, h2 - l2, s);
             }
             dst[b * opl + o] = T(s / C((h0 - l0) * (h1 - l1) * (h2 - l2)));
           } else if (Mode == 1) {
