@@ -4,6 +4,7 @@
 // PyTorch does, so float32 results round the same way.
 #include <cmath>
 #include <string>
+#include "ember/core/cpu_features.h"
 #include "ember/core/error.h"
 #include "ember/core/view.h"
 #include "ember/ops/resample/resample.h"
@@ -122,6 +123,16 @@ Tensor upsample_forward(const Tensor& x_, int64_t nsp, const Shape& out_size, In
                 shape_str(Shape(x_.sizes().begin() + 2, x_.sizes().end())), ") and output (", shape_str(out_size), ")");
   }
   Tensor x = contiguous(x_);
+  if (use_reference_kernels()) {
+    std::vector<Taps> taps;
+    for (int64_t i = 0; i < nsp; ++i)
+      taps.push_back(taps_for(x.dtype(), mode, x.sizes()[2 + i], out_size[i], align_corners, scales[i]));
+    Shape os = {x.sizes()[0], x.sizes()[1]};
+    os.insert(os.end(), out_size.begin(), out_size.end());
+    Tensor out = Tensor::empty(os, x.dtype());
+    if (out.numel()) interp_reference(false, taps, x.sizes(), os, x, out);
+    return out;
+  }
   for (int64_t i = nsp - 1; i >= 0; --i) {
     const int64_t d = 2 + i, in = x.sizes()[d];
     if (identity_dim(mode, in, out_size[i])) continue;
@@ -138,6 +149,14 @@ Tensor upsample_backward(const Tensor& grad_, const Shape& input_shape, InterpMo
   EMBER_CHECK((int64_t)scales.size() == nsp && grad_.sizes()[0] == input_shape[0] && grad_.sizes()[1] == input_shape[1],
               op, "grad_output ", shape_str(grad_.sizes()), " does not match input ", shape_str(input_shape));
   Tensor g = contiguous(grad_);
+  if (use_reference_kernels()) {
+    std::vector<Taps> taps;
+    for (int64_t i = 0; i < nsp; ++i)
+      taps.push_back(taps_for(g.dtype(), mode, input_shape[2 + i], g.sizes()[2 + i], align_corners, scales[i]));
+    Tensor gin = Tensor::empty(input_shape, g.dtype());
+    if (gin.numel()) interp_reference(true, taps, input_shape, g.sizes(), g, gin);
+    return gin;
+  }
   for (int64_t i = 0; i < nsp; ++i) {  // adjoint: first spatial dim first
     const int64_t d = 2 + i, in = input_shape[d], out = g.sizes()[d];
     if (identity_dim(mode, in, out)) continue;

@@ -81,6 +81,55 @@ void apply_taps(bool backward, const Taps& tp, int64_t outer, int64_t n_in, int6
   });
 }
 
+void interp_reference(bool backward, const std::vector<Taps>& taps, const Shape& in_shape, const Shape& out_shape,
+                      const Tensor& src, const Tensor& dst) {
+  // Pad to 3 spatial dims with identity taps so one loop nest serves 1-3 dims.
+  const int64_t nsp = (int64_t)taps.size();
+  Taps id;
+  id.K = 1; id.n_out = 1; id.idx = {0}; id.w = {1.0};
+  std::vector<const Taps*> t(3, &id);
+  int64_t I[3] = {1, 1, 1}, O[3] = {1, 1, 1};
+  for (int64_t i = 0; i < nsp; ++i) {
+    t[3 - nsp + i] = &taps[i];
+    I[3 - nsp + i] = in_shape[2 + i];
+    O[3 - nsp + i] = out_shape[2 + i];
+  }
+  const int64_t planes = in_shape[0] * in_shape[1], ip = I[0] * I[1] * I[2], op = O[0] * O[1] * O[2];
+  EMBER_DISPATCH_FLOAT(src.dtype(), "interpolate", [&] {
+    using C = compute_t<scalar_t>;
+    const scalar_t* s = src.data<scalar_t>();
+    scalar_t* d = dst.data<scalar_t>();
+    std::vector<C> acc(backward ? ip : 0);
+    for (int64_t b = 0; b < planes; ++b) {
+      if (backward) std::fill(acc.begin(), acc.end(), C(0));
+      for (int64_t j0 = 0; j0 < O[0]; ++j0)
+        for (int64_t j1 = 0; j1 < O[1]; ++j1)
+          for (int64_t j2 = 0; j2 < O[2]; ++j2) {
+            const int64_t o = (j0 * O[1] + j1) * O[2] + j2;
+            C total = 0;
+            for (int64_t a = 0; a < t[0]->K; ++a) {
+              const int64_t i0 = t[0]->idx[j0 * t[0]->K + a];
+              const C w0 = C(t[0]->w[j0 * t[0]->K + a]);
+              for (int64_t c = 0; c < t[1]->K; ++c) {
+                const int64_t i1 = t[1]->idx[j1 * t[1]->K + c];
+                const C w1 = C(t[1]->w[j1 * t[1]->K + c]);
+                for (int64_t e = 0; e < t[2]->K; ++e) {
+                  const int64_t i2 = t[2]->idx[j2 * t[2]->K + e];
+                  const C w = w0 * w1 * C(t[2]->w[j2 * t[2]->K + e]);
+                  const int64_t in_off = (i0 * I[1] + i1) * I[2] + i2;
+                  if (backward) acc[in_off] += w * C(s[b * op + o]);
+                  else total += w * C(s[b * ip + in_off]);
+                }
+              }
+            }
+            if (!backward) d[b * op + o] = scalar_t(total);
+          }
+      if (backward)
+        for (int64_t i = 0; i < ip; ++i) d[b * ip + i] = scalar_t(acc[i]);
+    }
+  });
+}
+
 // cols (B, C*kh*kw, oh*ow) <-> image (B, C, H, W); one task per (b, c) image plane.
 void im2col_kernel(const ColGeo& g, const Tensor& img, const Tensor& cols, bool backward) {
   EMBER_DISPATCH_FLOAT(img.dtype(), backward ? "col2im" : "im2col", [&] {
