@@ -21,7 +21,9 @@ void init_resample(py::module_& m) {
   m.def("im2col", [](const Tensor& x, std::vector<int64_t> k, std::vector<int64_t> d, std::vector<int64_t> p,
                      std::vector<int64_t> s) { return im2col(x, S(k), S(d), S(p), S(s)); });
   m.def("col2im", [](const Tensor& x, std::vector<int64_t> o, std::vector<int64_t> k, std::vector<int64_t> d,
-                     std::vector<int64_t> p, std::vector<int64_t> s) { return col2im(x, S(o), S(k), S(d), S(p), S(s)); });
+                     std::vector<int64_t> p, std::vector<int64_t> s) {
+    return col2im(x, S(o), S(k), S(d), S(p), S(s));
+  });
   m.def("pixel_shuffle", &pixel_shuffle);
   m.def("pixel_unshuffle", &pixel_unshuffle);
   m.def("channel_shuffle", &channel_shuffle);

@@ -181,7 +181,8 @@ std::vector<Tensor> adaptive_max_pool_forward(const Tensor& x_, int64_t nsp, con
 Tensor pool_scatter(const Tensor& src_, const Tensor& indices_, int64_t nsp, const Shape& plane_shape,
                     bool accumulate, const char* op) {
   EMBER_CHECK(src_.sizes() == indices_.sizes(), op, "Expected shape of indices to be same as that of the input "
-              "tensor (", shape_str(src_.sizes()), ") but got indices tensor with shape: ", shape_str(indices_.sizes()));
+              "tensor (", shape_str(src_.sizes()), ") but got indices tensor with shape: ",
+              shape_str(indices_.sizes()));
   EMBER_CHECK(indices_.dtype() == DType::Int64, op, "elements in indices should be type int64 but got: ",
               dtype_name(indices_.dtype()));
   EMBER_CHECK(src_.dim() > nsp && (int64_t)plane_shape.size() == nsp, op, "bad ranks: input ",

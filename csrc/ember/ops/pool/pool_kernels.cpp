@@ -146,7 +146,8 @@ inline void interior_max_taps_sse(const float* src, float* bb, int32_t* ib, int3
     __m128i cand = _mm_add_epi32(_mm_set1_epi32(off + (int32_t)(o2 * s2)), step);
     __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(ib + o2));
     __m128i mi = _mm_castps_si128(m);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(ib + o2), _mm_or_si128(_mm_and_si128(mi, cand), _mm_andnot_si128(mi, cur)));
+    __m128i next = _mm_or_si128(_mm_and_si128(mi, cand), _mm_andnot_si128(mi, cur));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ib + o2), next);
   }
   for (; o2 < e; ++o2) {
     float v = src[o2 * s2];
@@ -189,7 +190,10 @@ void max_plane_fast(const Geo& g, const std::array<Win, 3>& W, const T* xp, T* y
           if ((int64_t)ibuf.size() < O2) ibuf.resize(O2);
           int32_t* ib = ibuf.data();
           const int64_t first = (l0 * I1 + l1) * I2;
-          for (int64_t o2 = a; o2 < e; ++o2) { bb[o2] = -std::numeric_limits<float>::infinity(); ib[o2] = (int32_t)(first + o2 * s2 - p2); }
+          for (int64_t o2 = a; o2 < e; ++o2) {
+            bb[o2] = -std::numeric_limits<float>::infinity();
+            ib[o2] = (int32_t)(first + o2 * s2 - p2);
+          }
           for (int64_t i0 = l0; i0 < h0; i0 += d0)
             for (int64_t i1 = l1; i1 < h1; i1 += d1) {
               const int64_t row = (i0 * I1 + i1) * I2;
@@ -205,7 +209,10 @@ void max_plane_fast(const Geo& g, const std::array<Win, 3>& W, const T* xp, T* y
 #endif
       if (e > a) {
         const int64_t first = (l0 * I1 + l1) * I2;
-        for (int64_t o2 = a; o2 < e; ++o2) { bb[o2] = -std::numeric_limits<C>::infinity(); irow[o2] = first + o2 * s2 - p2; }
+        for (int64_t o2 = a; o2 < e; ++o2) {
+          bb[o2] = -std::numeric_limits<C>::infinity();
+          irow[o2] = first + o2 * s2 - p2;
+        }
         for (int64_t i0 = l0; i0 < h0; i0 += d0)
           for (int64_t i1 = l1; i1 < h1; i1 += d1) {
             const int64_t row = (i0 * I1 + i1) * I2;

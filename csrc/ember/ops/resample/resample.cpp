@@ -80,7 +80,8 @@ Taps make_taps(InterpMode mode, int64_t in, int64_t out, bool align_corners, dou
 }
 
 Taps taps_for(DType dt, InterpMode mode, int64_t in, int64_t out, bool ac, double scale) {
-  return dt == DType::Float64 ? make_taps<double>(mode, in, out, ac, scale) : make_taps<float>(mode, in, out, ac, scale);
+  return dt == DType::Float64 ? make_taps<double>(mode, in, out, ac, scale)
+                              : make_taps<float>(mode, in, out, ac, scale);
 }
 
 bool identity_dim(InterpMode mode, int64_t in, int64_t out) {
@@ -225,7 +226,8 @@ Tensor col2im(const Tensor& x_, const Shape& output_size, const Shape& kernel, c
               "kernel size should be greater than zero, but got ", shape_str(kernel));
   const int64_t kk = kernel[0] * kernel[1], ch = x_.sizes()[nd - 2];
   EMBER_CHECK(ch % kk == 0, op, "Expected size of input's dimension ", nd - 2, " to be divisible by the product of "
-              "kernel_size, but got input.size(", nd - 2, ")=", ch, " and kernel_size=(", kernel[0], ", ", kernel[1], ")");
+              "kernel_size, but got input.size(", nd - 2, ")=", ch, " and kernel_size=(", kernel[0], ", ", kernel[1],
+              ")");
   const int64_t B = nd == 3 ? x_.sizes()[0] : 1, C = ch / kk;
   ColGeo g = col_geo(B, C, output_size[0], output_size[1], kernel, dilation, padding, stride, op);
   EMBER_CHECK(g.oh * g.ow == x_.sizes()[nd - 1], op, "Given output_size=(", output_size[0], ", ", output_size[1],
