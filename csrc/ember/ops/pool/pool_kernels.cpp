@@ -183,6 +183,7 @@ void max_plane_fast(const Geo& g, const std::array<Win, 3>& W, const T* xp, T* y
       const int64_t l0 = lo0[o0], h0 = hi0[o0], l1 = lo1[o1], h1 = hi1[o1];
       T* yrow = yp + (o0 * O1 + o1) * O2;
       int64_t* irow = ip_ + (o0 * O1 + o1) * O2;
+      bool interior_done = false;
 #if defined(__SSE2__)
       if constexpr (std::is_same<T, float>::value) {
         if (e > a && (s2 == 1 || s2 == 2) && g.in_plane() < (int64_t(1) << 31)) {
@@ -203,11 +204,11 @@ void max_plane_fast(const Geo& g, const std::array<Win, 3>& W, const T* xp, T* y
               }
             }
           for (int64_t o2 = a; o2 < e; ++o2) { yrow[o2] = bb[o2]; irow[o2] = ib[o2]; }
-          goto edges;
+          interior_done = true;
         }
       }
 #endif
-      if (e > a) {
+      if (e > a && !interior_done) {
         const int64_t first = (l0 * I1 + l1) * I2;
         for (int64_t o2 = a; o2 < e; ++o2) {
           bb[o2] = -std::numeric_limits<C>::infinity();
@@ -223,7 +224,6 @@ void max_plane_fast(const Geo& g, const std::array<Win, 3>& W, const T* xp, T* y
           }
         for (int64_t o2 = a; o2 < e; ++o2) yrow[o2] = T(bb[o2]);
       }
-    edges:
       for (int64_t o2 = 0; o2 < O2; ++o2) {
         if (o2 == a && e > a) { o2 = e - 1; continue; }
         const int64_t l2 = lo2[o2], h2 = hi2[o2];
