@@ -336,3 +336,25 @@ def test_max_pool_simd_rows_ties_nan_vs_reference_and_torch(k, s, p, d):
     np.testing.assert_array_equal(i.numpy(), ri.numpy())
     np.testing.assert_array_equal(v.numpy(), tv.numpy())
     np.testing.assert_array_equal(i.numpy(), ti.numpy())
+
+
+@needs_torch
+def test_fast_paths_1d_3d_float32_vs_torch():
+    rng = np.random.default_rng(7)
+    a1 = rng.integers(-4, 4, size=(3, 4, 41)).astype(np.float32)
+    a3 = rng.standard_normal((2, 3, 5, 6, 23)).astype(np.float32)
+    t1, t3 = torch.from_numpy(a1), torch.from_numpy(a3)
+    for kw in (dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1), dict(kernel_size=3, stride=1)):
+        v, i = F.max_pool1d(ember.tensor(a1), return_indices=True, **kw)
+        tv, ti = torch.nn.functional.max_pool1d(t1, return_indices=True, **kw)
+        np.testing.assert_array_equal(v.numpy(), tv.numpy())
+        np.testing.assert_array_equal(i.numpy(), ti.numpy())
+        v, i = F.max_pool3d(ember.tensor(a3), return_indices=True, **kw)
+        tv, ti = torch.nn.functional.max_pool3d(t3, return_indices=True, **kw)
+        np.testing.assert_array_equal(v.numpy(), tv.numpy())
+        np.testing.assert_array_equal(i.numpy(), ti.numpy())
+        a = F.avg_pool3d(ember.tensor(a3), **kw).numpy()
+        np.testing.assert_allclose(a, torch.nn.functional.avg_pool3d(t3, **kw).numpy(), rtol=1e-6, atol=1e-6)
+        a = F.avg_pool1d(ember.tensor(a1), count_include_pad=False, **kw).numpy()
+        b = torch.nn.functional.avg_pool1d(t1, count_include_pad=False, **kw).numpy()
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
