@@ -37,13 +37,13 @@ def _export_top_level():
     for mod in (_act, _sm):
         for name in getattr(mod, "TOP_LEVEL", ()):
             g[name] = getattr(mod, name)
+    # only where torch.<name> takes the same positional arguments as F.<name> (torch.batch_norm,
+    # torch.embedding and the int-reduction losses do not, so they are left out)
     for name in ("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
                  "avg_pool1d", "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
                  "adaptive_avg_pool1d", "adaptive_max_pool1d", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle",
-                 "dropout", "alpha_dropout", "feature_alpha_dropout", "embedding", "embedding_bag", "bilinear",
-                 "layer_norm", "group_norm", "batch_norm", "instance_norm", "rms_norm", "cosine_similarity",
-                 "pairwise_distance", "hinge_embedding_loss", "kl_div", "margin_ranking_loss",
-                 "cosine_embedding_loss", "poisson_nll_loss", "triplet_margin_loss", "binary_cross_entropy_with_logits"):
+                 "dropout", "alpha_dropout", "feature_alpha_dropout", "bilinear", "layer_norm", "group_norm",
+                 "rms_norm", "cosine_similarity", "pairwise_distance"):
         if hasattr(_F, name) and name not in g:  # as torch.<name>
             g[name] = getattr(_F, name)
 
