@@ -10,6 +10,7 @@ import traceback
 from .._dtype import _BY_CODE
 from .._tensor import Tensor, _wrap
 from . import grad_mode
+from .grad_mode import _state
 
 __all__ = ["Function", "FunctionCtx", "Node", "AccumulateGrad"]
 
@@ -158,65 +159,88 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = FunctionCtx()
-        state = grad_mode._state
-        needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
-        record = state.enabled and True in needs
-        ctx.needs_input_grad = tuple(needs)
-        if record:
-            state.enabled = False
-            try:
-                out = cls.forward(ctx, *args, **kwargs)
-            finally:
-                state.enabled = True
-        else:
-            prev = state.enabled
-            state.enabled = False
-            try:
-                return cls.forward(ctx, *args, **kwargs)
-            finally:
-                state.enabled = prev
-        single = out.__class__ is not tuple
-        outs = (out,) if single else out
+        state = _state
+        needs = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor) and a.requires_grad:
+                needs.append(True)
+                record = True
+            else:
+                needs.append(False)
+        ctx.needs_input_grad = needs = tuple(needs)
+        enabled = state.enabled
+        state.enabled = False
+        try:
+            out = cls.forward(ctx, *args, **kwargs)
+        finally:
+            state.enabled = enabled
+        if not (record and enabled):
+            return out
         edges = []
         in_meta = []
         for a, n in zip(args, needs):
             if n:
-                in_meta.append((a._t.sizes, a._t.dtype))
+                t = a._t
+                in_meta.append((t.sizes, t.dtype))
                 fn = a.grad_fn
-                if fn is not None:
-                    edges.append((fn, a._output_nr))
-                else:
-                    edges.append(_edge(a))
+                edges.append((fn, a._output_nr) if fn is not None else _edge(a))
             else:
                 in_meta.append(None)
                 edges.append(None)
-        dirty, nondiff = ctx._dirty, ctx._non_differentiable
-        wrapped = []
-        for o in outs:
-            if isinstance(o, Tensor):
-                for a in args:
-                    if o is a and id(o) not in dirty:
-                        o = _wrap(o._t)  # an input returned unchanged: give the output its own identity
-                        break
-            wrapped.append(o)
-        meta = tuple((o._t.sizes, o._t.dtype) if isinstance(o, Tensor) else None for o in wrapped)
-        node = Node(cls, ctx, edges, meta, in_meta)
-        is_view = cls._is_view
-        for i, o in enumerate(wrapped):
-            if not isinstance(o, Tensor) or o._t.dtype not in _FLOAT_CODES:
-                continue
-            if nondiff and (id(o) in nondiff or id(outs[i]) in nondiff):
-                continue
-            if dirty and id(o) in dirty:
-                _check_dirty(o, cls)
-                o.__dict__.pop("_acc_node", None)
-            o.grad_fn = node
-            o._output_nr = i
-            o.requires_grad = True
-            if is_view:
-                b = args[0]
-                o._base = b if b._base is None else b._base
-        return wrapped[0] if single else tuple(wrapped)
+        if out.__class__ is not tuple and isinstance(out, Tensor) and not ctx._dirty and not ctx._non_differentiable:
+            # the common case: one fresh tensor output
+            o = out
+            for a in args:
+                if o is a:  # an input returned unchanged: give the output its own identity
+                    o = _wrap(o._t)
+                    break
+            t = o._t
+            code = t.dtype
+            node = Node(cls, ctx, edges, ((t.sizes, code),), in_meta)
+            if code in _FLOAT_CODES:
+                o.grad_fn = node
+                o.requires_grad = True
+                if o._output_nr:
+                    o._output_nr = 0
+                if cls._is_view:
+                    b = args[0]
+                    o._base = b if b._base is None else b._base
+            return o
+        return _record_outputs(cls, ctx, args, out, edges, in_meta)
+
+
+def _record_outputs(cls, ctx, args, out, edges, in_meta):
+    """General case of ``Function.apply``: several outputs, dirty or non-differentiable ones."""
+    single = out.__class__ is not tuple
+    outs = (out,) if single else out
+    dirty, nondiff = ctx._dirty, ctx._non_differentiable
+    wrapped = []
+    for o in outs:
+        if isinstance(o, Tensor):
+            for a in args:
+                if o is a and id(o) not in dirty:
+                    o = _wrap(o._t)  # an input returned unchanged: give the output its own identity
+                    break
+        wrapped.append(o)
+    meta = tuple((o._t.sizes, o._t.dtype) if isinstance(o, Tensor) else None for o in wrapped)
+    node = Node(cls, ctx, edges, meta, in_meta)
+    is_view = cls._is_view
+    for i, o in enumerate(wrapped):
+        if not isinstance(o, Tensor) or o._t.dtype not in _FLOAT_CODES:
+            continue
+        if nondiff and (id(o) in nondiff or id(outs[i]) in nondiff):
+            continue
+        if dirty and id(o) in dirty:
+            _check_dirty(o, cls)
+            o.__dict__.pop("_acc_node", None)
+        o.grad_fn = node
+        o._output_nr = i
+        o.requires_grad = True
+        if is_view:
+            b = args[0]
+            o._base = b if b._base is None else b._base
+    return wrapped[0] if single else tuple(wrapped)
 
 
 def _check_dirty(t, cls):

@@ -28,8 +28,16 @@ def maybe_sum_to(g, x):
 def save(ctx, *xs):
     """Save a mix of Tensors and Python numbers/None: tensors via ``save_for_backward`` (version
     checked), the rest on ``ctx``. ``saved(ctx)`` gives them back in order."""
-    ctx.save_for_backward(*(x if isinstance(x, Tensor) else None for x in xs))
-    ctx._consts = tuple(None if isinstance(x, Tensor) else x for x in xs)
+    ts, cs = [], []
+    for x in xs:
+        if isinstance(x, Tensor):
+            ts.append(x)
+            cs.append(None)
+        else:
+            ts.append(None)
+            cs.append(x)
+    ctx.save_for_backward(*ts)
+    ctx._consts = cs
 
 
 def saved(ctx):
