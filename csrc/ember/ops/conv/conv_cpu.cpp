@@ -1,0 +1,323 @@
+// conv_cpu.cpp — fast CPU convolutions. Three strategies, chosen per problem:
+//  * pointwise (1x1, stride 1, no padding): each image/group is one GEMM on the NC* data itself.
+//  * implicit GEMM: output pixels are processed in column tiles; for each tile the input patch
+//    matrix (K = C/groups * kvol rows x tile columns) is packed on the fly into a small per-thread
+//    buffer (never a full im2col of the image for big problems) and multiplied with the GEMM
+//    kernels of ops/gemm. Backward-input runs the transposed GEMM into a tile and scatters it
+//    back (col2im); backward-weight accumulates W-shaped GEMMs over images.
+//  * direct (C/groups == 1: depthwise convs and single-input-channel convs such as the book's
+//    Conv1d(1, 15, 3, stride 2)): plain loops over output rows with kernel taps hoisted, whose
+//    inner loop runs over contiguous output columns (vectorized for stride 1), no GEMM overhead.
+// Threads: over images (each thread packs its own tiles; GEMM then runs single-threaded), or,
+// for batch < threads, one image at a time with the GEMM threaded. Backward-weight sums one
+// partial per fixed image chunk in chunk order, so results never depend on timing.
+#include <algorithm>
+#include <cstring>
+#include <vector>
+#include <omp.h>
+
+#include "ember/core/parallel.h"
+#include "ember/ops/conv/conv_impl.h"
+#include "ember/ops/gemm/gemm.h"
+
+namespace ember::conv_detail {
+
+namespace {
+
+constexpr int64_t kColBudget = 96 * 1024;  // elements of one packed tile (~384 KB of float: L2-sized)
+
+// Output columns ow in [lo, hi) whose tap ow*s - p + off (off = kernel offset k*d) lies in [0, in).
+inline void valid_cols(int64_t off, int64_t s, int64_t p, int64_t in, int64_t out, int64_t& lo, int64_t& hi) {
+  const int64_t a = p - off;  // need ow*s >= a and ow*s <= in - 1 + a
+  lo = a <= 0 ? 0 : (a + s - 1) / s;
+  const int64_t b = in - 1 + a;
+  hi = b < 0 ? 0 : b / s + 1;
+  lo = std::min(lo, out);
+  hi = std::min(std::max(hi, lo), out);
+}
+
+int64_t tile_cols(const ConvGeom& g) {
+  const int64_t K = g.Cg() * g.k_vol(), P = g.out_vol();
+  if (K * P <= kColBudget) return P;
+  int64_t pt = std::max<int64_t>(64, kColBudget / K);
+  return std::min(P, pt / 16 * 16);
+}
+
+// Packs columns [p0, p1) of the patch matrix of one image/group (Cg input planes at x) into
+// col (K rows, p1-p0 columns). ADD=true instead scatters col back with += (col2im).
+template <bool ADD, class T>
+void patch_tile(const ConvGeom& g, const T* x, int64_t p0, int64_t p1, T* col) {
+  const int64_t KV = g.k_vol(), K = g.Cg() * KV, IV = g.in_vol(), pt = p1 - p0;
+  const int64_t o1 = g.out[1], o2 = g.out[2];
+  for (int64_t r = 0; r < K; ++r) {
+    const int64_t c = r / KV, kk = r % KV;
+    const int64_t kd = kk / (g.k[1] * g.k[2]), kh = (kk / g.k[2]) % g.k[1], kw = kk % g.k[2];
+    int64_t lo, hi;
+    valid_cols(kw * g.d[2], g.s[2], g.p[2], g.in[2], o2, lo, hi);
+    T* xc = const_cast<T*>(x) + c * IV;
+    T* dst = col + r * pt;
+    int64_t p = p0, od = p0 / (o1 * o2), oh = (p0 / o2) % o1, ow = p0 % o2;
+    while (p < p1) {
+      const int64_t seg = std::min(o2 - ow, p1 - p);
+      const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0], ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+      if (id < 0 || id >= g.in[0] || ih < 0 || ih >= g.in[1]) {
+        if (!ADD) std::memset(dst, 0, seg * sizeof(T));
+      } else {
+        T* row = xc + (id * g.in[1] + ih) * g.in[2] - g.p[2] + kw * g.d[2];  // row[ow*s] is the tap
+        const int64_t a = std::max(ow, lo), b = std::min(ow + seg, hi);
+        if (!ADD) {
+          for (int64_t j = ow; j < std::min(a, ow + seg); ++j) dst[j - ow] = T(0);
+          if (g.s[2] == 1) {
+            if (b > a) std::memcpy(dst + (a - ow), row + a, (b - a) * sizeof(T));
+          } else {
+            for (int64_t j = a; j < b; ++j) dst[j - ow] = row[j * g.s[2]];
+          }
+          for (int64_t j = std::max(a, b); j < ow + seg; ++j) dst[j - ow] = T(0);
+        } else {
+          if (g.s[2] == 1) {
+            for (int64_t j = a; j < b; ++j) row[j] += dst[j - ow];
+          } else {
+            for (int64_t j = a; j < b; ++j) row[j * g.s[2]] += dst[j - ow];
+          }
+        }
+      }
+      dst += seg;
+      p += seg;
+      ow = 0;
+      if (++oh == o1) { oh = 0; ++od; }
+    }
+  }
+}
+
+// Runs body(n, scratch) for every image: across threads when there are enough images.
+template <class T, class F>
+void for_images(const ConvGeom& g, size_t scratch, const F& body) {
+  const int nt = get_num_threads();
+  if (g.N >= 2 && nt > 1 && !in_parallel_region()) {
+    parallel_for(0, g.N, 1, [&](int64_t b, int64_t e) {
+      std::vector<T> buf(scratch);
+      for (int64_t n = b; n < e; ++n) body(n, buf.data());
+    });
+  } else {
+    std::vector<T> buf(scratch);
+    for (int64_t n = 0; n < g.N; ++n) body(n, buf.data());
+  }
+}
+
+// ---- direct kernels (C/groups == 1) --------------------------------------------------------------
+// Calls f(out_row, in_row_base, kernel_index, lo, hi) for each output row and each valid tap:
+// out_row[ow] pairs with in_row_base[ow * s] for ow in [lo, hi).
+template <class T, class F>
+void direct_rows(const ConvGeom& g, int64_t in_plane_off, const F& f) {
+  for (int64_t od = 0; od < g.out[0]; ++od)
+    for (int64_t oh = 0; oh < g.out[1]; ++oh) {
+      const int64_t orow = (od * g.out[1] + oh) * g.out[2];
+      for (int64_t kd = 0; kd < g.k[0]; ++kd) {
+        const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
+        if (id < 0 || id >= g.in[0]) continue;
+        for (int64_t kh = 0; kh < g.k[1]; ++kh) {
+          const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+          if (ih < 0 || ih >= g.in[1]) continue;
+          for (int64_t kw = 0; kw < g.k[2]; ++kw) {
+            int64_t lo, hi;
+            valid_cols(kw * g.d[2], g.s[2], g.p[2], g.in[2], g.out[2], lo, hi);
+            if (lo >= hi) continue;
+            const int64_t irow = in_plane_off + (id * g.in[1] + ih) * g.in[2] - g.p[2] + kw * g.d[2];
+            f(orow, irow, (kd * g.k[1] + kh) * g.k[2] + kw, lo, hi);
+          }
+        }
+      }
+    }
+}
+
+template <class T>
+void direct_fwd(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
+  const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
+  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, P * KV));
+  parallel_for(0, g.N * g.O, grain, [&](int64_t b, int64_t e) {
+    for (int64_t no = b; no < e; ++no) {
+      const int64_t n = no / g.O, o = no % g.O, c = o / Og;  // C/groups == 1: group index == channel
+      T* yp = y + no * P;
+      std::fill(yp, yp + P, bias ? bias[o] : T(0));
+      const T* xp = x + (n * g.C + c) * IV;
+      const T* wp = w + o * KV;
+      direct_rows<T>(g, 0, [&](int64_t orow, int64_t irow, int64_t k, int64_t lo, int64_t hi) {
+        const T wv = wp[k];
+        T* out = yp + orow;
+        const T* in = xp + irow;
+        if (s == 1) {
+          for (int64_t j = lo; j < hi; ++j) out[j] += wv * in[j];
+        } else {
+          for (int64_t j = lo; j < hi; ++j) out[j] += wv * in[j * s];
+        }
+      });
+    }
+  });
+}
+
+template <class T>
+void direct_bwd_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
+  const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
+  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, P * KV * Og));
+  parallel_for(0, g.N * g.C, grain, [&](int64_t b, int64_t e) {
+    for (int64_t nc = b; nc < e; ++nc) {
+      const int64_t n = nc / g.C, c = nc % g.C;
+      T* xp = gx + nc * IV;
+      std::fill(xp, xp + IV, T(0));
+      for (int64_t o = c * Og; o < (c + 1) * Og; ++o) {
+        const T* gp = gy + (n * g.O + o) * P;
+        const T* wp = w + o * KV;
+        direct_rows<T>(g, 0, [&](int64_t orow, int64_t irow, int64_t k, int64_t lo, int64_t hi) {
+          const T wv = wp[k];
+          const T* go = gp + orow;
+          T* in = xp + irow;
+          if (s == 1) {
+            for (int64_t j = lo; j < hi; ++j) in[j] += wv * go[j];
+          } else {
+            for (int64_t j = lo; j < hi; ++j) in[j * s] += wv * go[j];
+          }
+        });
+      }
+    }
+  });
+}
+
+template <class T>
+void direct_bwd_weight(const ConvGeom& g, const T* gy, const T* x, T* gw) {
+  const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
+  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, P * KV * g.N));
+  parallel_for(0, g.O, grain, [&](int64_t b, int64_t e) {
+    std::vector<T> acc(KV);
+    for (int64_t o = b; o < e; ++o) {
+      std::fill(acc.begin(), acc.end(), T(0));
+      const int64_t c = o / Og;
+      for (int64_t n = 0; n < g.N; ++n) {
+        const T* gp = gy + (n * g.O + o) * P;
+        const T* xp = x + (n * g.C + c) * IV;
+        direct_rows<T>(g, 0, [&](int64_t orow, int64_t irow, int64_t k, int64_t lo, int64_t hi) {
+          const T* go = gp + orow;
+          const T* in = xp + irow;
+          T sum = 0;
+          if (s == 1) {
+            for (int64_t j = lo; j < hi; ++j) sum += go[j] * in[j];
+          } else {
+            for (int64_t j = lo; j < hi; ++j) sum += go[j] * in[j * s];
+          }
+          acc[k] += sum;
+        });
+      }
+      std::copy(acc.begin(), acc.end(), gw + o * KV);
+    }
+  });
+}
+
+}  // namespace
+
+// ---- entry points ----------------------------------------------------------------------------------
+template <class T>
+void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
+  if (g.Cg() == 1) return direct_fwd(g, x, w, bias, y);
+  const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
+  const bool pw = g.pointwise();
+  const int64_t pt = tile_cols(g);
+  for_images<T>(g, pw ? 0 : (size_t)(K * pt), [&](int64_t n, T* col) {
+    for (int64_t grp = 0; grp < g.G; ++grp) {
+      const T* xg = x + (n * g.C + grp * Cg) * IV;
+      const T* wg = w + grp * Og * K;
+      T* yg = y + (n * g.O + grp * Og) * P;
+      if (pw) {
+        gemm(false, false, Og, P, Cg, T(1), wg, Cg, xg, P, T(0), yg, P);
+        continue;
+      }
+      for (int64_t p0 = 0; p0 < P; p0 += pt) {
+        const int64_t p1 = std::min(P, p0 + pt);
+        patch_tile<false>(g, xg, p0, p1, col);
+        gemm(false, false, Og, p1 - p0, K, T(1), wg, K, col, p1 - p0, T(0), yg + p0, P);
+      }
+    }
+    if (bias)
+      for (int64_t o = 0; o < g.O; ++o) {
+        T* q = y + (n * g.O + o) * P;
+        const T bv = bias[o];
+        for (int64_t i = 0; i < P; ++i) q[i] += bv;
+      }
+  });
+}
+
+template <class T>
+void conv_bwd_input_cpu(const ConvGeom& g, const T* gy, const T* w, T* gx) {
+  if (g.Cg() == 1) return direct_bwd_input(g, gy, w, gx);
+  const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
+  const bool pw = g.pointwise();
+  const int64_t pt = tile_cols(g);
+  for_images<T>(g, pw ? 0 : (size_t)(K * pt), [&](int64_t n, T* col) {
+    for (int64_t grp = 0; grp < g.G; ++grp) {
+      const T* gyg = gy + (n * g.O + grp * Og) * P;
+      const T* wg = w + grp * Og * K;
+      T* xg = gx + (n * g.C + grp * Cg) * IV;
+      if (pw) {
+        gemm(true, false, Cg, P, Og, T(1), wg, Cg, gyg, P, T(0), xg, P);
+        continue;
+      }
+      std::fill(xg, xg + Cg * IV, T(0));
+      for (int64_t p0 = 0; p0 < P; p0 += pt) {
+        const int64_t p1 = std::min(P, p0 + pt);
+        gemm(true, false, K, p1 - p0, Og, T(1), wg, K, gyg + p0, P, T(0), col, p1 - p0);
+        patch_tile<true>(g, xg, p0, p1, col);
+      }
+    }
+  });
+}
+
+template <class T>
+void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
+  if (g.Cg() == 1) return direct_bwd_weight(g, gy, x, gw);
+  const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
+  const int64_t WN = g.O * K;
+  const bool pw = g.pointwise();
+  const int64_t pt = tile_cols(g);
+  const int nt = get_num_threads();
+  const int64_t chunks = (g.N >= 2 && nt > 1 && !in_parallel_region()) ? std::min<int64_t>(nt, g.N) : 1;
+  std::vector<T> partial(chunks > 1 ? (size_t)((chunks - 1) * WN) : 0);
+  auto run_chunk = [&](int64_t ci) {
+    T* acc = ci == 0 ? gw : partial.data() + (ci - 1) * WN;
+    std::fill(acc, acc + WN, T(0));
+    std::vector<T> col(pw ? 0 : (size_t)(K * pt));
+    const int64_t nb = g.N * ci / chunks, ne = g.N * (ci + 1) / chunks;
+    for (int64_t n = nb; n < ne; ++n)
+      for (int64_t grp = 0; grp < g.G; ++grp) {
+        const T* gyg = gy + (n * g.O + grp * Og) * P;
+        const T* xg = x + (n * g.C + grp * Cg) * IV;
+        T* wg = acc + grp * Og * K;
+        if (pw) {
+          gemm(false, true, Og, Cg, P, T(1), gyg, P, xg, P, T(1), wg, Cg);
+          continue;
+        }
+        for (int64_t p0 = 0; p0 < P; p0 += pt) {
+          const int64_t p1 = std::min(P, p0 + pt);
+          patch_tile<false>(g, xg, p0, p1, col.data());
+          gemm(false, true, Og, K, p1 - p0, T(1), gyg + p0, P, col.data(), p1 - p0, T(1), wg, K);
+        }
+      }
+  };
+  if (chunks > 1) {
+#pragma omp parallel for schedule(static, 1) num_threads((int)chunks)
+    for (int64_t ci = 0; ci < chunks; ++ci) run_chunk(ci);
+    for (int64_t ci = 1; ci < chunks; ++ci) {  // fixed order: deterministic
+      const T* q = partial.data() + (ci - 1) * WN;
+      for (int64_t i = 0; i < WN; ++i) gw[i] += q[i];
+    }
+  } else {
+    run_chunk(0);
+  }
+}
+
+#define EMBER_CONV_CPU(T)                                                              \
+  template void conv_fwd_cpu<T>(const ConvGeom&, const T*, const T*, const T*, T*);    \
+  template void conv_bwd_input_cpu<T>(const ConvGeom&, const T*, const T*, T*);        \
+  template void conv_bwd_weight_cpu<T>(const ConvGeom&, const T*, const T*, T*);
+EMBER_CONV_CPU(float)
+EMBER_CONV_CPU(double)
+#undef EMBER_CONV_CPU
+
+}  // namespace ember::conv_detail
