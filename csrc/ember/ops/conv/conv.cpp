@@ -126,7 +126,6 @@ Tensor conv_forward(const Tensor& input, const Tensor& weight, const Tensor& bia
   Shape out_sp(nsp), padded(nsp), eff(nsp);
   bool bad = false;
   for (size_t i = 0; i < nsp; ++i) {
-    EMBER_CHECK(pad_hi[i] >= 0, op, "negative padding is not supported");
     padded[i] = input.size(2 + i) + pad_lo[i] + pad_hi[i];
     eff[i] = dilation[i] * (weight.size(2 + i) - 1) + 1;
     if (eff[i] > padded[i]) bad = true;

@@ -7,6 +7,7 @@
 // pad_lo/pad_hi allow the asymmetric padding of padding='same' with an even kernel (PyTorch pads
 // the extra element on the high side). Padding is zeros; other padding modes are applied by the
 // caller (nn.Conv*d pads with F.pad first). Every per-dim vector has one entry per spatial dim.
+// pad_hi may be negative (the autograd graph uses it to crop inputs to an exact output size).
 //
 // Backward: the three kernels are the adjoints of the forward in each argument. The `= vs +=`
 // contract: every result is a fresh tensor written with `=` (no accumulation into caller memory).
