@@ -25,6 +25,9 @@ namespace ember::conv_detail {
 namespace {
 
 constexpr int64_t kColBudget = 96 * 1024;  // elements of one packed tile (~384 KB of float: L2-sized)
+constexpr int64_t kParallelMacs = 1 << 18;  // below this a parallel region costs more than it saves
+
+int64_t conv_macs(const ConvGeom& g) { return g.N * g.O * g.out_vol() * g.Cg() * g.k_vol(); }
 
 // Output columns ow in [lo, hi) whose tap ow*s - p + off (off = kernel offset k*d) lies in [0, in).
 inline void valid_cols(int64_t off, int64_t s, int64_t p, int64_t in, int64_t out, int64_t& lo, int64_t& hi) {
@@ -93,7 +96,7 @@ void patch_tile(const ConvGeom& g, const T* x, int64_t p0, int64_t p1, T* col) {
 template <class T, class F>
 void for_images(const ConvGeom& g, size_t scratch, const F& body) {
   const int nt = get_num_threads();
-  if (g.N >= 2 && nt > 1 && !in_parallel_region()) {
+  if (g.N >= 2 && nt > 1 && !in_parallel_region() && conv_macs(g) >= kParallelMacs) {
     parallel_for(0, g.N, 1, [&](int64_t b, int64_t e) {
       std::vector<T> buf(scratch);
       for (int64_t n = b; n < e; ++n) body(n, buf.data());
@@ -133,7 +136,7 @@ void direct_rows(const ConvGeom& g, int64_t in_plane_off, const F& f) {
 template <class T>
 void direct_fwd(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
-  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, P * KV));
+  const int64_t grain = std::max<int64_t>(1, kParallelMacs / std::max<int64_t>(1, P * KV));
   parallel_for(0, g.N * g.O, grain, [&](int64_t b, int64_t e) {
     for (int64_t no = b; no < e; ++no) {
       const int64_t n = no / g.O, o = no % g.O, c = o / Og;  // C/groups == 1: group index == channel
@@ -158,7 +161,7 @@ void direct_fwd(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) 
 template <class T>
 void direct_bwd_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
   const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
-  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, P * KV * Og));
+  const int64_t grain = std::max<int64_t>(1, kParallelMacs / std::max<int64_t>(1, P * KV * Og));
   parallel_for(0, g.N * g.C, grain, [&](int64_t b, int64_t e) {
     for (int64_t nc = b; nc < e; ++nc) {
       const int64_t n = nc / g.C, c = nc % g.C;
@@ -185,7 +188,7 @@ void direct_bwd_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
 template <class T>
 void direct_bwd_weight(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
-  const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(1, P * KV * g.N));
+  const int64_t grain = std::max<int64_t>(1, kParallelMacs / std::max<int64_t>(1, P * KV * g.N));
   parallel_for(0, g.O, grain, [&](int64_t b, int64_t e) {
     std::vector<T> acc(KV);
     for (int64_t o = b; o < e; ++o) {
@@ -277,7 +280,8 @@ void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   const bool pw = g.pointwise();
   const int64_t pt = tile_cols(g);
   const int nt = get_num_threads();
-  const int64_t chunks = (g.N >= 2 && nt > 1 && !in_parallel_region()) ? std::min<int64_t>(nt, g.N) : 1;
+  const bool par = g.N >= 2 && nt > 1 && !in_parallel_region() && conv_macs(g) >= kParallelMacs;
+  const int64_t chunks = par ? std::min<int64_t>(nt, g.N) : 1;
   std::vector<T> partial(chunks > 1 ? (size_t)((chunks - 1) * WN) : 0);
   auto run_chunk = [&](int64_t ci) {
     T* acc = ci == 0 ? gw : partial.data() + (ci - 1) * WN;
