@@ -227,3 +227,153 @@ def test_larger_float32_vs_torch(shape):
     np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=1e-3, atol=1e-3)
+
+
+# ---- modules ----------------------------------------------------------------------------------------------
+MODULES = [
+    ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),
+    ("Conv1d", (2, 4, 4), dict(padding="same", padding_mode="circular"), (2, 2, 7)),
+    ("Conv2d", (4, 6, 3), dict(padding=1, groups=2, bias=False), (2, 4, 5, 5)),
+    ("Conv2d", (3, 4, (3, 2)), dict(padding=(1, 2), padding_mode="reflect", dilation=(1, 2)), (2, 3, 5, 6)),
+    ("Conv2d", (3, 3, 3), dict(padding=1, padding_mode="replicate", groups=3), (1, 3, 4, 4)),
+    ("Conv3d", (2, 3, 2), dict(stride=(1, 2, 1), padding="valid"), (1, 2, 3, 4, 3)),
+    ("ConvTranspose1d", (3, 4, 3), dict(stride=2, padding=1, output_padding=1), (2, 3, 5)),
+    ("ConvTranspose2d", (4, 2, 3), dict(stride=2, groups=2, dilation=2, bias=False), (1, 4, 3, 3)),
+    ("ConvTranspose3d", (2, 3, 2), dict(stride=2), (1, 2, 2, 3, 2)),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("spec", MODULES, ids=[m[0] + str(i) for i, m in enumerate(MODULES)])
+def test_module_matches_torch(spec):
+    name, args, kw, xshape = spec
+    me = getattr(ember.nn, name)(*args, **kw).double()
+    mt = getattr(torch.nn, name)(*args, **kw).double()
+    assert repr(me) == repr(mt)
+    assert list(me.state_dict().keys()) == list(mt.state_dict().keys())
+    for k, v in me.state_dict().items():
+        assert tuple(v.shape) == tuple(mt.state_dict()[k].shape)
+        mt.state_dict()[k].copy_(torch.from_numpy(v.numpy()))
+    x = np.random.default_rng(3).standard_normal(xshape)
+    xe, xt = ember.tensor(x).requires_grad_(), torch.tensor(x, requires_grad=True)
+    ye, yt = me(xe), mt(xt)
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-10)
+    g = np.random.default_rng(4).standard_normal(tuple(yt.shape))
+    ye.backward(ember.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-10)
+    for (k, p), (_, q) in zip(me.named_parameters(), mt.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, atol=1e-10, err_msg=k)
+
+
+def test_module_init_bounds():
+    ember.manual_seed(0)
+    m = ember.nn.Conv2d(8, 16, 3)
+    fan_in = 8 * 9
+    bound = 1 / math.sqrt(fan_in)  # kaiming_uniform(a=sqrt(5)) gives the same bound for the weight
+    w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
+    assert w.shape == (16, 8, 3, 3) and b.shape == (16,)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
+    assert np.abs(b).max() <= bound
+    mt = ember.nn.ConvTranspose1d(4, 6, 3, groups=2)
+    assert tuple(mt.weight.shape) == (4, 3, 3)
+    assert np.abs(mt.weight.detach().numpy()).max() <= 1 / math.sqrt(3 * 3)
+
+
+@needs_torch
+def test_conv_transpose_output_size():
+    me = ember.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    mt = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    x = np.random.default_rng(0).standard_normal((1, 2, 4, 4)).astype(np.float32)
+    for size in [(7, 7), (8, 8), (1, 3, 8, 7)]:
+        assert tuple(me(ember.tensor(x), output_size=size).shape) == tuple(mt(torch.tensor(x), output_size=size).shape)
+    with pytest.raises(ValueError, match=r"\[ConvTranspose2d\]"):
+        me(ember.tensor(x), output_size=(9, 9))
+
+
+def test_module_unbatched_and_train_step():
+    ember.manual_seed(0)
+    net = ember.nn.Sequential(ember.nn.Conv1d(1, 4, 3, stride=2), ember.nn.Conv1d(4, 2, 3))
+    x = ember.randn(8, 1, 20)
+    opt = ember.optim.SGD(net.parameters(), lr=0.1)
+    losses = []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = (net(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    assert tuple(net(ember.randn(1, 20)).shape) == (2, 7)
+
+
+# ---- errors ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 2, 3, 3), groups=3), RuntimeError, "conv2d.*channels"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3)), RuntimeError, r"\[conv2d\].*weight"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 2, 2), ember.randn(6, 4, 3, 3)), RuntimeError,
+     r"\[conv2d\].*Kernel size can't be greater"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5, 5), ember.randn(6, 4, 3, 3)), RuntimeError, r"\[conv2d\].*input"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), stride=2, padding="same"), RuntimeError,
+     r"\[conv2d\].*strided"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), padding="foo"), RuntimeError,
+     r"\[conv2d\] Invalid padding"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), groups=0), RuntimeError, r"\[conv2d\]"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), stride=0), RuntimeError, r"\[conv2d\]"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), padding=-1), RuntimeError, r"\[conv2d\]"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), stride=(1, 1, 1)), RuntimeError,
+     r"\[conv2d\].*stride"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), ember.randn(5)), RuntimeError,
+     r"\[conv2d\].*bias"),
+    (lambda f: f.conv1d(ember.randn(1, 4, 5), ember.randn(6, 4, 3).double()), RuntimeError, r"\[conv1d\].*type"),
+    (lambda f: f.conv1d([1.0], ember.randn(6, 4, 3)), TypeError, r"\[conv1d\]"),
+    (lambda f: f.conv1d(ember.ones(1, 4, 5, dtype=ember.int64), ember.ones(6, 4, 3, dtype=ember.int64)),
+     RuntimeError, r"\[conv1d\]"),
+    (lambda f: f.conv_transpose2d(ember.randn(1, 4, 5, 5), ember.randn(4, 2, 3, 3), stride=2, output_padding=2),
+     RuntimeError, r"\[conv_transpose2d\].*output padding"),
+    (lambda f: f.conv_transpose2d(ember.randn(1, 4, 5, 5), ember.randn(3, 2, 3, 3)), RuntimeError,
+     r"\[conv_transpose2d\].*channels"),
+    (lambda f: f.conv_transpose2d(ember.randn(1, 4, 5, 5), ember.randn(4, 2, 3, 3), padding="same"), TypeError,
+     r"\[conv_transpose2d\]"),
+])
+def test_functional_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(ember.nn.functional)
+
+
+@needs_torch
+def test_error_types_match_torch():
+    # the same bad calls raise the same exception types in PyTorch
+    cases = [
+        lambda m: m.nn.functional.conv2d(m.randn(1, 4, 5, 5), m.randn(6, 2, 3, 3), groups=3),
+        lambda m: m.nn.functional.conv2d(m.randn(1, 4, 2, 2), m.randn(6, 4, 3, 3)),
+        lambda m: m.nn.functional.conv2d(m.randn(1, 4, 5, 5), m.randn(6, 4, 3)),
+        lambda m: m.nn.functional.conv_transpose1d(m.randn(1, 4, 5), m.randn(4, 2, 3), stride=2, output_padding=3),
+        lambda m: m.nn.Conv2d(4, 4, 3, groups=3),
+        lambda m: m.nn.Conv2d(4, 4, 3, padding="foo"),
+        lambda m: m.nn.Conv2d(4, 4, 3, padding_mode="foo"),
+        lambda m: m.nn.Conv2d(4, 4, 3, stride=2, padding="same"),
+    ]
+    for c in cases:
+        types = []
+        for m in (ember, torch):
+            try:
+                c(m)
+                types.append(None)
+            except Exception as ex:  # noqa: BLE001 - comparing the types
+                types.append(type(ex))
+        assert types[0] is not None and types[0] is types[1], types
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(groups=3), "in_channels must be divisible by groups"),
+    (dict(groups=0), "groups must be a positive integer"),
+    (dict(padding="foo"), "Invalid padding string"),
+    (dict(padding_mode="foo"), "padding_mode must be one of"),
+    (dict(stride=2, padding="same"), "padding=.same. is not supported for strided"),
+])
+def test_module_errors(kw, match):
+    with pytest.raises(ValueError, match=r"\[Conv2d\] " + match):
+        ember.nn.Conv2d(4, 4, 3, **kw)
+    with pytest.raises(ValueError, match=r"\[ConvTranspose1d\]"):
+        ember.nn.ConvTranspose1d(4, 4, 3, padding_mode="reflect")
