@@ -210,6 +210,8 @@ def test_fast_vs_reference(seed):
     (2, 64, 64, (24, 24), 3, 1, 1),   # K * P over the tile budget: several column tiles
     (3, 32, 32, (9, 9), 3, 2, 32),    # depthwise, strided
     (1, 48, 24, (7, 7), 1, 1, 1),     # 1x1
+    (6, 32, 40, (6, 6), 1, 1, 1),     # 1x1, several images per GEMM block
+    (8, 64, 32, (4, 4), 3, 1, 2),     # small images grouped into one block, groups
 ])
 def test_larger_float32_vs_torch(shape):
     N, C, O, sp, k, s, g = shape

@@ -39,18 +39,11 @@ inline void valid_cols(int64_t off, int64_t s, int64_t p, int64_t in, int64_t ou
   hi = std::min(std::max(hi, lo), out);
 }
 
-int64_t tile_cols(const ConvGeom& g) {
-  const int64_t K = g.Cg() * g.k_vol(), P = g.out_vol();
-  if (K * P <= kColBudget) return P;
-  int64_t pt = std::max<int64_t>(64, kColBudget / K);
-  return std::min(P, pt / 16 * 16);
-}
-
 // Packs columns [p0, p1) of the patch matrix of one image/group (Cg input planes at x) into
 // col (K rows, p1-p0 columns). ADD=true instead scatters col back with += (col2im).
 template <bool ADD, class T>
-void patch_tile(const ConvGeom& g, const T* x, int64_t p0, int64_t p1, T* col) {
-  const int64_t KV = g.k_vol(), K = g.Cg() * KV, IV = g.in_vol(), pt = p1 - p0;
+void patch_tile(const ConvGeom& g, const T* x, int64_t p0, int64_t p1, T* col, int64_t ld) {
+  const int64_t KV = g.k_vol(), K = g.Cg() * KV, IV = g.in_vol();
   const int64_t o1 = g.out[1], o2 = g.out[2];
   for (int64_t r = 0; r < K; ++r) {
     const int64_t c = r / KV, kk = r % KV;
@@ -58,7 +51,7 @@ void patch_tile(const ConvGeom& g, const T* x, int64_t p0, int64_t p1, T* col) {
     int64_t lo, hi;
     valid_cols(kw * g.d[2], g.s[2], g.p[2], g.in[2], o2, lo, hi);
     T* xc = const_cast<T*>(x) + c * IV;
-    T* dst = col + r * pt;
+    T* dst = col + r * ld;
     int64_t p = p0, od = p0 / (o1 * o2), oh = (p0 / o2) % o1, ow = p0 % o2;
     while (p < p1) {
       const int64_t seg = std::min(o2 - ow, p1 - p);
@@ -92,19 +85,66 @@ void patch_tile(const ConvGeom& g, const T* x, int64_t p0, int64_t p1, T* col) {
   }
 }
 
-// Runs body(n, scratch) for every image: across threads when there are enough images.
-template <class T, class F>
-void for_images(const ConvGeom& g, size_t scratch, const F& body) {
-  const int nt = get_num_threads();
-  if (g.N >= 2 && nt > 1 && !in_parallel_region() && conv_macs(g) >= kParallelMacs) {
-    parallel_for(0, g.N, 1, [&](int64_t b, int64_t e) {
-      std::vector<T> buf(scratch);
-      for (int64_t n = b; n < e; ++n) body(n, buf.data());
-    });
+// GEMM column blocks. A block is images [n0, n1) x output pixels [p0, p1) of each image; its
+// columns are (image, pixel) pairs. Big images are cut into pixel tiles (one image per block);
+// small ones (deep layers with 4x4..16x16 outputs) are grouped so a GEMM sees >= kMinCols
+// columns: the weight is then packed once per block rather than once per image, and the
+// weight-gradient GEMM gets a long inner dimension instead of one of 16.
+constexpr int64_t kMinCols = 256;
+
+struct Blocking {
+  int64_t pt = 0, nb = 1;  // pixels per tile, images per block
+  int64_t count = 0;       // number of blocks
+  int64_t tiles = 1;       // pixel tiles per image (nb == 1 when tiles > 1)
+};
+
+Blocking make_blocking(const ConvGeom& g) {
+  const int64_t K = g.Cg() * g.k_vol(), P = g.out_vol();
+  Blocking b;
+  const int64_t budget = std::max<int64_t>(64, kColBudget / std::max<int64_t>(1, K));
+  if (P >= kMinCols || P > budget) {
+    b.pt = P <= budget ? P : std::max<int64_t>(64, budget / 16 * 16);
+    b.tiles = (P + b.pt - 1) / b.pt;
+    b.count = g.N * b.tiles;
   } else {
-    std::vector<T> buf(scratch);
-    for (int64_t n = 0; n < g.N; ++n) body(n, buf.data());
+    b.pt = P;
+    b.nb = std::max<int64_t>(1, std::min<int64_t>(std::min(g.N, (kMinCols + P - 1) / P), std::max<int64_t>(1, budget / P)));
+    b.count = (g.N + b.nb - 1) / b.nb;
   }
+  return b;
+}
+
+struct Block {
+  int64_t n0, n1, p0, p1;
+  int64_t cols() const { return (n1 - n0) * (p1 - p0); }
+};
+
+inline Block block_at(const ConvGeom& g, const Blocking& bl, int64_t i) {
+  if (bl.tiles > 1 || bl.nb == 1) {
+    const int64_t n = i / bl.tiles, t = i % bl.tiles;
+    return {n, n + 1, t * bl.pt, std::min(g.out_vol(), (t + 1) * bl.pt)};
+  }
+  return {i * bl.nb, std::min(g.N, (i + 1) * bl.nb), 0, g.out_vol()};
+}
+
+// Splits [0, count) blocks into `chunks` fixed ranges and runs body(chunk, b, e) (in parallel
+// when the problem is big enough). Ranges are whole images (multiples of the tiles per image):
+// backward-input scatters into an image from all of its tiles. chunks depends only on the
+// problem and the thread count.
+template <class F>
+int64_t for_block_chunks(const ConvGeom& g, const Blocking& bl, const F& body) {
+  const int nt = get_num_threads();
+  const int64_t count = bl.count, units = count / bl.tiles;
+  const bool par = units >= 2 && nt > 1 && !in_parallel_region() && conv_macs(g) >= kParallelMacs;
+  const int64_t chunks = par ? std::min<int64_t>(nt, units) : 1;
+  if (chunks > 1) {
+#pragma omp parallel for schedule(static, 1) num_threads((int)chunks)
+    for (int64_t c = 0; c < chunks; ++c)
+      body(c, units * c / chunks * bl.tiles, units * (c + 1) / chunks * bl.tiles);
+  } else {
+    body(0, 0, count);
+  }
+  return chunks;
 }
 
 // ---- direct kernels (C/groups == 1) --------------------------------------------------------------
@@ -222,28 +262,46 @@ void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
   if (g.Cg() == 1) return direct_fwd(g, x, w, bias, y);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const bool pw = g.pointwise();
-  const int64_t pt = tile_cols(g);
-  for_images<T>(g, pw ? 0 : (size_t)(K * pt), [&](int64_t n, T* col) {
-    for (int64_t grp = 0; grp < g.G; ++grp) {
-      const T* xg = x + (n * g.C + grp * Cg) * IV;
-      const T* wg = w + grp * Og * K;
-      T* yg = y + (n * g.O + grp * Og) * P;
-      if (pw) {
-        gemm(false, false, Og, P, Cg, T(1), wg, Cg, xg, P, T(0), yg, P);
-        continue;
+  const Blocking bl = make_blocking(g);
+  for_block_chunks(g, bl, [&](int64_t, int64_t b0, int64_t b1) {
+    std::vector<T> col, ybuf;
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      const Block blk = block_at(g, bl, bi);
+      const int64_t nc = blk.cols(), pt = blk.p1 - blk.p0, ni = blk.n1 - blk.n0;
+      if (!(pw && ni == 1)) col.resize(K * nc);
+      if (ni > 1) ybuf.resize(Og * nc);
+      for (int64_t grp = 0; grp < g.G; ++grp) {
+        const T* wg = w + grp * Og * K;
+        if (pw && ni == 1) {
+          const T* xg = x + (blk.n0 * g.C + grp * Cg) * IV;
+          gemm(false, false, Og, P, Cg, T(1), wg, Cg, xg, P, T(0), y + (blk.n0 * g.O + grp * Og) * P, P);
+          continue;
+        }
+        for (int64_t i = 0; i < ni; ++i) {
+          const T* xg = x + ((blk.n0 + i) * g.C + grp * Cg) * IV;
+          if (pw) {
+            for (int64_t c = 0; c < Cg; ++c) std::memcpy(col.data() + c * nc + i * pt, xg + c * IV, pt * sizeof(T));
+          } else {
+            patch_tile<false>(g, xg, blk.p0, blk.p1, col.data() + i * pt, nc);
+          }
+        }
+        if (ni == 1) {
+          gemm(false, false, Og, nc, K, T(1), wg, K, col.data(), nc, T(0), y + (blk.n0 * g.O + grp * Og) * P + blk.p0, P);
+        } else {
+          gemm(false, false, Og, nc, K, T(1), wg, K, col.data(), nc, T(0), ybuf.data(), nc);
+          for (int64_t i = 0; i < ni; ++i)
+            for (int64_t o = 0; o < Og; ++o)
+              std::memcpy(y + ((blk.n0 + i) * g.O + grp * Og + o) * P, ybuf.data() + o * nc + i * P, P * sizeof(T));
+        }
       }
-      for (int64_t p0 = 0; p0 < P; p0 += pt) {
-        const int64_t p1 = std::min(P, p0 + pt);
-        patch_tile<false>(g, xg, p0, p1, col);
-        gemm(false, false, Og, p1 - p0, K, T(1), wg, K, col, p1 - p0, T(0), yg + p0, P);
-      }
+      if (bias)
+        for (int64_t n = blk.n0; n < blk.n1; ++n)
+          for (int64_t o = 0; o < g.O; ++o) {
+            T* q = y + (n * g.O + o) * P;
+            const T bv = bias[o];
+            for (int64_t j = blk.p0; j < blk.p1; ++j) q[j] += bv;
+          }
     }
-    if (bias)
-      for (int64_t o = 0; o < g.O; ++o) {
-        T* q = y + (n * g.O + o) * P;
-        const T bv = bias[o];
-        for (int64_t i = 0; i < P; ++i) q[i] += bv;
-      }
   });
 }
 
@@ -252,21 +310,39 @@ void conv_bwd_input_cpu(const ConvGeom& g, const T* gy, const T* w, T* gx) {
   if (g.Cg() == 1) return direct_bwd_input(g, gy, w, gx);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const bool pw = g.pointwise();
-  const int64_t pt = tile_cols(g);
-  for_images<T>(g, pw ? 0 : (size_t)(K * pt), [&](int64_t n, T* col) {
-    for (int64_t grp = 0; grp < g.G; ++grp) {
-      const T* gyg = gy + (n * g.O + grp * Og) * P;
-      const T* wg = w + grp * Og * K;
-      T* xg = gx + (n * g.C + grp * Cg) * IV;
-      if (pw) {
-        gemm(true, false, Cg, P, Og, T(1), wg, Cg, gyg, P, T(0), xg, P);
-        continue;
-      }
-      std::fill(xg, xg + Cg * IV, T(0));
-      for (int64_t p0 = 0; p0 < P; p0 += pt) {
-        const int64_t p1 = std::min(P, p0 + pt);
-        gemm(true, false, K, p1 - p0, Og, T(1), wg, K, gyg + p0, P, T(0), col, p1 - p0);
-        patch_tile<true>(g, xg, p0, p1, col);
+  const Blocking bl = make_blocking(g);
+  for_block_chunks(g, bl, [&](int64_t, int64_t b0, int64_t b1) {
+    std::vector<T> col, gbuf;
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      const Block blk = block_at(g, bl, bi);
+      const int64_t nc = blk.cols(), pt = blk.p1 - blk.p0, ni = blk.n1 - blk.n0;
+      col.resize(K * nc);
+      if (ni > 1) gbuf.resize(Og * nc);
+      if (blk.p0 == 0 && !pw)
+        std::fill(gx + blk.n0 * g.C * IV, gx + blk.n1 * g.C * IV, T(0));
+      for (int64_t grp = 0; grp < g.G; ++grp) {
+        const T* wg = w + grp * Og * K;
+        if (pw && ni == 1) {
+          gemm(true, false, Cg, P, Og, T(1), wg, Cg, gy + (blk.n0 * g.O + grp * Og) * P, P, T(0),
+               gx + (blk.n0 * g.C + grp * Cg) * IV, P);
+          continue;
+        }
+        if (ni == 1) {
+          gemm(true, false, K, nc, Og, T(1), wg, K, gy + (blk.n0 * g.O + grp * Og) * P + blk.p0, P, T(0), col.data(), nc);
+        } else {
+          for (int64_t i = 0; i < ni; ++i)
+            for (int64_t o = 0; o < Og; ++o)
+              std::memcpy(gbuf.data() + o * nc + i * P, gy + ((blk.n0 + i) * g.O + grp * Og + o) * P, P * sizeof(T));
+          gemm(true, false, K, nc, Og, T(1), wg, K, gbuf.data(), nc, T(0), col.data(), nc);
+        }
+        for (int64_t i = 0; i < ni; ++i) {
+          T* xg = gx + ((blk.n0 + i) * g.C + grp * Cg) * IV;
+          if (pw) {
+            for (int64_t c = 0; c < Cg; ++c) std::memcpy(xg + c * IV, col.data() + c * nc + i * pt, pt * sizeof(T));
+          } else {
+            patch_tile<true>(g, xg, blk.p0, blk.p1, col.data() + i * pt, nc);
+          }
+        }
       }
     }
   });
@@ -278,41 +354,52 @@ void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const int64_t WN = g.O * K;
   const bool pw = g.pointwise();
-  const int64_t pt = tile_cols(g);
-  const int nt = get_num_threads();
-  const bool par = g.N >= 2 && nt > 1 && !in_parallel_region() && conv_macs(g) >= kParallelMacs;
-  const int64_t chunks = par ? std::min<int64_t>(nt, g.N) : 1;
-  std::vector<T> partial(chunks > 1 ? (size_t)((chunks - 1) * WN) : 0);
-  auto run_chunk = [&](int64_t ci) {
+  const Blocking bl = make_blocking(g);
+  const int nt = std::max(1, get_num_threads());
+  std::vector<T> partial((size_t)(std::max(0, nt - 1)) * WN);
+  const int64_t chunks = for_block_chunks(g, bl, [&](int64_t ci, int64_t b0, int64_t b1) {
     T* acc = ci == 0 ? gw : partial.data() + (ci - 1) * WN;
     std::fill(acc, acc + WN, T(0));
-    std::vector<T> col(pw ? 0 : (size_t)(K * pt));
-    const int64_t nb = g.N * ci / chunks, ne = g.N * (ci + 1) / chunks;
-    for (int64_t n = nb; n < ne; ++n)
+    std::vector<T> col, gbuf;
+    for (int64_t bi = b0; bi < b1; ++bi) {
+      const Block blk = block_at(g, bl, bi);
+      const int64_t nc = blk.cols(), pt = blk.p1 - blk.p0, ni = blk.n1 - blk.n0;
+      col.resize(K * nc);
+      if (ni > 1) gbuf.resize(Og * nc);
       for (int64_t grp = 0; grp < g.G; ++grp) {
-        const T* gyg = gy + (n * g.O + grp * Og) * P;
-        const T* xg = x + (n * g.C + grp * Cg) * IV;
         T* wg = acc + grp * Og * K;
-        if (pw) {
-          gemm(false, true, Og, Cg, P, T(1), gyg, P, xg, P, T(1), wg, Cg);
+        if (pw && ni == 1) {
+          gemm(false, true, Og, Cg, P, T(1), gy + (blk.n0 * g.O + grp * Og) * P, P, x + (blk.n0 * g.C + grp * Cg) * IV,
+               P, T(1), wg, Cg);
           continue;
         }
-        for (int64_t p0 = 0; p0 < P; p0 += pt) {
-          const int64_t p1 = std::min(P, p0 + pt);
-          patch_tile<false>(g, xg, p0, p1, col.data());
-          gemm(false, true, Og, K, p1 - p0, T(1), gyg + p0, P, col.data(), p1 - p0, T(1), wg, K);
+        for (int64_t i = 0; i < ni; ++i) {
+          const T* xg = x + ((blk.n0 + i) * g.C + grp * Cg) * IV;
+          if (pw) {
+            for (int64_t c = 0; c < Cg; ++c) std::memcpy(col.data() + c * nc + i * pt, xg + c * IV, pt * sizeof(T));
+          } else {
+            patch_tile<false>(g, xg, blk.p0, blk.p1, col.data() + i * pt, nc);
+          }
         }
+        const T* gyb;
+        int64_t ldg;
+        if (ni == 1) {
+          gyb = gy + (blk.n0 * g.O + grp * Og) * P + blk.p0;
+          ldg = P;
+        } else {
+          for (int64_t i = 0; i < ni; ++i)
+            for (int64_t o = 0; o < Og; ++o)
+              std::memcpy(gbuf.data() + o * nc + i * P, gy + ((blk.n0 + i) * g.O + grp * Og + o) * P, P * sizeof(T));
+          gyb = gbuf.data();
+          ldg = nc;
+        }
+        gemm(false, true, Og, K, nc, T(1), gyb, ldg, col.data(), nc, T(1), wg, K);
       }
-  };
-  if (chunks > 1) {
-#pragma omp parallel for schedule(static, 1) num_threads((int)chunks)
-    for (int64_t ci = 0; ci < chunks; ++ci) run_chunk(ci);
-    for (int64_t ci = 1; ci < chunks; ++ci) {  // fixed order: deterministic
-      const T* q = partial.data() + (ci - 1) * WN;
-      for (int64_t i = 0; i < WN; ++i) gw[i] += q[i];
     }
-  } else {
-    run_chunk(0);
+  });
+  for (int64_t ci = 1; ci < chunks; ++ci) {  // fixed order: deterministic
+    const T* q = partial.data() + (ci - 1) * WN;
+    for (int64_t i = 0; i < WN; ++i) gw[i] += q[i];
   }
 }
 
