@@ -13,18 +13,20 @@
 // partial per fixed image chunk in chunk order, so results never depend on timing.
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 #include <omp.h>
 
 #include "ember/core/parallel.h"
 #include "ember/ops/conv/conv_impl.h"
+#include "ember/ops/conv/conv_direct_kernels.h"
 #include "ember/ops/gemm/gemm.h"
 
 namespace ember::conv_detail {
 
 namespace {
 
-constexpr int64_t kColBudget = 96 * 1024;  // elements of one packed tile (~384 KB of float: L2-sized)
+constexpr int64_t kColBudget = 192 * 1024;  // elements of one packed tile (768 KB of float: ~L2)
 constexpr int64_t kParallelMacs = 1 << 18;  // below this a parallel region costs more than it saves
 
 int64_t conv_macs(const ConvGeom& g) { return g.N * g.O * g.out_vol() * g.Cg() * g.k_vol(); }
@@ -101,7 +103,8 @@ struct Blocking {
 Blocking make_blocking(const ConvGeom& g) {
   const int64_t K = g.Cg() * g.k_vol(), P = g.out_vol();
   Blocking b;
-  const int64_t budget = std::max<int64_t>(64, kColBudget / std::max<int64_t>(1, K));
+  // >= kMinCols columns per GEMM: the weight (A) is re-packed per call, so short tiles pay for it
+  const int64_t budget = std::max<int64_t>(kMinCols, kColBudget / std::max<int64_t>(1, K));
   if (P >= kMinCols || P > budget) {
     b.pt = P <= budget ? P : std::max<int64_t>(64, budget / 16 * 16);
     b.tiles = (P + b.pt - 1) / b.pt;
@@ -147,119 +150,29 @@ int64_t for_block_chunks(const ConvGeom& g, const Blocking& bl, const F& body) {
   return chunks;
 }
 
-// ---- direct kernels (C/groups == 1) --------------------------------------------------------------
-// Calls f(out_row, in_row_base, kernel_index, lo, hi) for each output row and each valid tap:
-// out_row[ow] pairs with in_row_base[ow * s] for ow in [lo, hi).
-template <class T, class F>
-void direct_rows(const ConvGeom& g, int64_t in_plane_off, const F& f) {
-  for (int64_t od = 0; od < g.out[0]; ++od)
-    for (int64_t oh = 0; oh < g.out[1]; ++oh) {
-      const int64_t orow = (od * g.out[1] + oh) * g.out[2];
-      for (int64_t kd = 0; kd < g.k[0]; ++kd) {
-        const int64_t id = od * g.s[0] - g.p[0] + kd * g.d[0];
-        if (id < 0 || id >= g.in[0]) continue;
-        for (int64_t kh = 0; kh < g.k[1]; ++kh) {
-          const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-          if (ih < 0 || ih >= g.in[1]) continue;
-          for (int64_t kw = 0; kw < g.k[2]; ++kw) {
-            int64_t lo, hi;
-            valid_cols(kw * g.d[2], g.s[2], g.p[2], g.in[2], g.out[2], lo, hi);
-            if (lo >= hi) continue;
-            const int64_t irow = in_plane_off + (id * g.in[1] + ih) * g.in[2] - g.p[2] + kw * g.d[2];
-            f(orow, irow, (kd * g.k[1] + kh) * g.k[2] + kw, lo, hi);
-          }
-        }
-      }
-    }
-}
-
-template <class T>
-void direct_fwd(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
-  const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
-  const int64_t grain = std::max<int64_t>(1, kParallelMacs / std::max<int64_t>(1, P * KV));
-  parallel_for(0, g.N * g.O, grain, [&](int64_t b, int64_t e) {
-    for (int64_t no = b; no < e; ++no) {
-      const int64_t n = no / g.O, o = no % g.O, c = o / Og;  // C/groups == 1: group index == channel
-      T* yp = y + no * P;
-      std::fill(yp, yp + P, bias ? bias[o] : T(0));
-      const T* xp = x + (n * g.C + c) * IV;
-      const T* wp = w + o * KV;
-      direct_rows<T>(g, 0, [&](int64_t orow, int64_t irow, int64_t k, int64_t lo, int64_t hi) {
-        const T wv = wp[k];
-        T* out = yp + orow;
-        const T* in = xp + irow;
-        if (s == 1) {
-          for (int64_t j = lo; j < hi; ++j) out[j] += wv * in[j];
-        } else {
-          for (int64_t j = lo; j < hi; ++j) out[j] += wv * in[j * s];
-        }
-      });
-    }
-  });
-}
-
-template <class T>
-void direct_bwd_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
-  const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
-  const int64_t grain = std::max<int64_t>(1, kParallelMacs / std::max<int64_t>(1, P * KV * Og));
-  parallel_for(0, g.N * g.C, grain, [&](int64_t b, int64_t e) {
-    for (int64_t nc = b; nc < e; ++nc) {
-      const int64_t n = nc / g.C, c = nc % g.C;
-      T* xp = gx + nc * IV;
-      std::fill(xp, xp + IV, T(0));
-      for (int64_t o = c * Og; o < (c + 1) * Og; ++o) {
-        const T* gp = gy + (n * g.O + o) * P;
-        const T* wp = w + o * KV;
-        direct_rows<T>(g, 0, [&](int64_t orow, int64_t irow, int64_t k, int64_t lo, int64_t hi) {
-          const T wv = wp[k];
-          const T* go = gp + orow;
-          T* in = xp + irow;
-          if (s == 1) {
-            for (int64_t j = lo; j < hi; ++j) in[j] += wv * go[j];
-          } else {
-            for (int64_t j = lo; j < hi; ++j) in[j * s] += wv * go[j];
-          }
-        });
-      }
-    }
-  });
-}
-
-template <class T>
-void direct_bwd_weight(const ConvGeom& g, const T* gy, const T* x, T* gw) {
-  const int64_t P = g.out_vol(), IV = g.in_vol(), KV = g.k_vol(), Og = g.Og(), s = g.s[2];
-  const int64_t grain = std::max<int64_t>(1, kParallelMacs / std::max<int64_t>(1, P * KV * g.N));
-  parallel_for(0, g.O, grain, [&](int64_t b, int64_t e) {
-    std::vector<T> acc(KV);
-    for (int64_t o = b; o < e; ++o) {
-      std::fill(acc.begin(), acc.end(), T(0));
-      const int64_t c = o / Og;
-      for (int64_t n = 0; n < g.N; ++n) {
-        const T* gp = gy + (n * g.O + o) * P;
-        const T* xp = x + (n * g.C + c) * IV;
-        direct_rows<T>(g, 0, [&](int64_t orow, int64_t irow, int64_t k, int64_t lo, int64_t hi) {
-          const T* go = gp + orow;
-          const T* in = xp + irow;
-          T sum = 0;
-          if (s == 1) {
-            for (int64_t j = lo; j < hi; ++j) sum += go[j] * in[j];
-          } else {
-            for (int64_t j = lo; j < hi; ++j) sum += go[j] * in[j * s];
-          }
-          acc[k] += sum;
-        });
-      }
-      std::copy(acc.begin(), acc.end(), gw + o * KV);
-    }
-  });
-}
-
 }  // namespace
+
+// The direct kernels (C/groups == 1), built per ISA (conv_direct_*.cpp).
+template <class T>
+void direct_call_fwd(const ConvGeom& g, const T* x, const T* w, const T* b, T* y) {
+  const ConvDirectKernels* k = conv_direct_kernels(cpu_isa());
+  if constexpr (std::is_same_v<T, float>) k->fwd_f(g, x, w, b, y); else k->fwd_d(g, x, w, b, y);
+}
+template <class T>
+void direct_call_bwd_input(const ConvGeom& g, const T* gy, const T* w, T* gx) {
+  const ConvDirectKernels* k = conv_direct_kernels(cpu_isa());
+  if constexpr (std::is_same_v<T, float>) k->bwd_input_f(g, gy, w, gx); else k->bwd_input_d(g, gy, w, gx);
+}
+template <class T>
+void direct_call_bwd_weight(const ConvGeom& g, const T* gy, const T* x, T* gw) {
+  const ConvDirectKernels* k = conv_direct_kernels(cpu_isa());
+  if constexpr (std::is_same_v<T, float>) k->bwd_weight_f(g, gy, x, gw); else k->bwd_weight_d(g, gy, x, gw);
+}
 
 // ---- entry points ----------------------------------------------------------------------------------
 template <class T>
 void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
-  if (g.Cg() == 1) return direct_fwd(g, x, w, bias, y);
+  if (g.Cg() == 1) return direct_call_fwd(g, x, w, bias, y);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const bool pw = g.pointwise();
   const Blocking bl = make_blocking(g);
@@ -307,7 +220,7 @@ void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
 
 template <class T>
 void conv_bwd_input_cpu(const ConvGeom& g, const T* gy, const T* w, T* gx) {
-  if (g.Cg() == 1) return direct_bwd_input(g, gy, w, gx);
+  if (g.Cg() == 1) return direct_call_bwd_input(g, gy, w, gx);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const bool pw = g.pointwise();
   const Blocking bl = make_blocking(g);
@@ -350,7 +263,7 @@ void conv_bwd_input_cpu(const ConvGeom& g, const T* gy, const T* w, T* gx) {
 
 template <class T>
 void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
-  if (g.Cg() == 1) return direct_bwd_weight(g, gy, x, gw);
+  if (g.Cg() == 1) return direct_call_bwd_weight(g, gy, x, gw);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const int64_t WN = g.O * K;
   const bool pw = g.pointwise();
