@@ -18,8 +18,6 @@ from .._dispatch import register
 from ..function import Function
 from ..grad_mode import _state
 
-_c_fwd, _c_bwd_in, _c_bwd_w, _c_bwd_b = (_C.conv_forward, _C.conv_backward_input, _C.conv_backward_weight,
-                                          _C.conv_backward_bias)
 
 _F_mod = []
 
@@ -66,26 +64,26 @@ class Convolution(Function):
                 if graph:
                     dx = _F()._convolution(gy, w, None, stride, lo, None, dil, groups, True, x_shape, op)
                 else:
-                    dx = _wrap(_c_bwd_in(gy._t, w._t, list(x_shape), stride, lo, dil, groups, op))
+                    dx = _wrap(_C.conv_backward_input(gy._t, w._t, list(x_shape), stride, lo, dil, groups, op))
             if nw:
                 if graph:
                     dw = _F()._conv_weight_grad(gy, x, w_shape, stride, lo, dil, groups, op)
                 else:
-                    dw = _wrap(_c_bwd_w(gy._t, x._t, list(w_shape), stride, lo, dil, groups, op))
+                    dw = _wrap(_C.conv_backward_weight(gy._t, x._t, list(w_shape), stride, lo, dil, groups, op))
         else:  # y = conv_backward_input(x, w): the conv it adjoins maps y-shaped inputs to x-shaped outputs
             if nx:
                 hi = _pad_hi_for(y_shape, x_shape, w_shape, stride, lo, dil)
                 if graph:
                     dx = _F()._convolution(gy, w, None, stride, lo, hi, dil, groups, False, None, op)
                 else:
-                    dx = _wrap(_c_fwd(gy._t, w._t, None, stride, lo, hi, dil, groups, op))
+                    dx = _wrap(_C.conv_forward(gy._t, w._t, None, stride, lo, hi, dil, groups, op))
             if nw:
                 if graph:
                     dw = _F()._conv_weight_grad(x, gy, w_shape, stride, lo, dil, groups, op)
                 else:
-                    dw = _wrap(_c_bwd_w(x._t, gy._t, list(w_shape), stride, lo, dil, groups, op))
+                    dw = _wrap(_C.conv_backward_weight(x._t, gy._t, list(w_shape), stride, lo, dil, groups, op))
         if nb:
-            db = gy.sum(_bias_dims(len(y_shape))) if graph else _wrap(_c_bwd_b(gy._t, op))
+            db = gy.sum(_bias_dims(len(y_shape))) if graph else _wrap(_C.conv_backward_bias(gy._t, op))
         return dx, dw, db, None, None, None, None, None, None, None, None
 
 

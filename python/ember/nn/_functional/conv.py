@@ -15,8 +15,6 @@ from ...autograd._dispatch import differentiable
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"]
 
-_c_conv_forward, _c_conv_transpose = _C.conv_forward, _C.conv_transpose_forward
-_c_conv_bwd_input = _C.conv_backward_input
 
 
 def _reraise(ex, op):
@@ -94,10 +92,10 @@ def _convolution(input, weight, bias, stride, pad_lo, pad_hi, dilation, groups, 
     b = None if bias is None else bias._t
     try:
         if not transposed:
-            return _wrap(_c_conv_forward(input._t, weight._t, b, stride, pad_lo, pad_hi, dilation, groups, op))
+            return _wrap(_C.conv_forward(input._t, weight._t, b, stride, pad_lo, pad_hi, dilation, groups, op))
         if output_shape is None:
-            return _wrap(_c_conv_transpose(input._t, weight._t, b, stride, pad_lo, pad_hi, dilation, groups, op))
-        y = _wrap(_c_conv_bwd_input(input._t, weight._t, list(output_shape), stride, pad_lo, dilation, groups, op))
+            return _wrap(_C.conv_transpose_forward(input._t, weight._t, b, stride, pad_lo, pad_hi, dilation, groups, op))
+        y = _wrap(_C.conv_backward_input(input._t, weight._t, list(output_shape), stride, pad_lo, dilation, groups, op))
     except (RuntimeError, ValueError, IndexError, TypeError) as ex:
         raise _reraise(ex, op) from None
     if bias is not None:
@@ -185,12 +183,10 @@ def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_paddi
                            dilation)
 
 
-_c_conv_bwd_weight = _C.conv_backward_weight
-
 
 @differentiable("convolution_backward_weight")
 def _conv_weight_grad(grad_output, input, weight_shape, stride, pad_lo, dilation, groups, op):
     """The weight gradient of ``_convolution`` (non-transposed form) as a differentiable op, so that
     double backward through a conv is recorded (it is bilinear in grad_output and input)."""
-    return _wrap(_c_conv_bwd_weight(grad_output._t, input._t, list(weight_shape), stride, pad_lo, dilation, groups,
+    return _wrap(_C.conv_backward_weight(grad_output._t, input._t, list(weight_shape), stride, pad_lo, dilation, groups,
                                     op))
