@@ -379,3 +379,11 @@ def test_module_errors(kw, match):
         ember.nn.Conv2d(4, 4, 3, **kw)
     with pytest.raises(ValueError, match=r"\[ConvTranspose1d\]"):
         ember.nn.ConvTranspose1d(4, 4, 3, padding_mode="reflect")
+
+
+@needs_torch
+def test_gradgrad_asymmetric_same_padding():
+    # even kernel: PyTorch pads one more element on the high side; the double-backward convs
+    # must reproduce that (negative high padding crops instead)
+    grad_case(lambda m, x, w: F(m).conv1d(x, w, padding="same"), rnd(2, 2, 7), rnd(3, 2, 4, seed=1), gradgrad=True)
+    grad_case(lambda m, x, w: F(m).conv2d(x, w, stride=3), rnd(1, 2, 7, 8), rnd(2, 2, 2, 2, seed=1), gradgrad=True)
