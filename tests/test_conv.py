@@ -93,6 +93,8 @@ TRANSPOSE_CASES = [
     (2, 2, 3, 4, (4, 5), (3, 3), dict(stride=2, padding=1, output_padding=1)),
     (2, 1, 4, 4, (4, 4), (3, 2), dict(groups=4, stride=(1, 2), dilation=(2, 1))),
     (2, 2, 4, 2, (3, 3), (1, 1), dict(groups=2)),
+    (1, 2, 2, 4, (5,), (3,), dict(groups=2, dilation=2, output_padding=1)),  # depthwise; backward crops
+    (2, 1, 3, 3, (4, 3), (3, 2), dict(groups=3, dilation=(2, 3), output_padding=(1, 2), padding=(1, 0))),
     (3, 1, 2, 3, (3, 4, 3), (2, 3, 2), dict(stride=(2, 1, 2), padding=(0, 1, 1), output_padding=(1, 0, 0))),
 ]
 
