@@ -218,8 +218,36 @@ void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
   });
 }
 
+// Stride 1: the input gradient is itself a convolution of grad_output with the kernel flipped
+// in space and in/out channels swapped, padded d*(k-1)-p. For depthwise convs this runs the
+// fast stride-1 direct forward instead of the scatter loop.
+template <class T>
+bool bwd_input_as_conv(const ConvGeom& g, const T* gy, const T* w, T* gx) {
+  ConvGeom t = g;
+  for (int i = 0; i < 3; ++i) {
+    if (g.s[i] != 1 || g.d[i] * (g.k[i] - 1) < g.p[i]) return false;
+    t.in[i] = g.out[i];
+    t.out[i] = g.in[i];
+    t.p[i] = g.d[i] * (g.k[i] - 1) - g.p[i];
+  }
+  t.C = g.O;
+  t.O = g.C;
+  const int64_t Cg = g.Cg(), Og = g.Og(), KV = g.k_vol();
+  std::vector<T> wt((size_t)(g.O * Cg * KV));  // (C, O/groups, k), flipped in space
+  for (int64_t grp = 0; grp < g.G; ++grp)
+    for (int64_t o = 0; o < Og; ++o)
+      for (int64_t c = 0; c < Cg; ++c) {
+        const T* src = w + ((grp * Og + o) * Cg + c) * KV;
+        T* dst = wt.data() + ((grp * Cg + c) * Og + o) * KV;
+        for (int64_t k = 0; k < KV; ++k) dst[KV - 1 - k] = src[k];
+      }
+  conv_fwd_cpu<T>(t, gy, wt.data(), nullptr, gx);
+  return true;
+}
+
 template <class T>
 void conv_bwd_input_cpu(const ConvGeom& g, const T* gy, const T* w, T* gx) {
+  if (g.Cg() == 1 && g.Og() == 1 && bwd_input_as_conv(g, gy, w, gx)) return;
   if (g.Cg() == 1) return direct_call_bwd_input(g, gy, w, gx);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const bool pw = g.pointwise();
