@@ -1,16 +1,17 @@
 // conv_cpu.cpp — fast CPU convolutions. Three strategies, chosen per problem:
-//  * pointwise (1x1, stride 1, no padding): each image/group is one GEMM on the NC* data itself.
-//  * implicit GEMM: output pixels are processed in column tiles; for each tile the input patch
-//    matrix (K = C/groups * kvol rows x tile columns) is packed on the fly into a small per-thread
-//    buffer (never a full im2col of the image for big problems) and multiplied with the GEMM
-//    kernels of ops/gemm. Backward-input runs the transposed GEMM into a tile and scatters it
-//    back (col2im); backward-weight accumulates W-shaped GEMMs over images.
+//  * pointwise (1x1, stride 1, no padding): the conv is a GEMM on the NC* data itself.
+//  * implicit GEMM (C/groups > 1): output pixels are processed in column blocks (a pixel tile of
+//    one image, or several whole small images); for each block the input patch matrix
+//    (K = C/groups * kvol rows) is packed on the fly into a per-thread buffer of at most
+//    ~kColBudget elements (never a full im2col of a big problem) and multiplied with the GEMM
+//    kernels of ops/gemm (public gemm() API). Backward-input runs the transposed GEMM into a
+//    block and scatters it back (col2im); backward-weight accumulates W-shaped GEMMs.
 //  * direct (C/groups == 1: depthwise convs and single-input-channel convs such as the book's
-//    Conv1d(1, 15, 3, stride 2)): plain loops over output rows with kernel taps hoisted, whose
-//    inner loop runs over contiguous output columns (vectorized for stride 1), no GEMM overhead.
-// Threads: over images (each thread packs its own tiles; GEMM then runs single-threaded), or,
-// for batch < threads, one image at a time with the GEMM threaded. Backward-weight sums one
-// partial per fixed image chunk in chunk order, so results never depend on timing.
+//    Conv1d(1, 15, 3, stride 2)): per-ISA loops in conv_direct_kernels.inc, no GEMM overhead;
+//    stride-1 depthwise input gradients run as the flipped-kernel forward.
+// Threads: fixed chunks of whole images (each thread packs its own blocks and calls a
+// single-threaded GEMM); below kParallelMacs everything stays on the calling thread.
+// Backward-weight sums one partial per chunk in chunk order: results never depend on timing.
 #include <algorithm>
 #include <cstring>
 #include <type_traits>
