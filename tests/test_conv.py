@@ -1,0 +1,391 @@
+"""Convolutions: conv1d/2d/3d and conv_transpose1d/2d/3d forward, every gradient (gradcheck in
+float64 + PyTorch), double backward, fast vs reference kernels, modules, and bad input."""
+import math
+
+import numpy as np
+import pytest
+
+import ember
+from conftest import needs_torch
+from gradutil import grad_case
+
+try:
+    import torch
+except ImportError:
+    torch = None
+
+
+def rnd(*shape, seed=0):
+    return ember.tensor(np.random.default_rng(seed + len(shape) * 7 + sum(shape)).standard_normal(shape))
+
+
+def F(m):
+    return m.nn.functional
+
+
+# ---- conv forward + all gradients (gradcheck + PyTorch) ----------------------------------------------
+CONV_CASES = [
+    # (nsp, N, C, O, spatial, k, kwargs)
+    (1, 2, 3, 4, (9,), (3,), {}),
+    (1, 2, 3, 4, (9,), (3,), dict(stride=2, padding=1)),
+    (1, 2, 4, 6, (10,), (3,), dict(groups=2, dilation=2, padding=2)),
+    (1, 3, 1, 5, (12,), (3,), dict(stride=2)),                       # the book's shape, shrunk
+    (1, 2, 3, 4, (8,), (4,), dict(padding="same")),                 # even kernel: asymmetric pad
+    (1, 2, 3, 4, (8,), (3,), dict(padding="valid")),
+    (1, 1, 2, 2, (5,), (2,), dict(stride=4)),                       # stride > kernel
+    (2, 2, 3, 4, (6, 5), (3, 3), {}),
+    (2, 2, 3, 4, (6, 7), (3, 2), dict(stride=(2, 1), padding=(1, 2))),
+    (2, 1, 4, 4, (5, 5), (3, 3), dict(groups=4, padding=1)),        # depthwise
+    (2, 2, 4, 8, (5, 6), (3, 3), dict(groups=4, stride=2, padding=1)),  # depthwise, multiplier 2
+    (2, 2, 4, 6, (6, 6), (2, 3), dict(groups=2, dilation=(2, 1), padding=(1, 1))),
+    (2, 2, 3, 5, (4, 5), (1, 1), {}),                               # 1x1 as GEMM
+    (2, 2, 4, 6, (4, 5), (1, 1), dict(groups=2)),
+    (2, 2, 3, 4, (5, 5), (1, 1), dict(stride=2)),
+    (2, 2, 3, 4, (6, 6), (4, 2), dict(padding="same", dilation=(1, 2))),
+    (3, 2, 2, 3, (4, 5, 4), (2, 3, 2), {}),
+    (3, 1, 2, 4, (5, 4, 5), (3, 2, 3), dict(stride=(2, 1, 2), padding=(1, 0, 1), dilation=(1, 2, 1), groups=2)),
+]
+
+
+def _conv_fn(nsp):
+    return f"conv{nsp}d"
+
+
+@needs_torch
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("case", CONV_CASES, ids=[str(i) for i in range(len(CONV_CASES))])
+def test_conv_grads(case, bias):
+    nsp, N, C, O, sp, k, kw = case
+    groups = kw.get("groups", 1)
+    x, w = rnd(N, C, *sp), rnd(O, C // groups, *k, seed=1)
+    name = _conv_fn(nsp)
+    if bias:
+        b = rnd(O, seed=2)
+        grad_case(lambda m, x, w, b: getattr(F(m), name)(x, w, b, **kw), x, w, b)
+    else:
+        grad_case(lambda m, x, w: getattr(F(m), name)(x, w, **kw), x, w)
+
+
+@needs_torch
+@pytest.mark.parametrize("nsp", [1, 2])
+def test_conv_gradgrad(nsp):
+    sp, k = ((7,), (3,)) if nsp == 1 else ((5, 4), (3, 2))
+    x, w, b = rnd(2, 4, *sp), rnd(4, 2, *k, seed=1), rnd(4, seed=2)
+    grad_case(lambda m, x, w, b: getattr(F(m), _conv_fn(nsp))(x, w, b, stride=2, padding=1, groups=2),
+              x, w, b, gradgrad=True)
+    grad_case(lambda m, x, w: getattr(F(m), _conv_fn(nsp))(x, w, padding="same", dilation=2), x,
+              rnd(3, 4, *k, seed=3), gradgrad=True)
+
+
+@needs_torch
+def test_conv_gradgrad_depthwise_and_3d():
+    grad_case(lambda m, x, w: F(m).conv2d(x, w, groups=3, padding=1), rnd(1, 3, 4, 4), rnd(6, 1, 3, 3, seed=1),
+              gradgrad=True)
+    grad_case(lambda m, x, w: F(m).conv3d(x, w, stride=(1, 2, 1)), rnd(1, 2, 3, 4, 3), rnd(2, 2, 2, 2, 2, seed=1),
+              gradgrad=True)
+
+
+# ---- conv_transpose ------------------------------------------------------------------------------------
+TRANSPOSE_CASES = [
+    (1, 2, 3, 4, (6,), (3,), {}),
+    (1, 2, 4, 6, (5,), (3,), dict(stride=2, padding=1, output_padding=1, groups=2)),
+    (1, 2, 2, 3, (5,), (2,), dict(stride=3, dilation=2, output_padding=1)),
+    (2, 2, 3, 4, (4, 5), (3, 3), dict(stride=2, padding=1, output_padding=1)),
+    (2, 1, 4, 4, (4, 4), (3, 2), dict(groups=4, stride=(1, 2), dilation=(2, 1))),
+    (2, 2, 4, 2, (3, 3), (1, 1), dict(groups=2)),
+    (1, 2, 2, 4, (5,), (3,), dict(groups=2, dilation=2, output_padding=1)),  # depthwise; backward crops
+    (2, 1, 3, 3, (4, 3), (3, 2), dict(groups=3, dilation=(2, 3), output_padding=(1, 2), padding=(1, 0))),
+    (3, 1, 2, 3, (3, 4, 3), (2, 3, 2), dict(stride=(2, 1, 2), padding=(0, 1, 1), output_padding=(1, 0, 0))),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("case", TRANSPOSE_CASES, ids=[str(i) for i in range(len(TRANSPOSE_CASES))])
+def test_conv_transpose_grads(case, bias):
+    nsp, N, C, O, sp, k, kw = case
+    groups = kw.get("groups", 1)
+    x, w = rnd(N, C, *sp), rnd(C, O // groups, *k, seed=1)
+    name = f"conv_transpose{nsp}d"
+    if bias:
+        grad_case(lambda m, x, w, b: getattr(F(m), name)(x, w, b, **kw), x, w, rnd(O, seed=2))
+    else:
+        grad_case(lambda m, x, w: getattr(F(m), name)(x, w, **kw), x, w)
+
+
+@needs_torch
+def test_conv_transpose_gradgrad():
+    grad_case(lambda m, x, w, b: F(m).conv_transpose1d(x, w, b, stride=2, padding=1, output_padding=1),
+              rnd(2, 3, 5), rnd(3, 2, 3, seed=1), rnd(2, seed=2), gradgrad=True)
+    grad_case(lambda m, x, w: F(m).conv_transpose2d(x, w, stride=2, groups=2), rnd(1, 4, 3, 3),
+              rnd(4, 1, 2, 3, seed=1), gradgrad=True)
+
+
+# ---- layouts and shapes ----------------------------------------------------------------------------------
+@needs_torch
+def test_noncontiguous_and_channels_last_inputs():
+    x = rnd(2, 5, 6, 3).permute(0, 3, 1, 2)          # (2, 3, 5, 6) channels-last strides
+    w = rnd(4, 3, 3, 3, seed=1).transpose(2, 3)      # non-contiguous weight
+    grad_case(lambda m, x, w: F(m).conv2d(x, w, padding=1), x, w)
+    xs = rnd(2, 3, 12)[:, :, ::2]                     # stepped view
+    grad_case(lambda m, x, w: F(m).conv1d(x, w, stride=2), xs, rnd(4, 3, 2, seed=2))
+
+
+@needs_torch
+def test_unbatched_input():
+    grad_case(lambda m, x, w, b: F(m).conv1d(x, w, b, padding=1), rnd(3, 7), rnd(4, 3, 3, seed=1), rnd(4, seed=2))
+    grad_case(lambda m, x, w: F(m).conv2d(x, w), rnd(2, 4, 4), rnd(3, 2, 2, 2, seed=1))
+    grad_case(lambda m, x, w: F(m).conv_transpose2d(x, w, stride=2), rnd(2, 3, 3), rnd(2, 3, 2, 2, seed=1))
+
+
+@needs_torch
+def test_empty_batch():
+    x = ember.zeros(0, 3, 5, 5)
+    w = rnd(4, 3, 3, 3).float()
+    y = ember.nn.functional.conv2d(x, w, padding=1)
+    assert tuple(y.shape) == (0, 4, 5, 5)
+    xt = torch.zeros(0, 3, 5, 5, requires_grad=True)
+    wt = torch.from_numpy(w.numpy()).requires_grad_()
+    torch.nn.functional.conv2d(xt, wt, padding=1).sum().backward()
+    xe = x.clone().requires_grad_()
+    we = w.clone().requires_grad_()
+    ember.nn.functional.conv2d(xe, we, padding=1).sum().backward()
+    np.testing.assert_array_equal(we.grad.numpy(), wt.grad.numpy())
+    assert tuple(xe.grad.shape) == (0, 3, 5, 5)
+
+
+@needs_torch
+def test_grad_fn_name():
+    x = rnd(1, 2, 5).float().requires_grad_()
+    y = ember.nn.functional.conv1d(x, rnd(3, 2, 3).float())
+    assert y.grad_fn.name() == "ConvolutionBackward0"
+    y = ember.nn.functional.conv_transpose1d(x, rnd(2, 3, 3).float())
+    assert y.grad_fn.name() == "ConvolutionBackward0"
+
+
+# ---- fast kernels vs reference kernels, float32, random shapes ------------------------------------------------
+def _run_all(fn, x, w, kw):
+    xe = x.clone().requires_grad_()
+    we = w.clone().requires_grad_()
+    y = fn(xe, we, **kw)
+    g = ember.tensor(np.random.default_rng(5).standard_normal(tuple(y.shape)).astype(np.float32))
+    y.backward(g)
+    return y.detach().numpy(), xe.grad.numpy(), we.grad.numpy()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fast_vs_reference(seed):
+    r = np.random.default_rng(100 + seed)
+    nsp = int(r.integers(1, 4))
+    groups = int(r.choice([1, 1, 2, 3]))
+    depthwise = r.random() < 0.25
+    cg = 1 if depthwise else int(r.integers(1, 5))
+    C, og = cg * groups, int(r.integers(1, 5))
+    k = [int(r.integers(1, 4)) for _ in range(nsp)]
+    st = [int(r.integers(1, 3)) for _ in range(nsp)]
+    dl = [int(r.integers(1, 3)) for _ in range(nsp)]
+    pd = [int(r.integers(0, 3)) for _ in range(nsp)]
+    sp = [int(r.integers(dl[i] * (k[i] - 1) + 1, 9 if nsp < 3 else 6)) for i in range(nsp)]
+    N = int(r.integers(1, 5))
+    x = ember.tensor(r.standard_normal([N, C] + sp).astype(np.float32))
+    transposed = r.random() < 0.3
+    if transposed:
+        w = ember.tensor(r.standard_normal([C, og] + k).astype(np.float32))
+        op = [min(st[i], dl[i]) - 1 if max(st[i], dl[i]) > 1 else 0 for i in range(nsp)]
+        fn = getattr(ember.nn.functional, f"conv_transpose{nsp}d")
+        kw = dict(stride=st, padding=[0] * nsp, output_padding=op, dilation=dl, groups=groups)
+    else:
+        w = ember.tensor(r.standard_normal([og * groups, cg] + k).astype(np.float32))
+        fn = getattr(ember.nn.functional, f"conv{nsp}d")
+        kw = dict(stride=st, padding=pd, dilation=dl, groups=groups)
+    ember.set_kernels("fast")
+    fast = _run_all(fn, x, w, kw)
+    ember.set_kernels("reference")
+    ref = _run_all(fn, x, w, kw)
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [
+    (4, 16, 32, (10, 10), 3, 1, 1),   # implicit GEMM, one tile
+    (2, 64, 64, (24, 24), 3, 1, 1),   # K * P over the tile budget: several column tiles
+    (3, 32, 32, (9, 9), 3, 2, 32),    # depthwise, strided
+    (1, 48, 24, (7, 7), 1, 1, 1),     # 1x1
+    (6, 32, 40, (6, 6), 1, 1, 1),     # 1x1, several images per GEMM block
+    (8, 64, 32, (4, 4), 3, 1, 2),     # small images grouped into one block, groups
+])
+def test_larger_float32_vs_torch(shape):
+    N, C, O, sp, k, s, g = shape
+    r = np.random.default_rng(1)
+    x = r.standard_normal((N, C) + sp).astype(np.float32)
+    w = (r.standard_normal((O, C // g, k, k)) / math.sqrt(C // g * k * k)).astype(np.float32)
+    gy = r.standard_normal((N, O, (sp[0] + 2 * (k // 2) - k) // s + 1, (sp[1] + 2 * (k // 2) - k) // s + 1))
+    gy = gy.astype(np.float32)
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    yt = torch.nn.functional.conv2d(xt, wt, stride=s, padding=k // 2, groups=g)
+    yt.backward(torch.tensor(gy))
+    xe, we = ember.tensor(x).requires_grad_(), ember.tensor(w).requires_grad_()
+    ye = ember.nn.functional.conv2d(xe, we, stride=s, padding=k // 2, groups=g)
+    ye.backward(ember.tensor(gy))
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=1e-3, atol=1e-3)
+
+
+# ---- modules ----------------------------------------------------------------------------------------------
+MODULES = [
+    ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),
+    ("Conv1d", (2, 4, 4), dict(padding="same", padding_mode="circular"), (2, 2, 7)),
+    ("Conv2d", (4, 6, 3), dict(padding=1, groups=2, bias=False), (2, 4, 5, 5)),
+    ("Conv2d", (3, 4, (3, 2)), dict(padding=(1, 2), padding_mode="reflect", dilation=(1, 2)), (2, 3, 5, 6)),
+    ("Conv2d", (3, 3, 3), dict(padding=1, padding_mode="replicate", groups=3), (1, 3, 4, 4)),
+    ("Conv3d", (2, 3, 2), dict(stride=(1, 2, 1), padding="valid"), (1, 2, 3, 4, 3)),
+    ("ConvTranspose1d", (3, 4, 3), dict(stride=2, padding=1, output_padding=1), (2, 3, 5)),
+    ("ConvTranspose2d", (4, 2, 3), dict(stride=2, groups=2, dilation=2, bias=False), (1, 4, 3, 3)),
+    ("ConvTranspose3d", (2, 3, 2), dict(stride=2), (1, 2, 2, 3, 2)),
+]
+
+
+@needs_torch
+@pytest.mark.parametrize("spec", MODULES, ids=[m[0] + str(i) for i, m in enumerate(MODULES)])
+def test_module_matches_torch(spec):
+    name, args, kw, xshape = spec
+    me = getattr(ember.nn, name)(*args, **kw).double()
+    mt = getattr(torch.nn, name)(*args, **kw).double()
+    assert repr(me) == repr(mt)
+    assert list(me.state_dict().keys()) == list(mt.state_dict().keys())
+    for k, v in me.state_dict().items():
+        assert tuple(v.shape) == tuple(mt.state_dict()[k].shape)
+        mt.state_dict()[k].copy_(torch.from_numpy(v.numpy()))
+    x = np.random.default_rng(3).standard_normal(xshape)
+    xe, xt = ember.tensor(x).requires_grad_(), torch.tensor(x, requires_grad=True)
+    ye, yt = me(xe), mt(xt)
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-10, atol=1e-10)
+    g = np.random.default_rng(4).standard_normal(tuple(yt.shape))
+    ye.backward(ember.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-10)
+    for (k, p), (_, q) in zip(me.named_parameters(), mt.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), rtol=1e-9, atol=1e-10, err_msg=k)
+
+
+def test_module_init_bounds():
+    ember.manual_seed(0)
+    m = ember.nn.Conv2d(8, 16, 3)
+    fan_in = 8 * 9
+    bound = 1 / math.sqrt(fan_in)  # kaiming_uniform(a=sqrt(5)) gives the same bound for the weight
+    w, b = m.weight.detach().numpy(), m.bias.detach().numpy()
+    assert w.shape == (16, 8, 3, 3) and b.shape == (16,)
+    assert np.abs(w).max() <= bound and np.abs(w).max() > 0.8 * bound
+    assert np.abs(b).max() <= bound
+    mt = ember.nn.ConvTranspose1d(4, 6, 3, groups=2)
+    assert tuple(mt.weight.shape) == (4, 3, 3)
+    assert np.abs(mt.weight.detach().numpy()).max() <= 1 / math.sqrt(3 * 3)
+
+
+@needs_torch
+def test_conv_transpose_output_size():
+    me = ember.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    mt = torch.nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1)
+    x = np.random.default_rng(0).standard_normal((1, 2, 4, 4)).astype(np.float32)
+    for size in [(7, 7), (8, 8), (1, 3, 8, 7)]:
+        assert tuple(me(ember.tensor(x), output_size=size).shape) == tuple(mt(torch.tensor(x), output_size=size).shape)
+    with pytest.raises(ValueError, match=r"\[ConvTranspose2d\]"):
+        me(ember.tensor(x), output_size=(9, 9))
+
+
+def test_module_unbatched_and_train_step():
+    ember.manual_seed(0)
+    net = ember.nn.Sequential(ember.nn.Conv1d(1, 4, 3, stride=2), ember.nn.Conv1d(4, 2, 3))
+    x = ember.randn(8, 1, 20)
+    opt = ember.optim.SGD(net.parameters(), lr=0.1)
+    losses = []
+    for _ in range(5):
+        opt.zero_grad()
+        loss = (net(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0]
+    assert tuple(net(ember.randn(1, 20)).shape) == (2, 7)
+
+
+# ---- errors ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("call, exc, match", [
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 2, 3, 3), groups=3), RuntimeError, "conv2d.*channels"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3)), RuntimeError, r"\[conv2d\].*weight"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 2, 2), ember.randn(6, 4, 3, 3)), RuntimeError,
+     r"\[conv2d\].*Kernel size can't be greater"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5, 5), ember.randn(6, 4, 3, 3)), RuntimeError, r"\[conv2d\].*input"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), stride=2, padding="same"), RuntimeError,
+     r"\[conv2d\].*strided"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), padding="foo"), RuntimeError,
+     r"\[conv2d\] Invalid padding"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), groups=0), RuntimeError, r"\[conv2d\]"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), stride=0), RuntimeError, r"\[conv2d\]"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), padding=-1), RuntimeError, r"\[conv2d\]"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), stride=(1, 1, 1)), RuntimeError,
+     r"\[conv2d\].*stride"),
+    (lambda f: f.conv2d(ember.randn(1, 4, 5, 5), ember.randn(6, 4, 3, 3), ember.randn(5)), RuntimeError,
+     r"\[conv2d\].*bias"),
+    (lambda f: f.conv1d(ember.randn(1, 4, 5), ember.randn(6, 4, 3).double()), RuntimeError, r"\[conv1d\].*type"),
+    (lambda f: f.conv1d([1.0], ember.randn(6, 4, 3)), TypeError, r"\[conv1d\]"),
+    (lambda f: f.conv1d(ember.ones(1, 4, 5, dtype=ember.int64), ember.ones(6, 4, 3, dtype=ember.int64)),
+     RuntimeError, r"\[conv1d\]"),
+    (lambda f: f.conv_transpose2d(ember.randn(1, 4, 5, 5), ember.randn(4, 2, 3, 3), stride=2, output_padding=2),
+     RuntimeError, r"\[conv_transpose2d\].*output padding"),
+    (lambda f: f.conv_transpose2d(ember.randn(1, 4, 5, 5), ember.randn(3, 2, 3, 3)), RuntimeError,
+     r"\[conv_transpose2d\].*channels"),
+    (lambda f: f.conv_transpose2d(ember.randn(1, 4, 5, 5), ember.randn(4, 2, 3, 3), padding="same"), TypeError,
+     r"\[conv_transpose2d\]"),
+])
+def test_functional_errors(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(ember.nn.functional)
+
+
+@needs_torch
+def test_error_types_match_torch():
+    # the same bad calls raise the same exception types in PyTorch
+    cases = [
+        lambda m: m.nn.functional.conv2d(m.randn(1, 4, 5, 5), m.randn(6, 2, 3, 3), groups=3),
+        lambda m: m.nn.functional.conv2d(m.randn(1, 4, 2, 2), m.randn(6, 4, 3, 3)),
+        lambda m: m.nn.functional.conv2d(m.randn(1, 4, 5, 5), m.randn(6, 4, 3)),
+        lambda m: m.nn.functional.conv_transpose1d(m.randn(1, 4, 5), m.randn(4, 2, 3), stride=2, output_padding=3),
+        lambda m: m.nn.Conv2d(4, 4, 3, groups=3),
+        lambda m: m.nn.Conv2d(4, 4, 3, padding="foo"),
+        lambda m: m.nn.Conv2d(4, 4, 3, padding_mode="foo"),
+        lambda m: m.nn.Conv2d(4, 4, 3, stride=2, padding="same"),
+    ]
+    for c in cases:
+        types = []
+        for m in (ember, torch):
+            try:
+                c(m)
+                types.append(None)
+            except Exception as ex:  # noqa: BLE001 - comparing the types
+                types.append(type(ex))
+        assert types[0] is not None and types[0] is types[1], types
+
+
+@pytest.mark.parametrize("kw, match", [
+    (dict(groups=3), "in_channels must be divisible by groups"),
+    (dict(groups=0), "groups must be a positive integer"),
+    (dict(padding="foo"), "Invalid padding string"),
+    (dict(padding_mode="foo"), "padding_mode must be one of"),
+    (dict(stride=2, padding="same"), "padding=.same. is not supported for strided"),
+])
+def test_module_errors(kw, match):
+    with pytest.raises(ValueError, match=r"\[Conv2d\] " + match):
+        ember.nn.Conv2d(4, 4, 3, **kw)
+    with pytest.raises(ValueError, match=r"\[ConvTranspose1d\]"):
+        ember.nn.ConvTranspose1d(4, 4, 3, padding_mode="reflect")
+
+
+@needs_torch
+def test_gradgrad_asymmetric_same_padding():
+    # even kernel: PyTorch pads one more element on the high side; the double-backward convs
+    # must reproduce that (negative high padding crops instead)
+    grad_case(lambda m, x, w: F(m).conv1d(x, w, padding="same"), rnd(2, 2, 7), rnd(3, 2, 4, seed=1), gradgrad=True)
+    grad_case(lambda m, x, w: F(m).conv2d(x, w, stride=3), rnd(1, 2, 7, 8), rnd(2, 2, 2, 2, seed=1), gradgrad=True)
