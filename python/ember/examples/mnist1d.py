@@ -8,7 +8,8 @@ The data (4000 training / 1000 test sequences of length 40) is generated offline
   * mlp (Fig. 8.2): 40-100-100-10, ReLU, He initialization, cross-entropy, SGD lr 0.1, batch 100;
     its training error reaches 0% while its test error stays near 40% (it overfits).
   * cnn (Figs. 10.7/10.8): three Conv1d layers (15 channels, kernel 3, stride 2, 'valid', ReLU)
-    and Linear 60->10 (2050 parameters), SGD lr 0.01: test error near 17%.
+    and Linear 60->10 (2050 parameters), SGD lr 0.01 with momentum 0.9, halved every 20 epochs:
+    test error near 17%.
 The training loop is written exactly as for PyTorch; only the import differs.
 """
 import argparse
@@ -22,7 +23,10 @@ import ember as torch
 import ember.nn as nn
 from ember.utils.data import DataLoader, TensorDataset
 
-DEFAULTS = {"mlp": dict(epochs=100, lr=0.1), "cnn": dict(epochs=100, lr=0.01)}
+# The book's settings: the MLP with plain SGD (Fig. 8.2); the CNN with SGD momentum 0.9 and the
+# learning rate halved every 20 epochs (its notebook for Figs. 10.7/10.8).
+DEFAULTS = {"mlp": dict(epochs=100, lr=0.1, momentum=0.0, step=None),
+            "cnn": dict(epochs=100, lr=0.01, momentum=0.9, step=20)}
 
 
 def load_mnist1d(seed=42):
@@ -78,13 +82,14 @@ def error_rate(model, x, y, batch=1000):
     return 100.0 * wrong / x.shape[0]
 
 
-def train(name, data, epochs, lr, batch_size, seed, device, progress=True):
+def train(name, data, epochs, lr, batch_size, seed, device, progress=True, momentum=0.0, step=None):
     x_train, y_train, x_test, y_test = data
     torch.manual_seed(seed)
     model = (make_mlp if name == "mlp" else make_cnn)().to(device)
     n_params = sum(p.numel() for p in model.parameters())
     loss_fn = nn.CrossEntropyLoss()
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=step, gamma=0.5) if step else None
     gen = torch.Generator().manual_seed(seed)
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True, generator=gen)
     history = {"train": [], "test": []}
@@ -110,6 +115,8 @@ def train(name, data, epochs, lr, batch_size, seed, device, progress=True):
             seen += yb.shape[0]
             if tqdm and progress:
                 bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
+        if sched is not None:
+            sched.step()
         history["train"].append(error_rate(model, x_train, y_train))
         history["test"].append(error_rate(model, x_test, y_test))
         if progress and (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
@@ -125,6 +132,7 @@ def main(argv=None):
     ap.add_argument("--model", choices=["mlp", "cnn", "both"], default="both")
     ap.add_argument("--epochs", type=int, default=None, help="default: 100 (mlp), 100 (cnn)")
     ap.add_argument("--lr", type=float, default=None, help="default: 0.1 (mlp), 0.01 (cnn)")
+    ap.add_argument("--momentum", type=float, default=None, help="default: 0 (mlp), 0.9 (cnn)")
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
@@ -145,7 +153,8 @@ def main(argv=None):
     for name in names:
         d = DEFAULTS[name]
         model, res = train(name, data, args.epochs or d["epochs"], args.lr or d["lr"], args.batch_size, args.seed,
-                           args.device, progress=not args.no_progress)
+                           args.device, progress=not args.no_progress,
+                           momentum=d["momentum"] if args.momentum is None else args.momentum, step=d["step"])
         results[name] = res
         if args.save:
             path = args.save if len(names) == 1 else f"{os.path.splitext(args.save)[0]}-{name}.safetensors"
