@@ -47,10 +47,12 @@ def test_losses_match_torch_for_50_steps(opt):
 def test_mnist1d_main_job_short_run(tmp_path):
     pytest.importorskip("mnist1d")
     from ember.examples import mnist1d
-    res = mnist1d.main(["--model", "mlp", "--epochs", "3", "--no-progress", "--save",
-                        str(tmp_path / "mlp.safetensors")])
+    res = mnist1d.main(["--model", "both", "--epochs", "3", "--no-progress", "--save",
+                        str(tmp_path / "m.safetensors")])
     r = res["mlp"]
     assert r["params"] == 40 * 100 + 100 + 100 * 100 + 100 + 100 * 10 + 10
     assert r["train_err"] < 80.0  # chance is 90%: three epochs must already learn something
-    sd = ember.load(tmp_path / "mlp.safetensors")
+    assert res["cnn"]["params"] == 2050 and res["cnn"]["train_err"] < 85.0
+    sd = ember.load(tmp_path / "m-mlp.safetensors")
     assert sorted(sd) == ["0.bias", "0.weight", "2.bias", "2.weight", "4.bias", "4.weight"]
+    assert "1.weight" in ember.load(tmp_path / "m-cnn.safetensors")
