@@ -121,3 +121,27 @@ def test_unsupported_objects_are_refused(tmp_path):
     with pytest.raises(TypeError, match=r"\[save\].*no pickle"):
         ember.save({"f": lambda x: x}, tmp_path / "x.safetensors")
     assert not os.path.exists(tmp_path / "x.safetensors")
+
+
+def test_failed_load_leaves_the_model_unchanged(tmp_path):
+    m = ember.nn.Sequential(ember.nn.Linear(3, 4), ember.nn.BatchNorm1d(4), ember.nn.Linear(4, 2))
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    sd = {k: ember.ones(v.shape, dtype=v.dtype) for k, v in m.state_dict().items()}
+    sd["2.weight"] = ember.ones(5, 5)                 # wrong shape, after other keys that load fine
+    ember.save(sd, tmp_path / "bad.safetensors")
+    with pytest.raises(RuntimeError, match="size mismatch for 2.weight"):
+        m.load_state_dict(ember.load(tmp_path / "bad.safetensors"))
+    sd["2.weight"] = ember.ones(2, 4)
+    sd["1.num_batches_tracked"] = ember.tensor(1.5)  # a float into an int64 buffer would truncate
+    with pytest.raises(RuntimeError, match="dtype mismatch for 1.num_batches_tracked"):
+        m.load_state_dict(sd)
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), before[k].numpy(), err_msg=k)
+    del sd["1.num_batches_tracked"]
+    with pytest.raises(RuntimeError, match="Missing key"):
+        m.load_state_dict(sd)
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), before[k].numpy(), err_msg=k)
+    sd["1.num_batches_tracked"] = ember.tensor(3)
+    m.load_state_dict(sd)                              # a good load goes through
+    assert float(m[0].weight.sum()) == 12.0 and int(m[1].num_batches_tracked) == 3

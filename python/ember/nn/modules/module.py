@@ -819,6 +819,10 @@ class Module:
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {src.shape} from checkpoint, "
                                   f"the shape in current model is {param.shape}.")
                 continue
+            if src.is_floating_point() and not param.is_floating_point():
+                error_msgs.append(f"dtype mismatch for {key}: copying a {src.dtype._name} tensor from checkpoint into "
+                                  f"the {param.dtype._name} tensor of the current model would truncate it.")
+                continue
             try:
                 with no_grad():
                     if assign:
@@ -876,7 +880,12 @@ class Module:
                                        "to return new values, if incompatible_keys need to be modified, it should be "
                                        "done inplace.")
 
-        load(self, state_dict)
+        snapshot = self._snapshot_state()
+        try:
+            load(self, state_dict)
+        except BaseException:
+            self._restore_state(snapshot)
+            raise
         if strict:
             if unexpected:
                 keys = ", ".join(f'"{k}"' for k in unexpected)
@@ -885,9 +894,33 @@ class Module:
                 keys = ", ".join(f'"{k}"' for k in missing)
                 errors.insert(0, f"Missing key(s) in state_dict: {keys}. ")
         if errors:
+            self._restore_state(snapshot)  # all-or-nothing: a failed load leaves the model as it was
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(type(self).__name__,
                                                                                      "\n\t".join(errors)))
         return _IncompatibleKeys(missing, unexpected)
+
+    def _snapshot_state(self):
+        """Every module's parameter/buffer slots and a copy of each tensor's values."""
+        mods = [(m, dict(m._parameters), dict(m._buffers)) for m in self.modules()]
+        values = {}
+        with no_grad():
+            for _, ps, bs in mods:
+                for t in itertools.chain(ps.values(), bs.values()):
+                    if t is not None and id(t) not in values:
+                        values[id(t)] = (t, t.detach().clone())
+        return mods, values
+
+    def _restore_state(self, snapshot):
+        mods, values = snapshot
+        for m, ps, bs in mods:
+            m._parameters.clear()
+            m._parameters.update(ps)
+            m._buffers.clear()
+            m._buffers.update(bs)
+        with no_grad():
+            for t, v in values.values():
+                if tuple(t.shape) == tuple(v.shape):
+                    t.copy_(v)
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self):
