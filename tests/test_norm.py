@@ -249,3 +249,15 @@ def test_other_norm_modules():
     assert_close(ember.nn.InstanceNorm2d(4)(x2).detach(), torch.nn.InstanceNorm2d(4)(to_torch(x2)), rtol=1e-5, atol=1e-5)
     with pytest.raises(ValueError, match="GroupNorm"):
         ember.nn.GroupNorm(3, 4)
+
+
+@pytest.mark.parametrize("shape,size", [((2, 5, 7), 3), ((2, 6, 4, 5), 2), ((1, 4, 3, 2, 2), 5), ((3, 3, 4), 1)])
+def test_local_response_norm_matches_torch(shape, size):
+    torch = pytest.importorskip("torch")
+    from gradutil import grad_case
+    x = ember.randn(*shape)
+    grad_case(lambda m, t: m.nn.functional.local_response_norm(t, size, alpha=0.5, beta=0.75, k=2.0), x)
+    mod = ember.nn.LocalResponseNorm(size)
+    assert repr(mod) == repr(torch.nn.LocalResponseNorm(size))
+    with pytest.raises(ValueError, match="local_response_norm"):
+        ember.nn.functional.local_response_norm(ember.randn(2, 3), 2)

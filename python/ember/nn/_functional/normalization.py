@@ -14,7 +14,7 @@ from ..._tensor import Tensor, _wrap
 from ...autograd._dispatch import differentiable
 from ...autograd.grad_mode import no_grad
 
-__all__ = ["batch_norm", "layer_norm", "rms_norm", "group_norm", "instance_norm"]
+__all__ = ["batch_norm", "layer_norm", "rms_norm", "group_norm", "instance_norm", "local_response_norm"]
 
 
 def _check_tensor(x, op, what="input"):
@@ -157,3 +157,20 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                 v = flat.var(-1, correction=1).mean(0)
                 running_var.mul_(1 - momentum).add_(v.to(running_var.dtype) * momentum)
     return _group_norm(input, weight, bias, int(input.shape[1]), float(eps))
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """Normalize each element by the mean of squares over ``size`` neighbouring channels (dim 1):
+    ``x / (k + alpha * mean_window(x^2)) ** beta`` (AlexNet's LRN), for inputs (N, C, *)."""
+    _check_tensor(input, "local_response_norm")
+    if input.dim() < 3:
+        raise ValueError(f"[local_response_norm] Expected 3D or higher dimensionality input (got {input.dim()} "
+                         f"dimensions)")
+    if input.numel() == 0:
+        return input.clone()
+    from .. import functional as F
+    n, c = input.shape[0], input.shape[1]
+    sq = (input * input).reshape(n, 1, c, -1)             # channels become a pooled spatial dim
+    sq = F.pad(sq, (0, 0, size // 2, (size - 1) // 2))    # window centred as PyTorch's
+    div = F.avg_pool2d(sq, (size, 1), stride=1).reshape(input.shape)
+    return input / (div * alpha + k) ** beta
