@@ -99,11 +99,12 @@ def train(name, data, epochs, lr, batch_size, seed, device, progress=True, momen
         from tqdm import tqdm
     except ImportError:
         tqdm = None
-    for epoch in range(epochs):
-        bar = tqdm(loader, desc=f"{name} {epoch + 1:3d}/{epochs}", leave=False, ncols=100,
-                   disable=not progress) if tqdm else loader
+    # One bar per model that advances every epoch (an epoch here takes tens of milliseconds), showing
+    # the epoch's running loss and accuracy and the current train/test error.
+    epochs_iter = tqdm(range(epochs), desc=name, ncols=120, disable=not progress) if tqdm else range(epochs)
+    for epoch in epochs_iter:
         total_loss, correct, seen = 0.0, 0, 0
-        for xb, yb in bar:
+        for xb, yb in loader:
             opt.zero_grad()
             out = model(xb)
             loss = loss_fn(out, yb)
@@ -113,13 +114,14 @@ def train(name, data, epochs, lr, batch_size, seed, device, progress=True, momen
             total_loss += float(loss) * yb.shape[0]
             correct += int((out.argmax(1) == yb).sum())
             seen += yb.shape[0]
-            if tqdm and progress:
-                bar.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}")
         if sched is not None:
             sched.step()
         history["train"].append(error_rate(model, x_train, y_train))
         history["test"].append(error_rate(model, x_test, y_test))
-        if progress and (epoch + 1) % 10 == 0 or epoch + 1 == epochs:
+        if tqdm and progress:
+            epochs_iter.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}",
+                                    train_err=f"{history['train'][-1]:.1f}%", test_err=f"{history['test'][-1]:.1f}%")
+        elif progress and ((epoch + 1) % 10 == 0 or epoch + 1 == epochs):
             print(f"{name} epoch {epoch + 1:3d}: loss {total_loss / seen:.4f}  train error "
                   f"{history['train'][-1]:5.1f}%  test error {history['test'][-1]:5.1f}%", flush=True)
     wall = time.perf_counter() - start
