@@ -13,20 +13,6 @@ except ImportError:
 needs_torch = pytest.mark.skipif(torch is None, reason="needs torch")
 
 
-def _shape_grads_wired():
-    """Double backward of products runs through transposed views (the shape family's grads)."""
-    x = ember.randn(2, 3, requires_grad=True)
-    try:
-        x.mT.sum()
-        x.permute(1, 0).sum()
-    except NotImplementedError:
-        return False
-    return x.mT.requires_grad
-
-
-SHAPE_GRADS = _shape_grads_wired()
-gg_shape = pytest.mark.xfail(not SHAPE_GRADS, raises=(NotImplementedError, AssertionError, RuntimeError), strict=False,
-                             reason="needs shape grads (transpose/permute) for double backward")
 
 
 def r(*shape):
@@ -46,7 +32,6 @@ def test_matmul_ranks_and_broadcasting(sa, sb):
     grad_case(lambda m, a, b: a @ b, r(*sa), r(*sb))
 
 
-@gg_shape
 @pytest.mark.parametrize("sa,sb", MATMUL_SHAPES[::2] + [((5, 2, 3), (3, 4))])
 def test_matmul_double_backward(sa, sb):
     grad_case(lambda m, a, b: m.matmul(a, b), r(*sa), r(*sb), gradgrad=True)
@@ -113,7 +98,6 @@ def test_mm_bmm_mv_dot_vdot():
     grad_case(lambda m, a, b: a.dot(b), r(8)[::2], r(4))
 
 
-@gg_shape
 def test_mm_bmm_mv_dot_double_backward():
     grad_case(lambda m, a, b: m.mm(a, b), r(2, 3), r(3, 4), gradgrad=True)
     grad_case(lambda m, a, b: m.bmm(a, b), r(2, 2, 3), r(2, 3, 2), gradgrad=True)
@@ -146,7 +130,6 @@ def test_addmm_addmv_addr_baddbmm_addbmm(beta, alpha):
     grad_case(lambda m, c, a, b: c.addmm(a, b, **kw), r(2, 4), const(r(2, 3)), r(3, 4))
 
 
-@gg_shape
 def test_add_products_double_backward():
     grad_case(lambda m, c, a, b: m.addmm(c, a, b, beta=0.5, alpha=2), r(2, 4), r(2, 3), r(3, 4), gradgrad=True)
     grad_case(lambda m, c, a, b: m.addmv(c, a, b, alpha=-1), r(2), r(2, 3), r(3), gradgrad=True)
@@ -230,7 +213,6 @@ def test_tensordot(dims, sb):
     grad_case(lambda m, a, b: m.tensordot(a, b, dims), r(2, 3, 4), r(*sb))
 
 
-@gg_shape
 def test_tensordot_double_backward():
     grad_case(lambda m, a, b: m.tensordot(a, b, ([0, 2], [1, 0])), r(2, 3, 4), r(4, 2, 3), gradgrad=True)
 
@@ -253,7 +235,6 @@ def test_matrix_power(n):
     grad_case(lambda m, a: m.matrix_power(a, n), r(2, 3, 3) * 0.5)
 
 
-@gg_shape
 def test_matrix_power_double_backward():
     grad_case(lambda m, a: a.matrix_power(3), r(3, 3) * 0.5, gradgrad=True)
 
@@ -294,20 +275,17 @@ def test_no_grad_path_stays_raw():
 
 # ---- outer/ger/kron/cross: ops and grads belong to the shape family (_ops/shape.py); checked here too
 # once shape.py marks them differentiable.
-@pytest.mark.skipif(not hasattr(ember.outer, "_grad_name"), reason="_ops/shape.py does not mark outer yet")
 def test_outer_public():
     grad_case(lambda m, a, b: m.outer(a, b), r(3), r(4), gradgrad=True)
     grad_case(lambda m, a, b: m.ger(a, b), r(3), r(4))
 
 
-@pytest.mark.skipif(not hasattr(ember.kron, "_grad_name"), reason="_ops/shape.py does not mark kron yet")
 def test_kron_public():
     grad_case(lambda m, a, b: m.kron(a, b), r(2, 3), r(3, 2))
     grad_case(lambda m, a, b: m.kron(a, b), r(2), r(2, 3))
     grad_case(lambda m, a, b: m.kron(a, b), r(2, 1, 2), r(3, 2))
 
 
-@pytest.mark.skipif(not hasattr(ember.cross, "_grad_name"), reason="_ops/shape.py does not mark cross yet")
 @pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
 def test_cross_public():
     grad_case(lambda m, a, b: m.cross(a, b, dim=1), r(4, 3), r(4, 3))

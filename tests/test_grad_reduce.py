@@ -10,23 +10,6 @@ from gradutil import grad_case, torch
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 
 
-def _wired(*ops):
-    return all(getattr(f, "_grad_name", None) for f in ops)
-
-
-def needs(*names):
-    """Double backward through another family's ops (``"unary.exp"``, ``"index.scatter"``): an undecorated
-    op would silently act as a constant, so these run once that family marks them differentiable
-    (they pass with them wired)."""
-    ops = [getattr(getattr(ember._ops, n.split(".")[0]), n.split(".")[1]) for n in names]
-
-    def deco(fn):
-        fn = pytest.mark.xfail(raises=NotImplementedError, strict=False, reason=f"needs {names} grads")(fn)
-        return pytest.mark.skipif(not _wired(*ops), reason=f"needs {', '.join(names)} marked differentiable")(fn)
-    return deco
-
-
-needs_unary = needs("unary.exp", "elementwise.pow")
 
 
 def _t(*vals):
@@ -274,7 +257,6 @@ def test_logsumexp_large_and_0d():
     grad_case(lambda m, a: m.logsumexp(a, 0), ember.randn(()))
 
 
-@needs_unary
 def test_logsumexp_double_backward():
     grad_case(lambda m, a: m.logsumexp(a, 1), ember.randn(3, 4), gradgrad=True)
 
@@ -299,7 +281,6 @@ def test_norm_double_backward(p):
     grad_case(lambda m, a: a.norm(p), ember.randn(3, 2), gradgrad=True)
 
 
-@needs_unary
 @pytest.mark.parametrize("p", [3, 1.5, 0.5])
 def test_norm_double_backward_general_p(p):
     grad_case(lambda m, a: m.norm(a, p, 1), ember.randn(3, 4), gradgrad=True)
@@ -457,12 +438,10 @@ def test_integer_inputs_do_not_require_grad():
     assert ember.sum(x, dtype=ember.float64).requires_grad
 
 
-@needs("unary.exp", "unary.log", "unary.abs", "elementwise.where", "shape.flip")
 def test_logcumsumexp_double_backward():
     grad_case(lambda m, a: m.logcumsumexp(a, 1), ember.randn(2, 3), gradgrad=True)
 
 
-@needs("index.scatter", "index.scatter_add", "index.gather")
 def test_value_selecting_double_backward():
     x = ember.randn(3, 4)
     grad_case(lambda m, a: m.max(a, 1, keepdim=True).values * a, x, gradgrad=True)

@@ -221,7 +221,6 @@ def test_error_types_match_torch():
         torch.nn.functional.cross_entropy(x, torch.tensor([0, 1]))
 
 
-@pytest.mark.skipif(not hasattr(ember.nn, "Module"), reason="needs nn.Module")
 @needs_torch
 def test_loss_modules():
     x, t = make((4, 5)), targets((4,), 5, ignore=3)

@@ -373,7 +373,6 @@ def test_kernel_errors_name_op():
 
 
 # ---- modules ------------------------------------------------------------------------------------
-needs_module = pytest.mark.skipif(not hasattr(ember.nn, "Module"), reason="needs nn.Module")
 
 MODULES = [("ReLU", ()), ("ReLU", (True,)), ("ReLU6", ()), ("LeakyReLU", (0.2,)), ("LeakyReLU", (0.1, True)),
            ("ELU", (0.5,)), ("SELU", ()), ("CELU", (2.0,)), ("GELU", ()), ("GELU", ("tanh",)), ("SiLU", ()),
@@ -383,7 +382,6 @@ MODULES = [("ReLU", ()), ("ReLU", (True,)), ("ReLU6", ()), ("LeakyReLU", (0.2,))
            ("GLU", (0,)), ("PReLU", ()), ("PReLU", (4, 0.1)), ("RReLU", (0.1, 0.2))]
 
 
-@needs_module
 @needs_torch
 @pytest.mark.parametrize("name,args", MODULES, ids=[f"{n}{a}" for n, a in MODULES])
 def test_modules(name, args):

@@ -17,8 +17,6 @@ try:
 except ImportError:
     torch = None
 
-needs_linalg_grads = pytest.mark.xfail(strict=False, reason="double backward needs linalg (mm) grads")
-needs_shape_grads = pytest.mark.xfail(strict=False, reason="needs shape (flatten) grads")
 
 
 # ---- F.linear ------------------------------------------------------------------------------------
@@ -51,7 +49,6 @@ def test_linear_constant_inputs_get_no_grad():
     grad_case(lambda m, x, w, b: m.nn.functional.linear(x, w, b), x, const(w), const(b))
 
 
-@needs_linalg_grads
 def test_linear_double_backward():
     grad_case(lambda m, x, w, b: m.nn.functional.linear(x, w, b), ember.randn(3, 4), ember.randn(2, 4),
               ember.randn(2), gradgrad=True)
@@ -146,7 +143,6 @@ def test_bilinear_grad(lead):
     grad_case(lambda m, a, c, w: m.nn.functional.bilinear(a, c, w), x1, x2, w)
 
 
-@needs_linalg_grads
 def test_bilinear_double_backward():
     grad_case(lambda m, a, c, w, b: m.nn.functional.bilinear(a, c, w, b), ember.randn(3, 2), ember.randn(3, 2),
               ember.randn(2, 2, 2), ember.randn(2), gradgrad=True)
@@ -187,7 +183,6 @@ def test_identity_flatten_unflatten():
         nn.Unflatten(1.0, (2, 3))
 
 
-@needs_shape_grads
 def test_flatten_grad():
     x = ember.randn(2, 3, 4, requires_grad=True)
     nn.Flatten()(x).sum().backward()

@@ -115,7 +115,6 @@ def test_parameters_to_vector_and_back():
         utils.vector_to_parameters(ember.ones(3), m.parameters())
 
 
-@pytest.mark.xfail(strict=False, reason="needs shape family grads (cat)")
 def test_parameters_to_vector_is_differentiable():
     m = nn.Linear(2, 2)
     v = utils.parameters_to_vector(m.parameters())

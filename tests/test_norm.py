@@ -9,7 +9,6 @@ from conftest import assert_close, make, needs_torch, to_torch, torch
 from gradutil import const, grad_case
 
 F = ember.nn.functional
-needs_module = pytest.mark.skipif(not hasattr(ember.nn, "Module"), reason="needs nn.Module")
 
 
 def tt(x):
@@ -196,7 +195,6 @@ def test_errors():
         F.batch_norm(ember.ones(2, 3, dtype=ember.int64), None, None, training=True)
 
 
-@needs_module
 @needs_torch
 @pytest.mark.parametrize("name,shape", [("BatchNorm1d", (6, 4)), ("BatchNorm1d", (5, 4, 3)), ("BatchNorm2d", (3, 4, 3, 2)),
                                         ("BatchNorm3d", (2, 4, 2, 2, 3))])
@@ -216,7 +214,6 @@ def test_batchnorm_modules_training_then_eval(name, shape, momentum):
     assert_close(m(x).detach(), tm(to_torch(x)).detach(), rtol=1e-5, atol=1e-5)
 
 
-@needs_module
 @needs_torch
 def test_batchnorm_module_options():
     for kw in ({"affine": False}, {"track_running_stats": False}, {"affine": False, "track_running_stats": False},
@@ -233,7 +230,6 @@ def test_batchnorm_module_options():
         ember.nn.BatchNorm2d(3)(ember.randn(2, 3))
 
 
-@needs_module
 @needs_torch
 def test_other_norm_modules():
     x = make((2, 4, 6))

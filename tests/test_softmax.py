@@ -159,7 +159,6 @@ def test_errors():
         F.softmax(ember.randn(2, 3), 1.0)
 
 
-@pytest.mark.skipif(not hasattr(ember.nn, "Module"), reason="needs nn.Module")
 @needs_torch
 def test_modules():
     x = make((2, 3, 4, 5))
