@@ -9,14 +9,14 @@ from .optimizer import Optimizer, _check_range
 __all__ = ["Adam", "AdamW", "Adamax", "NAdam", "RAdam"]
 
 
-def _check_betas(lr, betas, eps, weight_decay):
-    _check_range("learning rate", lr)
-    _check_range("epsilon value", eps)
+def _check_betas(opt, lr, betas, eps, weight_decay):
+    _check_range(opt, "learning rate", lr)
+    _check_range(opt, "epsilon value", eps)
     if not 0.0 <= betas[0] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        raise ValueError(f"[{type(opt).__name__}] Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= betas[1] < 1.0:
-        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    _check_range("weight_decay value", weight_decay)
+        raise ValueError(f"[{type(opt).__name__}] Invalid beta parameter at index 1: {betas[1]}")
+    _check_range(opt, "weight_decay value", weight_decay)
 
 
 class Adam(Optimizer):
@@ -25,7 +25,7 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        _check_betas(lr, betas, eps, weight_decay)
+        _check_betas(self, lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize, foreach=foreach, capturable=capturable,
                                       differentiable=differentiable, fused=fused,
@@ -67,7 +67,7 @@ class Adamax(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False, capturable=False):
-        _check_betas(lr, betas, eps, weight_decay)
+        _check_betas(self, lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       foreach=foreach, maximize=maximize, differentiable=differentiable,
                                       capturable=capturable))
@@ -94,8 +94,8 @@ class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
-        _check_betas(lr, betas, eps, weight_decay)
-        _check_range("momentum_decay", momentum_decay)
+        _check_betas(self, lr, betas, eps, weight_decay)
+        _check_range(self, "momentum_decay", momentum_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       momentum_decay=momentum_decay, decoupled_weight_decay=decoupled_weight_decay,
                                       foreach=foreach, maximize=maximize, capturable=capturable,
@@ -134,7 +134,7 @@ class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False):
-        _check_betas(lr, betas, eps, weight_decay)
+        _check_betas(self, lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       decoupled_weight_decay=decoupled_weight_decay, foreach=foreach,
                                       maximize=maximize, capturable=capturable, differentiable=differentiable))

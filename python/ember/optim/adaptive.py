@@ -11,11 +11,11 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        _check_range("learning rate", lr)
-        _check_range("epsilon value", eps)
-        _check_range("momentum value", momentum)
-        _check_range("weight_decay value", weight_decay)
-        _check_range("alpha value", alpha)
+        _check_range(self, "learning rate", lr)
+        _check_range(self, "epsilon value", eps)
+        _check_range(self, "momentum value", momentum)
+        _check_range(self, "weight_decay value", weight_decay)
+        _check_range(self, "alpha value", alpha)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, capturable=capturable, foreach=foreach, maximize=maximize,
                                       differentiable=differentiable))
@@ -42,11 +42,11 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False, differentiable=False, fused=None):
-        _check_range("learning rate", lr)
-        _check_range("lr_decay value", lr_decay)
-        _check_range("weight_decay value", weight_decay)
-        _check_range("initial_accumulator_value value", initial_accumulator_value)
-        _check_range("epsilon value", eps)
+        _check_range(self, "learning rate", lr)
+        _check_range(self, "lr_decay value", lr_decay)
+        _check_range(self, "weight_decay value", weight_decay)
+        _check_range(self, "initial_accumulator_value value", initial_accumulator_value)
+        _check_range(self, "epsilon value", eps)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                                       maximize=maximize, differentiable=differentiable, fused=fused))
@@ -76,11 +76,11 @@ class Adadelta(Optimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, capturable=False,
                  maximize=False, differentiable=False):
-        _check_range("learning rate", lr)
+        _check_range(self, "learning rate", lr)
         if not 0.0 <= rho <= 1.0:
-            raise ValueError(f"Invalid rho value: {rho}")
-        _check_range("epsilon value", eps)
-        _check_range("weight_decay value", weight_decay)
+            raise ValueError(f"[Adadelta] Invalid rho value: {rho}")
+        _check_range(self, "epsilon value", eps)
+        _check_range(self, "weight_decay value", weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, foreach=foreach,
                                       capturable=capturable, maximize=maximize, differentiable=differentiable))
 

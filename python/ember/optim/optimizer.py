@@ -237,6 +237,7 @@ class Optimizer:
         return s.item()
 
 
-def _check_range(name, value, lo=0.0, op=">="):
+def _check_range(opt, name, value, lo=0.0, op=">="):
+    """PyTorch's hyperparameter check, raised in the name of the optimizer ``opt``."""
     if (op == ">=" and not value >= lo) or (op == ">" and not value > lo):
-        raise ValueError(f"Invalid {name}: {value}")
+        raise ValueError(f"[{type(opt).__name__}] Invalid {name}: {value}")

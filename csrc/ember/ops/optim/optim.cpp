@@ -60,7 +60,7 @@ template <class T> inline T* ptr(const TensorList& l, size_t i) { return l.empty
 void sgd_step(const TensorList& params, const TensorList& grads, const TensorList& bufs,
               const std::vector<bool>& first, double lr, double momentum, double dampening,
               double weight_decay, bool nesterov, bool maximize) {
-  check_lists("[sgd]", params, grads, {&bufs});
+  check_lists("sgd", params, grads, {&bufs});
   EMBER_CHECK(momentum == 0 || (bufs.size() == params.size() && first.size() == params.size()), "sgd",
               "momentum needs one buffer per parameter");
   for_each_param("sgd", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
@@ -89,7 +89,7 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
                const TensorList& exp_avg_sqs, const TensorList& max_sqs, const std::vector<double>& step_size,
                const std::vector<double>& bc2_sqrt, double lr, double beta1, double beta2, double eps,
                double weight_decay, bool decoupled, bool amsgrad, bool maximize) {
-  check_lists("[adam]", params, grads, {&exp_avgs, &exp_avg_sqs, &max_sqs});
+  check_lists("adam", params, grads, {&exp_avgs, &exp_avg_sqs, &max_sqs});
   EMBER_CHECK(exp_avgs.size() == params.size() && exp_avg_sqs.size() == params.size() &&
               step_size.size() == params.size() && bc2_sqrt.size() == params.size() &&
               (!amsgrad || max_sqs.size() == params.size()), "adam", "state lists must match the parameters");
@@ -128,7 +128,7 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
 void rmsprop_step(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
                   const TensorList& grad_avgs, const TensorList& bufs, double lr, double alpha, double eps,
                   double weight_decay, double momentum, bool centered, bool maximize) {
-  check_lists("[rmsprop]", params, grads, {&square_avgs, &grad_avgs, &bufs});
+  check_lists("rmsprop", params, grads, {&square_avgs, &grad_avgs, &bufs});
   EMBER_CHECK(square_avgs.size() == params.size() && (!centered || grad_avgs.size() == params.size()) &&
               (momentum <= 0 || bufs.size() == params.size()), "rmsprop", "state lists must match the parameters");
   for_each_param("rmsprop", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
@@ -167,7 +167,7 @@ void rmsprop_step(const TensorList& params, const TensorList& grads, const Tenso
 
 void adagrad_step(const TensorList& params, const TensorList& grads, const TensorList& sums,
                   const std::vector<double>& clr, double weight_decay, double eps, bool maximize) {
-  check_lists("[adagrad]", params, grads, {&sums});
+  check_lists("adagrad", params, grads, {&sums});
   EMBER_CHECK(sums.size() == params.size() && clr.size() == params.size(), "adagrad",
               "state lists must match the parameters");
   for_each_param("adagrad", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
@@ -191,7 +191,7 @@ void adagrad_step(const TensorList& params, const TensorList& grads, const Tenso
 void adadelta_step(const TensorList& params, const TensorList& grads, const TensorList& square_avgs,
                    const TensorList& acc_deltas, double lr, double rho, double eps, double weight_decay,
                    bool maximize) {
-  check_lists("[adadelta]", params, grads, {&square_avgs, &acc_deltas});
+  check_lists("adadelta", params, grads, {&square_avgs, &acc_deltas});
   EMBER_CHECK(square_avgs.size() == params.size() && acc_deltas.size() == params.size(), "adadelta",
               "state lists must match the parameters");
   for_each_param("adadelta", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
@@ -218,7 +218,7 @@ void adadelta_step(const TensorList& params, const TensorList& grads, const Tens
 void adamax_step(const TensorList& params, const TensorList& grads, const TensorList& exp_avgs,
                  const TensorList& exp_infs, const std::vector<double>& clr, double beta1, double beta2,
                  double eps, double weight_decay, bool maximize) {
-  check_lists("[adamax]", params, grads, {&exp_avgs, &exp_infs});
+  check_lists("adamax", params, grads, {&exp_avgs, &exp_infs});
   EMBER_CHECK(exp_avgs.size() == params.size() && exp_infs.size() == params.size() && clr.size() == params.size(),
               "adamax", "state lists must match the parameters");
   for_each_param("adamax", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
@@ -245,7 +245,7 @@ void nadam_step(const TensorList& params, const TensorList& grads, const TensorL
                 const TensorList& exp_avg_sqs, const std::vector<double>& bc2, const std::vector<double>& c_grad,
                 const std::vector<double>& c_avg, double lr, double beta1, double beta2, double eps,
                 double weight_decay, bool decoupled, bool maximize) {
-  check_lists("[nadam]", params, grads, {&exp_avgs, &exp_avg_sqs});
+  check_lists("nadam", params, grads, {&exp_avgs, &exp_avg_sqs});
   EMBER_CHECK(exp_avgs.size() == params.size() && exp_avg_sqs.size() == params.size() && bc2.size() == params.size() &&
               c_grad.size() == params.size() && c_avg.size() == params.size(), "nadam",
               "state lists must match the parameters");
@@ -280,7 +280,7 @@ void radam_step(const TensorList& params, const TensorList& grads, const TensorL
                 const TensorList& exp_avg_sqs, const std::vector<double>& bc1, const std::vector<double>& bc2_sqrt,
                 const std::vector<double>& rect, const std::vector<bool>& rectified, double lr, double beta1,
                 double beta2, double eps, double weight_decay, bool decoupled, bool maximize) {
-  check_lists("[radam]", params, grads, {&exp_avgs, &exp_avg_sqs});
+  check_lists("radam", params, grads, {&exp_avgs, &exp_avg_sqs});
   EMBER_CHECK(exp_avgs.size() == params.size() && exp_avg_sqs.size() == params.size() && bc1.size() == params.size() &&
               bc2_sqrt.size() == params.size() && rect.size() == params.size() && rectified.size() == params.size(),
               "radam", "state lists must match the parameters");

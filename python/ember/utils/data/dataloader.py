@@ -37,7 +37,7 @@ def default_collate(batch):
         return _ops.shape.stack(list(batch), 0)
     if isinstance(elem, np.ndarray):
         if elem.dtype.kind in "OSUa":
-            raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
+            raise TypeError(f"[default_collate] default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                             f"found array of {elem.dtype}")
         return _ops.creation.tensor(np.stack(batch))
     if isinstance(elem, np.generic):
@@ -64,10 +64,10 @@ def default_collate(batch):
     if isinstance(elem, collections.abc.Sequence):
         n = len(elem)
         if any(len(e) != n for e in batch):
-            raise RuntimeError("each element in list of batch should be of equal size")
+            raise RuntimeError("[default_collate] each element in list of batch should be of equal size")
         cols = [default_collate(list(s)) for s in zip(*batch)]
         return cols if isinstance(elem, list) else tuple(cols) if type(elem) is tuple else type(elem)(cols)
-    raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found "
+    raise TypeError(f"[default_collate] default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found "
                     f"{type(elem).__name__}")
 
 
@@ -98,10 +98,10 @@ class DataLoader:
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
                  pin_memory_device="", in_order=True):
         if not isinstance(num_workers, int) or num_workers < 0:
-            raise ValueError("num_workers option should be non-negative; use num_workers=0 to disable "
+            raise ValueError("[DataLoader] num_workers option should be non-negative; use num_workers=0 to disable "
                              "multiprocessing.")
         if timeout < 0:
-            raise ValueError("timeout option should be non-negative")
+            raise ValueError("[DataLoader] timeout option should be non-negative")
         self.dataset = dataset
         self.num_workers = num_workers
         self.prefetch_factor = prefetch_factor if prefetch_factor is not None else 2
@@ -111,19 +111,19 @@ class DataLoader:
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             if shuffle not in (None, False):
-                raise ValueError(f"DataLoader with IterableDataset: expected unspecified shuffle option, but got "
+                raise ValueError(f"[DataLoader] DataLoader with IterableDataset: expected unspecified shuffle option, but got "
                                  f"shuffle={shuffle}")
             if sampler is not None or batch_sampler is not None:
-                raise ValueError("DataLoader with IterableDataset: expected unspecified sampler/batch_sampler option")
+                raise ValueError("[DataLoader] DataLoader with IterableDataset: expected unspecified sampler/batch_sampler option")
         if sampler is not None and shuffle:
-            raise ValueError("sampler option is mutually exclusive with shuffle")
+            raise ValueError("[DataLoader] sampler option is mutually exclusive with shuffle")
         if batch_sampler is not None:
             if batch_size != 1 or shuffle or sampler is not None or drop_last:
-                raise ValueError("batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and "
+                raise ValueError("[DataLoader] batch_sampler option is mutually exclusive with batch_size, shuffle, sampler, and "
                                  "drop_last")
             batch_size, drop_last = None, False
         elif batch_size is None and drop_last:
-            raise ValueError("batch_size=None option disables auto-batching and is mutually exclusive with "
+            raise ValueError("[DataLoader] batch_size=None option disables auto-batching and is mutually exclusive with "
                              "drop_last")
         if sampler is None and not self._iterable:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
