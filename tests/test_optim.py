@@ -149,8 +149,11 @@ def test_errors():
         ember.optim.SGD([a], lr=0.1, nesterov=True)
     opt = ember.optim.SGD([a], lr=0.1)
     a.grad = ember.ones(4)
-    with pytest.raises(RuntimeError, match=r"^\[sgd\] gradient 0 has shape \(4,\)"):
+    with pytest.raises(RuntimeError, match=r"^\[sgd\] gradient of shape \(4,\)"):
         opt.step()
+    with pytest.raises(RuntimeError, match=r"^\[adam\] gradient 0 has shape \(4,\)"):  # the kernel checks too
+        ember._C.adam_step([a._t], [ember.ones(4)._t], [a._t], [a._t], [], [0.1], [1.0], 0.1, 0.9, 0.99, 1e-8, 0.0,
+                           False, False, False)
 
 
 @needs_torch
