@@ -45,7 +45,6 @@ def test_losses_match_torch_for_50_steps(opt):
 
 
 def test_mnist1d_main_job_short_run(tmp_path):
-    pytest.importorskip("mnist1d")
     from ember.examples import mnist1d
     res = mnist1d.main(["--model", "both", "--epochs", "3", "--no-progress", "--save",
                         str(tmp_path / "m.safetensors")])
