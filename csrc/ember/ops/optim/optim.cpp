@@ -55,6 +55,23 @@ void for_each_param(const char* op, const TensorList& params, const F& f) {
 
 template <class T> inline T* ptr(const TensorList& l, size_t i) { return l.empty() ? nullptr : l[i].data<T>(); }
 
+// The Adam family's shared step for element k: L2 weight decay folded into the gradient, or the
+// decoupled decay p *= 1 - lr*wd; then m = lerp(m, g, 1-beta1) and v = beta2*v + (1-beta2)*g^2
+// (PyTorch's lerp_ with weight < 0.5 and mul_(beta2).addcmul_), each rounded to S.
+template <class S, class C>
+inline void adam_moments(S* m, S* v, int64_t k, C& gk, C& pk, bool decay_on, bool decoupled, C wd, C decay, C w1,
+                         C b2, C w2, C& mk, C& vk) {
+  if (decay_on) {
+    if (decoupled) pk = (C)(S)(pk * decay);
+    else gk = (C)(gk + wd * pk);
+  }
+  mk = (C)m[k];
+  mk = (C)(S)(mk + w1 * (gk - mk));
+  vk = (C)(S)((C)(S)((C)v[k] * b2) + w2 * gk * gk);
+  m[k] = (S)mk;
+  v[k] = (S)vk;
+}
+
 }  // namespace
 
 void sgd_step(const TensorList& params, const TensorList& grads, const TensorList& bufs,
@@ -104,15 +121,8 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
     for (int64_t k = b; k < e; ++k) {
       C gk = maximize ? -(C)g[k] : (C)g[k];
       C pk = (C)p[k];
-      if (weight_decay != 0) {
-        if (decoupled) pk = (C)(S)(pk * decay);
-        else gk = (C)(gk + wd * pk);
-      }
-      C mk = (C)m[k];
-      mk = (C)(S)(mk + w1 * (gk - mk));                      // lerp with weight < 0.5
-      C vk = (C)(S)((C)(S)((C)v[k] * b2) + w2 * gk * gk);    // mul_(beta2).addcmul_(g, g, 1-beta2)
-      m[k] = (S)mk;
-      v[k] = (S)vk;
+      C mk, vk;
+      adam_moments<S, C>(m, v, k, gk, pk, weight_decay != 0, decoupled, wd, decay, w1, b2, w2, mk, vk);
       C use = vk;
       if (amsgrad) {
         C mx = std::max((C)vmax[k], vk);
@@ -260,15 +270,8 @@ void nadam_step(const TensorList& params, const TensorList& grads, const TensorL
     for (int64_t k = b; k < e; ++k) {
       C gk = maximize ? -(C)g[k] : (C)g[k];
       C pk = (C)p[k];
-      if (weight_decay != 0) {
-        if (decoupled) pk = (C)(S)(pk * decay);
-        else gk = (C)(gk + wd * pk);
-      }
-      C mk = (C)m[k];
-      mk = (C)(S)(mk + w1 * (gk - mk));
-      C vk = (C)(S)((C)(S)((C)v[k] * b2) + w2 * gk * gk);
-      m[k] = (S)mk;
-      v[k] = (S)vk;
+      C mk, vk;
+      adam_moments<S, C>(m, v, k, gk, pk, weight_decay != 0, decoupled, wd, decay, w1, b2, w2, mk, vk);
       C denom = (C)(S)((C)(S)std::sqrt((C)(S)(vk / cb2)) + ceps);
       pk = (C)(S)(pk + cg * (C)(S)(gk / denom));
       p[k] = (S)(pk + ca * (C)(S)(mk / denom));
@@ -297,15 +300,8 @@ void radam_step(const TensorList& params, const TensorList& grads, const TensorL
     for (int64_t k = b; k < e; ++k) {
       C gk = maximize ? -(C)g[k] : (C)g[k];
       C pk = (C)p[k];
-      if (weight_decay != 0) {
-        if (decoupled) pk = (C)(S)(pk * decay);
-        else gk = (C)(gk + wd * pk);
-      }
-      C mk = (C)m[k];
-      mk = (C)(S)(mk + w1 * (gk - mk));
-      C vk = (C)(S)((C)(S)((C)v[k] * b2) + w2 * gk * gk);
-      m[k] = (S)mk;
-      v[k] = (S)vk;
+      C mk, vk;
+      adam_moments<S, C>(m, v, k, gk, pk, weight_decay != 0, decoupled, wd, decay, w1, b2, w2, mk, vk);
       C upd = (C)(S)((C)(S)(mk / cbc1) * clr);
       if (rx) {
         C adaptive = (C)(S)(cbc2s / (C)(S)((C)(S)std::sqrt(vk) + ceps));
