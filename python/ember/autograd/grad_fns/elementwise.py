@@ -420,46 +420,36 @@ def logaddexp2(input, other):
     return LogAddExp2.apply(input, other)
 
 
-class Remainder(Function):
-    """a - b * floor(a / b): d/da = 1, d/db = -floor(a / b)."""
+class _Modulo(Function):
+    """a - b * round(a / b) with the subclass's rounding: d/da = 1, d/db = -round(a / b)."""
+    _op, _rounding = None, None
 
-    @staticmethod
-    def forward(ctx, a, b):
-        r = _E.remainder(a, b)
+    @classmethod
+    def forward(cls, ctx, a, b):
+        r = cls._op(a, b)
         ctx.a_shape = shape_of(a)
         if ctx.needs_input_grad[1]:  # only the divisor's gradient needs the values
             save(ctx, a, b)
         return r
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         na, nb = ctx.needs_input_grad
         gb = None
         if nb:
             a, b = saved(ctx)
-            gb = sum_to(-g * _E.div(a, b, rounding_mode="floor"), b._t.sizes)
+            gb = sum_to(-g * _E.div(a, b, rounding_mode=cls._rounding), b._t.sizes)
         return sum_to(g, ctx.a_shape) if na else None, gb
 
 
-class Fmod(Function):
-    """a - b * trunc(a / b): d/da = 1, d/db = -trunc(a / b)."""
+class Remainder(_Modulo):
+    """a - b * floor(a / b) (Python's %)."""
+    _op, _rounding = staticmethod(_E.remainder), "floor"
 
-    @staticmethod
-    def forward(ctx, a, b):
-        r = _E.fmod(a, b)
-        ctx.a_shape = shape_of(a)
-        if ctx.needs_input_grad[1]:  # only the divisor's gradient needs the values
-            save(ctx, a, b)
-        return r
 
-    @staticmethod
-    def backward(ctx, g):
-        na, nb = ctx.needs_input_grad
-        gb = None
-        if nb:
-            a, b = saved(ctx)
-            gb = sum_to(-g * _E.div(a, b, rounding_mode="trunc"), b._t.sizes)
-        return sum_to(g, ctx.a_shape) if na else None, gb
+class Fmod(_Modulo):
+    """a - b * trunc(a / b) (C's fmod)."""
+    _op, _rounding = staticmethod(_E.fmod), "trunc"
 
 
 @register("remainder")
