@@ -1,0 +1,100 @@
+"""nn.functional: scaled_dot_product_attention (PyTorch's semantics).
+
+``_sdpa_reference`` is the plain path: it materializes the L x S score matrix with public ember
+ops, so autograd (and double backward) come from those ops. It is the checking oracle for the
+fused kernel and the path for cases the fused kernel does not cover.
+
+Semantics (as torch 2.x):
+- q (..., L, E), k (..., S, E), v (..., S, Ev) -> (..., L, Ev); leading dims broadcast.
+- ``attn_mask``: bool (True = may attend) or a float tensor added to the scores; broadcast to (..., L, S).
+- ``is_causal``: top-left aligned lower-triangular mask; may not be combined with ``attn_mask``.
+- ``scale`` defaults to 1/sqrt(E); ``dropout_p`` drops attention weights (always, like torch).
+- ``enable_gqa``: k/v with fewer heads (dim -3) are shared by groups of query heads.
+- A row with every key masked gives zeros (output and gradients), never NaN.
+"""
+import math
+
+from ..._tensor import Tensor
+
+__all__ = ["scaled_dot_product_attention"]
+
+_OP = "scaled_dot_product_attention"
+
+
+def _check(q, k, v, attn_mask, dropout_p, is_causal, enable_gqa):
+    for name, t in (("query", q), ("key", k), ("value", v)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"[{_OP}] expected a Tensor as {name}, got {type(t).__name__}")
+        if t.dim() < 2:
+            raise RuntimeError(f"[{_OP}] {name} must have at least 2 dimensions, got {t.dim()}")
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(f"[{_OP}] expected a floating-point {name}, got {t.dtype}")
+    if not (q.dtype == k.dtype == v.dtype):
+        raise RuntimeError(f"[{_OP}] expected query, key and value to have the same dtype, got "
+                           f"{q.dtype}, {k.dtype} and {v.dtype}")
+    if q.shape[-1] != k.shape[-1]:
+        raise RuntimeError(f"[{_OP}] query and key must have the same head dim (last dimension), got "
+                           f"{q.shape[-1]} and {k.shape[-1]}")
+    if k.shape[-2] != v.shape[-2]:
+        raise RuntimeError(f"[{_OP}] key and value must have the same sequence length (dimension -2), got "
+                           f"{k.shape[-2]} and {v.shape[-2]}")
+    if not 0.0 <= float(dropout_p) <= 1.0:
+        raise ValueError(f"[{_OP}] dropout_p must be in [0, 1], got {dropout_p}")
+    if attn_mask is not None:
+        if not isinstance(attn_mask, Tensor):
+            raise TypeError(f"[{_OP}] attn_mask must be a Tensor, got {type(attn_mask).__name__}")
+        if is_causal:
+            raise RuntimeError(f"[{_OP}] Explicit attn_mask should not be set when is_causal=True")
+        import ember
+        if attn_mask.dtype not in (ember.bool, q.dtype):
+            raise RuntimeError(f"[{_OP}] Expected attn_mask dtype to be bool or {q.dtype}, got "
+                               f"{attn_mask.dtype}")
+    if enable_gqa:
+        if q.dim() < 3 or k.dim() < 3 or v.dim() < 3:
+            raise RuntimeError(f"[{_OP}] enable_gqa needs a heads dimension (-3) on query, key and value")
+        hq, hk, hv = q.shape[-3], k.shape[-3], v.shape[-3]
+        if hk != hv or hq % hk != 0:
+            raise RuntimeError(f"[{_OP}] number of heads in key and value must divide the number of heads "
+                               f"in query (got query {hq}, key {hk}, value {hv})")
+
+
+def _sdpa_reference(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                    enable_gqa=False):
+    import ember
+    from .linear import dropout
+
+    L, S = query.shape[-2], key.shape[-2]
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    if enable_gqa and key.shape[-3] != query.shape[-3]:
+        rep = query.shape[-3] // key.shape[-3]
+        key = key.repeat_interleave(rep, dim=-3)
+        value = value.repeat_interleave(rep, dim=-3)
+    scores = ember.matmul(query, key.transpose(-2, -1)) * scale
+    neg_inf = float("-inf")
+    if is_causal:
+        keep = ember.ones(L, S, dtype=ember.bool).tril()
+        scores = scores.masked_fill(keep.logical_not(), neg_inf)
+    elif attn_mask is not None:
+        if attn_mask.dtype == ember.bool:
+            scores = scores.masked_fill(attn_mask.logical_not(), neg_inf)
+        else:
+            scores = scores + attn_mask
+    # Rows whose every score is -inf: softmax over zeros instead (finite), then zero the weights.
+    dead = (scores == neg_inf).all(dim=-1, keepdim=True)
+    has_dead = bool(dead.any())
+    if has_dead:
+        scores = scores.masked_fill(dead, 0.0)
+    attn = ember.softmax(scores, dim=-1)
+    if has_dead:
+        attn = attn.masked_fill(dead, 0.0)
+    if dropout_p > 0.0:
+        attn = dropout(attn, p=dropout_p, training=True)
+    return ember.matmul(attn, value)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+                                 scale=None, enable_gqa=False):
+    """softmax(q @ k^T * scale + mask) @ v, with PyTorch's arguments and semantics."""
+    _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
+    return _sdpa_reference(query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale,
+                           bool(enable_gqa))
