@@ -200,11 +200,11 @@ def test_third_order_raises():
         gg.sum().backward()
 
 
-def test_prelu_double_backward_raises():
-    x = ember.randn(2, 3, dtype=ember.float64, requires_grad=True)
-    w = ember.full((3,), 0.25, dtype=ember.float64, requires_grad=True)
-    with pytest.raises(NotImplementedError, match=r"\[prelu\]"):
-        ember.autograd.grad(EF.prelu(x, w).sum(), x, create_graph=True)
+@pytest.mark.parametrize("shape,wn", [((2, 3), 3), ((2, 3, 2), 1)])
+def test_prelu_double_backward(shape, wn):
+    x = make(shape, ember.float64, seed=31)
+    w = make((wn,), ember.float64, low=0, high=1, seed=32)
+    grad_case(lambda m, a, b: m.nn.functional.prelu(a, b), x, w, gradgrad=True)
 
 
 # ---- prelu / rrelu ---------------------------------------------------------------------------------
@@ -327,10 +327,10 @@ def test_integer_sigmoid_tanh_promote():
         assert_close(e, t)
 
 
-def test_glu_double_backward_raises():
-    x = ember.randn(2, 4, dtype=ember.float64, requires_grad=True)
-    with pytest.raises(NotImplementedError, match=r"\[glu\]"):
-        ember.autograd.grad(EF.glu(x).sum(), x, create_graph=True)
+@pytest.mark.parametrize("dim", [-1, 0])
+def test_glu_double_backward(dim):
+    x = make((4, 6), ember.float64, seed=33)
+    grad_case(lambda m, a: m.nn.functional.glu(a, dim), x, gradgrad=True)
 
 
 # ---- errors -------------------------------------------------------------------------------------

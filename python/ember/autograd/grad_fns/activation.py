@@ -167,12 +167,6 @@ for _key, _cls in (("silu", "Silu"), ("mish", "Mish"), ("F.sigmoid", "Sigmoid"),
 
 
 # ---- ops with their own Functions ----------------------------------------------------------------
-def _no_double(name):
-    if grad_mode.is_grad_enabled():
-        raise NotImplementedError(f"[{name}] autograd: double backward (create_graph=True) through {name} is "
-                                  "not implemented")
-
-
 class PreluKernel(Function):
     """y = x > 0 ? x : w * x, the weight broadcast along dim 1."""
 
@@ -185,13 +179,17 @@ class PreluKernel(Function):
 
     @staticmethod
     def backward(ctx, g):
-        _no_double("prelu")
         x, weight = ctx.saved_tensors
-        dx, dw = _C.prelu_backward(g._t, x._t, weight.reshape(ctx.view_shape)._t)
-        gx = _wrap(dx) if ctx.needs_input_grad[0] else None
+        w = weight.reshape(ctx.view_shape)
+        if grad_mode.is_grad_enabled():  # create_graph: the same formulas with public (recorded) ops
+            pos = x > 0
+            dx = _ops.elementwise.where(pos, g, g * w)
+            dw = _ops.elementwise.where(pos, _ops.creation.zeros_like(x), g * x)
+        else:
+            dx, dw = (_wrap(t) for t in _C.prelu_backward(g._t, x._t, w._t))
+        gx = dx if ctx.needs_input_grad[0] else None
         gw = None
         if ctx.needs_input_grad[1]:
-            dw = _wrap(dw)
             vs = ctx.view_shape
             dims = [i for i in range(dw.dim()) if i >= len(vs) or vs[i] == 1]
             gw = (dw.sum(dims) if dims else dw).reshape(tuple(weight.shape))
@@ -231,14 +229,19 @@ class Glu(Function):
     def forward(ctx, x, dim):
         a, b = x.chunk(2, dim)
         sb = _wrap(_C.activation_forward(_A.sigmoid, b._t, 0.0, 0.0, 0.0, None))
-        ctx.save_for_backward(a, sb)
+        ctx.save_for_backward(x, sb)
         ctx.dim = dim
         return a * sb
 
     @staticmethod
     def backward(ctx, g):
-        _no_double("glu")
-        a, sb = ctx.saved_tensors
+        x, sb = ctx.saved_tensors
+        a, b = x.chunk(2, ctx.dim)
+        if grad_mode.is_grad_enabled():  # create_graph: recompute sigmoid(b) so it is recorded
+            sb = b.sigmoid()
+            ga = g * sb
+            gb = g * a * sb * (1 - sb)
+            return _ops.shape.cat([ga, gb], ctx.dim), None
         ga = g * sb
         gb = _wrap(_C.activation_backward(_A.sigmoid, (g * a)._t, sb._t, 0.0, 0.0, 0.0))
         return _ops.shape.cat([ga, gb], ctx.dim), None
