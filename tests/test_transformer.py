@@ -376,3 +376,25 @@ def test_mismatched_mask_types_warn():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         layer(x, src_mask=ember.zeros(S, S, dtype=ember.bool), src_key_padding_mask=ember.zeros(N, S, dtype=ember.bool))
+
+
+@needs_torch
+def test_float32_encoder_layer_with_causal_hint():
+    torch.manual_seed(0)
+    tm = torch.nn.TransformerEncoderLayer(D, NH, FF, dropout=0.0, batch_first=True)
+    em = nn.TransformerEncoderLayer(D, NH, FF, dropout=0.0, batch_first=True)
+    load_torch_weights(em, tm)
+    assert em.linear1.weight.dtype == ember.float32
+    mask = causal(S).astype(np.float32)
+    parity(tm, em, lambda m, lib, x, mk: m(x, src_mask=mk, is_causal=True), seq(S, True).astype(np.float32),
+           Const(mask), rtol=2e-4, atol=1e-5)
+
+
+def test_factory_dtype_argument():
+    layer = nn.TransformerDecoderLayer(D, NH, FF, dtype=ember.float64)
+    assert all(p.dtype == ember.float64 for p in layer.parameters())
+    t = nn.Transformer(d_model=D, nhead=NH, num_encoder_layers=1, num_decoder_layers=1, dim_feedforward=FF,
+                       dtype=ember.float64)
+    assert all(p.dtype == ember.float64 for p in t.parameters())
+    out = t(ember.randn(S, N, D, dtype=ember.float64), ember.randn(T, N, D, dtype=ember.float64))
+    assert out.dtype == ember.float64
