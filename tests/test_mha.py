@@ -490,3 +490,20 @@ def test_functional_errors_name_the_op():
         F.multi_head_attention_forward(x, x, x, E, H, None, b, None, None, False, 0.0, wo, None)
     with pytest.raises(TypeError, match=r"\[multi_head_attention_forward\]"):
         F.multi_head_attention_forward(np.zeros((L, N, E)), x, x, E, H, w, b, None, None, False, 0.0, wo, None)
+
+
+@needs_torch
+def test_fully_masked_batch_element_matches_torch():
+    # need_weights=False (scaled_dot_product_attention): a query row with no key left gives zeros
+    # (then the output projection's bias), with finite gradients, as torch's CPU path does.
+    tm, em = make_pair(E, H, batch_first=True)
+    with torch.no_grad():
+        tm.out_proj.bias.normal_()
+    load_torch_weights(em, tm)
+    kpm = np.array([[True] * S, [False] + [True] * (S - 1), [False] * S])
+    parity(tm, em, _call(False, mask_names=("key_padding_mask",)), rand(N, L, E), rand(N, S, E, seed=1),
+           rand(N, S, E, seed=1), Const(kpm))
+    # need_weights=True materializes softmax over all -inf: NaN rows, like torch
+    q, kv = ember.tensor(rand(N, L, E)), ember.tensor(rand(N, S, E, seed=1))
+    out, w = em(q, kv, kv, key_padding_mask=ember.tensor(kpm))
+    assert np.isnan(w.detach().numpy()[0]).all() and not np.isnan(w.detach().numpy()[1:]).any()
