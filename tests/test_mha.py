@@ -507,3 +507,36 @@ def test_fully_masked_batch_element_matches_torch():
     q, kv = ember.tensor(rand(N, L, E)), ember.tensor(rand(N, S, E, seed=1))
     out, w = em(q, kv, kv, key_padding_mask=ember.tensor(kpm))
     assert np.isnan(w.detach().numpy()[0]).all() and not np.isnan(w.detach().numpy()[1:]).any()
+
+
+@needs_torch
+@pytest.mark.parametrize("which", ["kpm", "mask2d", "mask3d", "both"])
+def test_merge_masks_matches_torch(which):
+    tm, em = make_pair(E, H, batch_first=True)
+    kpm = as_float(bool_kpm(N, L))
+    am = as_float(bool_attn((L, L) if which != "mask3d" else (N * H, L, L)))
+    kp_arg = kpm if which in ("kpm", "both") else None
+    am_arg = am if which != "kpm" else None
+    x = rand(N, L, E)
+    mt, tt = tm.merge_masks(None if am_arg is None else torch.tensor(am_arg),
+                            None if kp_arg is None else torch.tensor(kp_arg), torch.tensor(x))
+    me, te = em.merge_masks(None if am_arg is None else ember.tensor(am_arg),
+                            None if kp_arg is None else ember.tensor(kp_arg), ember.tensor(x))
+    assert te == tt
+    np.testing.assert_array_equal(me.numpy(), mt.numpy())
+
+
+def test_functional_training_flag_controls_dropout():
+    F = nn.functional
+    ember.manual_seed(0)
+    x = ember.randn(L, N, E, dtype=ember.float64)
+    w, wo = ember.randn(3 * E, E, dtype=ember.float64), ember.randn(E, E, dtype=ember.float64)
+    for need_weights in (True, False):
+        base = F.multi_head_attention_forward(x, x, x, E, H, w, None, None, None, False, 0.0, wo, None,
+                                              need_weights=need_weights)[0]
+        off = F.multi_head_attention_forward(x, x, x, E, H, w, None, None, None, False, 0.9, wo, None,
+                                             training=False, need_weights=need_weights)[0]
+        on = F.multi_head_attention_forward(x, x, x, E, H, w, None, None, None, False, 0.9, wo, None,
+                                            training=True, need_weights=need_weights)[0]
+        np.testing.assert_array_equal(off.numpy(), base.numpy())
+        assert not np.allclose(on.numpy(), base.numpy())
