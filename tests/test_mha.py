@@ -295,6 +295,7 @@ def test_key_padding_and_attn_mask_merged(kinds, need_weights):
 
 
 @needs_torch
+@pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")  # bool kpm, float causal mask
 @pytest.mark.parametrize("need_weights", [True, False])
 @pytest.mark.parametrize("with_kpm", [False, True])
 @pytest.mark.parametrize("batch_first", [False, True])
