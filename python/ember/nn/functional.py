@@ -11,3 +11,4 @@ from ._functional.normalization import *  # noqa: F401,F403
 from ._functional.conv import *  # noqa: F401,F403
 from ._functional.pooling import *  # noqa: F401,F403
 from ._functional.attention import *  # noqa: F401,F403
+from ._functional.mha import *  # noqa: F401,F403
