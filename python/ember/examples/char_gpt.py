@@ -32,7 +32,7 @@ import ember as torch
 import ember.nn as nn
 
 # Defaults sized to train in a few minutes on two CPU cores (see bench/results/2026-11-22-gpt.md).
-DEFAULTS = dict(steps=1500, batch_size=32, block_size=64, n_layer=4, n_head=4, n_embd=128, lr=3e-3,
+DEFAULTS = dict(steps=1500, batch_size=16, block_size=64, n_layer=4, n_head=4, n_embd=128, lr=3e-3,
                 min_lr_ratio=0.1, warmup=100, weight_decay=0.1, grad_clip=1.0, dropout=0.0,
                 eval_interval=250, eval_iters=20, max_chars=3_000_000)
 
