@@ -74,7 +74,7 @@ class Pair:
 
     def check(self):
         """Same loss and (clipped) gradients before any update; raises AssertionError otherwise."""
-        lt, le = float(self.torch_step(update=False)), float(self.ember_step(update=False))
+        lt, le = float(self.torch_step(update=False).detach()), float(self.ember_step(update=False))
         assert abs(lt - le) <= 1e-4 * max(1.0, abs(lt)), f"loss differs: torch {lt}, ember {le}"
         tg = dict(self.tm.named_parameters())
         worst = 0.0
