@@ -285,7 +285,7 @@ def train(data, args, progress=True):
         tqdm = None
     bar = tqdm(total=args.steps, desc="char_gpt", ncols=120, disable=not progress) if tqdm else None
     history, losses, ema = [], [], None
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     eval_time = 0.0
     for step in range(1, args.steps + 1):
         x, y = train_batch()
@@ -314,9 +314,9 @@ def train(data, args, progress=True):
             bar.update(1)
     if bar is not None:
         bar.close()
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     train_wall = wall - eval_time
-    return model, dict(params=n_params, steps=args.steps, losses=losses, history=history, wall=wall,
+    return model, dict(params=n_params, steps=args.steps, losses=losses, history=history, wall=wall, cpu=cpu,
                        train_loss=history[-1][1], val_loss=history[-1][2],
                        steps_per_s=args.steps / train_wall if train_wall > 0 else float("inf"),
                        tokens_per_s=args.steps * args.batch_size * args.block_size / train_wall
@@ -392,9 +392,9 @@ def main(argv=None):
     print("---")
     res.update(unigram=unigram, train_entropy=entropy, sample=text_out, vocab_size=data.vocab_size)
     print(f"\n{'params':>8s} {'steps':>6s} {'unigram':>8s} {'train loss':>11s} {'val loss':>9s} {'wall s':>7s} "
-          f"{'steps/s':>8s} {'tokens/s':>9s}")
+          f"{'cpu s':>7s} {'steps/s':>8s} {'tokens/s':>9s}")
     print(f"{res['params']:8d} {res['steps']:6d} {unigram:8.4f} {res['train_loss']:11.4f} {res['val_loss']:9.4f} "
-          f"{res['wall']:7.1f} {res['steps_per_s']:8.2f} {res['tokens_per_s']:9.0f}")
+          f"{res['wall']:7.1f} {res['cpu']:7.1f} {res['steps_per_s']:8.2f} {res['tokens_per_s']:9.0f}")
     print(f"unigram baseline {unigram:.4f} nats (train character entropy {entropy:.4f}); "
           f"final val loss {res['val_loss']:.4f} nats")
     return res
