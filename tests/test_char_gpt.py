@@ -219,3 +219,20 @@ def test_parity_greedy_generation():
         tout = tm.generate(torch.from_numpy(start), 20, temperature=0.0)
     eout = em.generate(ember.from_numpy(start), 20, temperature=0.0)
     np.testing.assert_array_equal(eout.numpy(), tout.numpy())
+
+
+def test_root_script_runs(tmp_path):
+    """``python examples/char_gpt.py`` (the path the issue names) runs the same entry point."""
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    data = tmp_path / "t.txt"
+    data.write_text("for i in range(10):\n    print(i)\n" * 40, encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.path.join(root, "python"),
+                                                                    os.environ.get("PYTHONPATH")])))
+    r = subprocess.run([sys.executable, os.path.join(root, "examples", "char_gpt.py"), *TINY, "--data", str(data),
+                        "--steps", "4", "--eval-interval", "2", "--sample-chars", "5", "--no-progress"],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "unigram baseline" in r.stdout and "final val loss" in r.stdout and "step 4: train loss" in r.stdout
