@@ -72,7 +72,8 @@ class CharData:
 
     def __init__(self, text, val_fraction=0.1):
         if len(text) < 4:
-            raise ValueError("[char_gpt] the text is too short to train on")
+            raise ValueError(f"[char_gpt] the text is too short to train on ({len(text)} characters; "
+                             "give a text file with --data)")
         # One pass over the text as UTF-32 code points: np.unique gives the sorted vocabulary and
         # every character's index in it.
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
@@ -108,14 +109,14 @@ class BatchSampler:
     """Random windows of block_size + 1 characters from one split (seeded numpy generator)."""
 
     def __init__(self, ids, block_size, batch_size, seed):
-        if len(ids) <= block_size + 1:
+        if len(ids) < block_size + 1:
             raise ValueError(f"[char_gpt] a split of {len(ids)} characters is too short for block size {block_size}")
         self.ids, self.block_size, self.batch_size = ids, block_size, batch_size
         self.rng = np.random.default_rng(seed)
         self.offsets = np.arange(block_size + 1)
 
     def __call__(self):
-        start = self.rng.integers(0, len(self.ids) - self.block_size - 1, size=self.batch_size)
+        start = self.rng.integers(0, len(self.ids) - self.block_size, size=self.batch_size)
         win = self.ids[start[:, None] + self.offsets]
         return torch.from_numpy(win[:, :-1].copy()), torch.from_numpy(win[:, 1:].copy())
 
@@ -377,7 +378,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     text, source = load_text(args.data, args.max_chars or None)
     data = CharData(text)
-    if min(len(data.train), len(data.val)) <= args.block_size + 1:
+    if min(len(data.train), len(data.val)) < args.block_size + 1:
         sys.exit(f"char_gpt: the text ({len(text)} characters) is too short for --block-size {args.block_size}")
     print(f"data: {len(text):,} characters from {source}; vocabulary {data.vocab_size}; "
           f"train {len(data.train):,} / val {len(data.val):,}")
