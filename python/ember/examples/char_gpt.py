@@ -306,9 +306,9 @@ def train(data, args, progress=True):
             eval_time += time.perf_counter() - t0
             history.append((step, est["train"], est["val"]))
             msg = f"step {step}: train loss {est['train']:.4f}, val loss {est['val']:.4f}"
-            if bar is not None:
+            if bar is not None:  # printed above the bar (also with --no-progress)
                 bar.write(msg)
-            elif progress:
+            else:
                 print(msg, flush=True)
         if bar is not None:
             bar.set_postfix(loss=f"{ema:.4f}", lr=f"{sched.get_last_lr()[0]:.2e}")
