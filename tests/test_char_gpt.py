@@ -17,8 +17,8 @@ needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed
 
 # One thread: these tiny shapes gain nothing from a second one, and on a loaded 2-core machine the
 # thread hand-offs of tiny kernels cost more than the work.
-TINY = ["--threads", "1", "--n-layer", "1", "--n-head", "2", "--n-embd", "32", "--block-size", "16", "--batch-size", "8",
-        "--eval-iters", "2", "--sample-chars", "40", "--max-chars", "200000", "--warmup", "5"]
+TINY = ["--threads", "1", "--n-layer", "1", "--n-head", "2", "--n-embd", "32", "--block-size", "16",
+        "--batch-size", "8", "--eval-iters", "2", "--sample-chars", "40", "--max-chars", "200000", "--warmup", "5"]
 
 
 @pytest.fixture(autouse=True)

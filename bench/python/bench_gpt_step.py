@@ -16,7 +16,6 @@ CPU time are reported for each thread count.
 import argparse
 import cProfile
 import io
-import math
 import pstats
 import statistics
 import time
