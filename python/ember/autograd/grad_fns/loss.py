@@ -3,7 +3,8 @@
 mse, l1, smooth_l1, huber and soft_margin run every training step, so each is a single node;
 huber and smooth_l1 run one fused C++ kernel each way, the others a few fused-size ops.
 ``d = input - target`` (broadcast); the reduction is 0 none, 1 mean, 2 sum. Gradients of broadcast
-operands are summed back (``sum_to``). The other losses are compositions of differentiable ops (``nn/_functional/loss.py``).
+operands are summed back (``sum_to``). The other losses are compositions of differentiable ops
+(``nn/_functional/loss.py``).
 """
 from ... import _C, _ops
 from ..._tensor import _wrap
