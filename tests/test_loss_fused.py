@@ -238,3 +238,105 @@ def test_loss_modules():
     assert list(m.state_dict().keys()) == list(tm.state_dict().keys())
     assert_close(ember.nn.BCELoss(reduction="none")(p, p), torch.nn.BCELoss(reduction="none")(to_torch(p), to_torch(p)),
                  rtol=1e-5, atol=1e-6)
+
+
+# ---- huber_loss / smooth_l1_loss: one fused C++ kernel each way -------------------------------
+THRESH = {"huber_loss": "delta", "smooth_l1_loss": "beta"}
+NODE = {"huber_loss": "HuberLossBackward0", "smooth_l1_loss": "SmoothL1LossBackward0"}
+
+
+def _thresh_loss(name, p, **kw):
+    return lambda m, a, b: getattr(m.nn.functional, name)(a, b, **{THRESH[name]: p}, **kw)
+
+
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("p", [0.3, 1.0, 2.5])
+def test_threshold_losses(name, reduction, p):
+    out = grad_case(_thresh_loss(name, p, reduction=reduction), make((4, 5), seed=1), make((4, 5), seed=2),
+                    gradgrad=True)
+    assert out.grad_fn.name() == NODE[name]
+
+
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_threshold_losses_broadcast_warns(name, reduction):
+    # target (5,) against input (3, 5) and input (3, 1) against target (3, 4): PyTorch warns, then broadcasts
+    for xs, ts in (((3, 5), (5,)), ((3, 1), (3, 4)), ((2, 3), ())):
+        with pytest.warns(UserWarning, match="target size"):
+            grad_case(_thresh_loss(name, 0.7, reduction=reduction), make(xs, seed=3), make(ts, seed=4))
+
+
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+def test_threshold_losses_noncontiguous_and_0d(name):
+    grad_case(_thresh_loss(name, 0.8, reduction="none"), make((4, 3), seed=1, noncontig="T"),
+              make((4, 3), seed=2, noncontig="step"), gradgrad=True)
+    grad_case(_thresh_loss(name, 0.8), make((), seed=1), make((), seed=2), gradgrad=True)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_threshold_losses_large_vs_torch(name, kernels, dtype):
+    # > one parallel grain and several partial-sum blocks; a tail that is not a vector multiple
+    ember.set_kernels(kernels)
+    x, t = make((131, 257), dtype=dtype, seed=5), make((131, 257), dtype=dtype, seed=6)
+    tol = {"rtol": 1e-5, "atol": 1e-6} if dtype is ember.float32 else {}
+    for reduction in REDUCTIONS:
+        xe, te = x.detach().requires_grad_(), t.detach().requires_grad_()
+        xt, tt = to_torch(x).requires_grad_(), to_torch(t).requires_grad_()
+        le = _thresh_loss(name, 0.9, reduction=reduction)(ember, xe, te)
+        lt = _thresh_loss(name, 0.9, reduction=reduction)(torch, xt, tt)
+        assert_close(le.detach(), lt, **tol)
+        g = make(tuple(le.shape), dtype=dtype, seed=7)
+        le.backward(g)
+        lt.backward(to_torch(g))
+        assert_close(xe.grad, xt.grad, **tol)
+        assert_close(te.grad, tt.grad, **tol)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+def test_threshold_losses_dtypes_and_one_sided_grads(name):
+    x, t = make((3, 4), dtype=ember.float16, seed=1), make((3, 4), dtype=ember.float16, seed=2)
+    assert_close(_thresh_loss(name, 0.5)(ember, x, t), _thresh_loss(name, 0.5)(torch, to_torch(x), to_torch(t)),
+                 rtol=1e-2, atol=1e-3)
+    # mixed dtypes: smooth_l1 returns the promoted dtype, huber the input's (as PyTorch)
+    xd, td = make((3, 4), seed=1), make((3, 4), dtype=ember.float64, seed=2)
+    for a, b in ((xd, td), (td, xd), (x, xd)):
+        assert_close(_thresh_loss(name, 0.5)(ember, a, b), _thresh_loss(name, 0.5)(torch, to_torch(a), to_torch(b)),
+                     rtol=1e-3, atol=1e-3)
+    # only the target requires grad
+    xd = xd.double()
+    te = td.detach().requires_grad_()
+    tt = to_torch(td).requires_grad_()
+    _thresh_loss(name, 0.5, reduction="sum")(ember, xd, te).backward()
+    _thresh_loss(name, 0.5, reduction="sum")(torch, to_torch(xd), tt).backward()
+    assert_close(te.grad, tt.grad)
+
+
+@needs_torch
+@pytest.mark.parametrize("name", ["huber_loss", "smooth_l1_loss"])
+def test_threshold_losses_nan_and_empty(name):
+    x = ember.tensor([float("nan"), 0.5, -4.0])
+    t = ember.zeros(3)
+    for reduction in REDUCTIONS:
+        assert_close(_thresh_loss(name, 1.0, reduction=reduction)(ember, x, t),
+                     _thresh_loss(name, 1.0, reduction=reduction)(torch, to_torch(x), to_torch(t)))
+    e = ember.zeros(0, 3)
+    for reduction in REDUCTIONS:
+        assert_close(_thresh_loss(name, 1.0, reduction=reduction)(ember, e, e),
+                     _thresh_loss(name, 1.0, reduction=reduction)(torch, to_torch(e), to_torch(e)))
+
+
+def test_threshold_losses_errors():
+    x = make((2, 3))
+    with pytest.raises(RuntimeError, match=r"^\[huber_loss\].*delta"):
+        F.huber_loss(x, x, delta=0.0)
+    with pytest.raises(RuntimeError, match=r"^\[smooth_l1_loss\].*beta"):
+        F.smooth_l1_loss(x, x, beta=-0.5)
+    with pytest.raises(RuntimeError, match=r"^\[huber_loss\]"), pytest.warns(UserWarning):
+        F.huber_loss(x, make((2, 4)))
+    with pytest.raises(RuntimeError, match=r"^\[smooth_l1_loss\]"):
+        ember._C.smooth_l1_loss_forward(ember.ones(2, dtype=ember.int64)._t, ember.ones(2, dtype=ember.int64)._t, 1, 1.0)

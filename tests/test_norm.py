@@ -257,3 +257,32 @@ def test_local_response_norm_matches_torch(shape, size):
     assert repr(mod) == repr(torch.nn.LocalResponseNorm(size))
     with pytest.raises(ValueError, match="local_response_norm"):
         ember.nn.functional.local_response_norm(ember.randn(2, 3), 2)
+
+
+@needs_torch
+def test_layer_norm_one_pass_statistics_are_accurate():
+    # the float32 statistics read each block once (shifted sums); an outlier first element or a
+    # large offset falls back to two passes: errors vs float64 stay within 4x PyTorch's float32 ones
+    rng = np.random.default_rng(0)
+    a = rng.normal(0, 1, (6, 5000)).astype(np.float32)  # rows longer than one 2048-element block
+    a[0, 0] = 1e4                                        # outlier shift
+    a[1] += 1e4                                          # large offset, small spread
+    a[2, :] = 3.0                                        # zero variance
+    a[3, 2048] = -5e3                                    # outlier at the start of the second block
+    a[4] *= 1e-3
+    for shape in ((5000,), (50, 100)):
+        x = a.reshape(6, *shape)
+        ref = torch.nn.functional.layer_norm(torch.from_numpy(x).double(), shape).numpy()
+        got = F.layer_norm(ember.tensor(x), shape).numpy().astype(np.float64)
+        tor = torch.nn.functional.layer_norm(torch.from_numpy(x), shape).numpy().astype(np.float64)
+        assert np.abs(got - ref).max() <= 4 * np.abs(tor - ref).max() + 1e-6
+
+
+@needs_torch
+def test_layer_norm_large_output_streaming_stores():
+    # >= 16 MiB of output takes the streaming-store path; 1025 columns leave rows unaligned
+    x = make((4100, 1025), seed=3)
+    w, b = make((1025,), seed=4), make((1025,), seed=5)
+    assert_close(F.layer_norm(x, (1025,), w, b), torch.nn.functional.layer_norm(
+        to_torch(x), (1025,), to_torch(w), to_torch(b)), rtol=1e-4, atol=1e-5)
+    assert_close(F.layer_norm(x, (1025,)), torch.nn.functional.layer_norm(to_torch(x), (1025,)), rtol=1e-4, atol=1e-5)

@@ -169,3 +169,46 @@ def test_modules():
         assert repr(m) == repr(t)
     with pytest.raises(ValueError, match="Softmax2d"):
         ember.nn.Softmax2d()(ember.randn(3, 4))
+
+
+@needs_torch
+def test_long_rows_online_max_and_special_values():
+    # rows longer than the one-pass kernel's chunk (512): the max grows chunk by chunk (ascending row),
+    # leading chunks of -inf (optionally with a nan), +inf in a later chunk, a lone finite value at
+    # the end, tails that are not a vector multiple
+    C = 1301
+    rows = [np.linspace(-20, 30, C), np.linspace(30, -20, C), np.full(C, -np.inf), np.full(C, -np.inf),
+            np.full(C, -np.inf), np.random.default_rng(0).normal(0, 5, C), np.full(C, -np.inf)]
+    rows[2][700:] = np.random.default_rng(1).normal(0, 1, C - 700)
+    rows[3][3] = np.nan
+    rows[3][900:] = 1.0
+    rows[4][1300] = -7.5
+    rows[5][1100] = np.inf
+    a = np.stack(rows).astype(np.float32)
+    x = ember.tensor(a)
+    t = torch.from_numpy(a)
+    for log in (False, True):
+        f, tf = (F.log_softmax, torch.log_softmax) if log else (F.softmax, torch.softmax)
+        assert_close(f(x, 1), tf(t, 1), rtol=2e-6, atol=1e-6)
+    tgt = np.array([5, 1000, 800, 950, 1300, 1100, 0])
+    for red in ("none", "sum"):
+        ce = F.cross_entropy(x, ember.tensor(tgt), reduction=red)
+        assert_close(ce, torch.nn.functional.cross_entropy(t, torch.from_numpy(tgt), reduction=red),
+                     rtol=2e-6, atol=1e-5)
+
+
+@needs_torch
+def test_float32_log_softmax_accuracy_vs_float64():
+    # the one-pass sum uses a cheaper exp (terms are only summed): the error against float64 stays
+    # within twice PyTorch's own float32 error
+    a = np.random.default_rng(3).normal(0, 4, (64, 3000)).astype(np.float32)
+    ref = torch.log_softmax(torch.from_numpy(a).double(), 1).numpy()
+    err = np.abs(F.log_softmax(ember.tensor(a), 1).numpy().astype(np.float64) - ref).max()
+    err_torch = np.abs(torch.log_softmax(torch.from_numpy(a), 1).numpy().astype(np.float64) - ref).max()
+    assert err <= 2 * err_torch, (err, err_torch)
+    ce = F.cross_entropy(ember.tensor(a), ember.zeros(64, dtype=ember.int64), reduction="none").numpy()
+    ce_ref = torch.nn.functional.cross_entropy(torch.from_numpy(a).double(), torch.zeros(64, dtype=torch.int64),
+                                               reduction="none").numpy()
+    ce_t = torch.nn.functional.cross_entropy(torch.from_numpy(a), torch.zeros(64, dtype=torch.int64),
+                                             reduction="none").numpy()
+    assert np.abs(ce - ce_ref).max() <= 2 * np.abs(ce_t - ce_ref).max()

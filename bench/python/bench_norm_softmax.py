@@ -6,7 +6,9 @@ achieved bandwidth as a share of the machine's copy bandwidth (measured here: a 
 counted as read + write).
 
 Run: EMBER_BUILD_DIR=build/dev PYTHONPATH=python python bench/python/bench_norm_softmax.py [case ...] [--reps N]
-     [--threads N]
+     [--threads N] [--clock wall|cpu]
+The "copy ... (clone)" rows time a clone of the same size as the following forwards: the at-size
+copy reference (L2/L3 effects included) for their bandwidth.
 """
 import argparse
 import statistics
@@ -24,19 +26,22 @@ except ImportError:
 EF, TF = ember.nn.functional, (torch.nn.functional if torch is not None else None)
 
 
+CLOCK = time.perf_counter  # --clock cpu: time.process_time (CPU time of all threads; robust with 1 thread)
+
+
 def interleaved(fe, ft, reps):
     fe()
     if ft:
         ft()
     te, tt = [], []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         fe()
-        te.append(time.perf_counter() - t0)
+        te.append(CLOCK() - t0)
         if ft:
-            t0 = time.perf_counter()
+            t0 = CLOCK()
             ft()
-            tt.append(time.perf_counter() - t0)
+            tt.append(CLOCK() - t0)
     return statistics.median(te) * 1e3, (statistics.median(tt) * 1e3 if tt else float("nan"))
 
 
@@ -46,9 +51,9 @@ def copy_bandwidth(reps):
     x.clone()
     ts = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         x.clone()
-        ts.append(time.perf_counter() - t0)
+        ts.append(CLOCK() - t0)
     return 2 * 4 * n / statistics.median(ts) / 1e9  # GB/s (read + write)
 
 
@@ -143,18 +148,44 @@ def cases():
                     lambda: (setattr(t, "grad", None), TF.group_norm(t, 8, wt, bt).backward(gt)), None)
         return build
 
+    def copy(shape):  # the same-size copy reference for the single-pass forwards (read x + write y)
+        def build():
+            e, t = pair(shape)
+            return lambda: e.clone(), lambda: t.clone(), 2 * e.numel() * 4
+        return build
+
+    def thresh(name, fb, **kw):
+        def build():
+            xe, xt = pair((4096, 4096))
+            ye, yt = pair((4096, 4096), seed=1)
+            fe_, ft_ = getattr(EF, name), (getattr(TF, name) if TF else None)
+            if not fb:  # mean reduction: read input and target, nothing written
+                return lambda: fe_(xe, ye, **kw), lambda: ft_(xt, yt, **kw), 2 * xe.numel() * 4
+            xe.requires_grad_()
+            xt.requires_grad_()
+            return (lambda: (setattr(xe, "grad", None), fe_(xe, ye, **kw).backward()),
+                    lambda: (setattr(xt, "grad", None), ft_(xt, yt, **kw).backward()), None)
+        return build
+
     return {
+        "copy 4096x4096 (clone)": copy((4096, 4096)),
         "softmax 4096x4096 fwd": softmax_fwd,
         "softmax 4096x4096 fwd+bwd": softmax_fb,
         "cross_entropy 4096x8192 fwd": ce_fwd(4096, 8192),
         "cross_entropy 4096x8192 fwd+bwd": ce(4096, 8192),
         "cross_entropy 2048x32000 fwd+bwd": ce(2048, 32000),
+        "copy 8192x768 (clone)": copy((8192, 768)),
         "layer_norm 8192x768 fwd": ln(False),
         "layer_norm 8192x768 fwd+bwd": ln(True),
         "batch_norm 32x64x32x32 fwd": bn(False),
         "batch_norm 32x64x32x32 fwd+bwd": bn(True),
+        "copy 32x64x32x32 (clone)": copy((32, 64, 32, 32)),
         "group_norm 32x64x32x32 (G=8) fwd": gn(False),
         "group_norm 32x64x32x32 (G=8) fwd+bwd": gn(True),
+        "huber_loss 4096x4096 fwd": thresh("huber_loss", False, delta=0.5),
+        "huber_loss 4096x4096 fwd+bwd": thresh("huber_loss", True, delta=0.5),
+        "smooth_l1_loss 4096x4096 fwd": thresh("smooth_l1_loss", False, beta=0.5),
+        "smooth_l1_loss 4096x4096 fwd+bwd": thresh("smooth_l1_loss", True, beta=0.5),
     }
 
 
@@ -163,7 +194,11 @@ def main():
     ap.add_argument("cases", nargs="*")
     ap.add_argument("--reps", type=int, default=9)
     ap.add_argument("--threads", type=int, default=0, help="threads for both libraries (0: leave the defaults)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: time.process_time (use with --threads 1 on a shared machine)")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     if args.threads:
         ember.set_num_threads(args.threads)
         if torch is not None:

@@ -1,6 +1,7 @@
 // bind_loss.cpp — mirrors ops/loss/loss.h. Optional tensors cross as None; reduction as an int
 // (0 none, 1 mean, 2 sum).
 #include "ember/bindings/common.h"
+#include "ember/ops/loss/huber.h"
 #include "ember/ops/loss/loss.h"
 
 namespace ember::bind {
@@ -41,6 +42,22 @@ void init_loss(py::module_& m) {
   m.def("bce_with_logits_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, OT w, OT pw, int red, bool tg) {
     auto r = bce_with_logits_backward(g, x, t, opt(w), opt(pw), (Reduction)red, tg);
     return py::make_tuple(r.first, maybe(r.second));
+  });
+  m.def("huber_loss_forward", [](const Tensor& x, const Tensor& t, int red, double delta) {
+    return huber_loss_forward(x, t, red, delta);
+  });
+  m.def("huber_loss_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, int red, double delta, bool ig,
+                                  bool tg) {
+    auto r = huber_loss_backward(g, x, t, red, delta, ig, tg);
+    return py::make_tuple(maybe(r.first), maybe(r.second));
+  });
+  m.def("smooth_l1_loss_forward", [](const Tensor& x, const Tensor& t, int red, double beta) {
+    return smooth_l1_loss_forward(x, t, red, beta);
+  });
+  m.def("smooth_l1_loss_backward", [](const Tensor& g, const Tensor& x, const Tensor& t, int red, double beta, bool ig,
+                                      bool tg) {
+    auto r = smooth_l1_loss_backward(g, x, t, red, beta, ig, tg);
+    return py::make_tuple(maybe(r.first), maybe(r.second));
   });
 }
 

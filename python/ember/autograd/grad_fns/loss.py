@@ -1,11 +1,13 @@
 """Grad implementations: the per-step losses as one Function each (see ``grad_fns/__init__``).
 
-mse, l1, smooth_l1, huber and soft_margin run every training step, so each is a single node
-whose forward and backward take a few fused-size ops. ``d = input - target`` (broadcast); the
-reduction is 0 none, 1 mean, 2 sum. Gradients of broadcast operands are summed back (``sum_to``).
-The other losses are compositions of differentiable ops (``nn/_functional/loss.py``).
+mse, l1, smooth_l1, huber and soft_margin run every training step, so each is a single node;
+huber and smooth_l1 run one fused C++ kernel each way, the others a few fused-size ops.
+``d = input - target`` (broadcast); the reduction is 0 none, 1 mean, 2 sum. Gradients of broadcast
+operands are summed back (``sum_to``). The other losses are compositions of differentiable ops
+(``nn/_functional/loss.py``).
 """
-from ... import _ops
+from ... import _C, _ops
+from ..._tensor import _wrap
 from ..function import Function
 from ..grad_mode import _state
 from ._util import sum_to
@@ -79,27 +81,9 @@ def _c(x, like):
     return _ops.creation.tensor(x, dtype=like.dtype)
 
 
-def _min_abs_loss(d, limit, scale, reduction):
-    """m (|d| - m/2) * scale with m = min(|d|, limit), reduced (the scale applied after reducing)."""
-    ad = d.abs()
-    m = _E.minimum(ad, _c(limit, d))
-    loss = reduce(_E.addcmul(ad * m, m, m, value=-0.5), reduction)
-    return loss if scale == 1 else loss * scale
-
-
-def _smooth_l1(d, beta, reduction):
-    # 0.5 d^2 / beta inside |d| < beta, |d| - beta/2 outside
-    return _min_abs_loss(d, beta, 1.0 / beta, reduction)
-
-
 def _dsmooth_l1(d, g, ctx):
     lim = _c(ctx.p, d)
     return _E.minimum(_E.maximum(d, -lim), lim) * _upstream(g, ctx.reduction, d.numel(), 1.0 / ctx.p)
-
-
-def _huber(d, delta, reduction):
-    # 0.5 d^2 inside |d| <= delta, delta (|d| - delta/2) outside
-    return _min_abs_loss(d, delta, 1.0, reduction)
 
 
 def _dhuber(d, g, ctx):
@@ -107,10 +91,37 @@ def _dhuber(d, g, ctx):
     return _E.minimum(_E.maximum(d, -lim), lim) * _upstream(g, ctx.reduction, d.numel())
 
 
+def _make_fused(name, fwd, bwd, dloss):
+    """A threshold loss (huber / smooth_l1) whose forward and backward are one C++ kernel each
+    (``ops/loss/huber.h``): one read of input and target, no intermediate tensors. Under
+    create_graph the backward is built from public ops (``dloss``) so it is recorded again."""
+    class _F(Function):
+        @staticmethod
+        def forward(ctx, input, target, reduction, p):
+            ctx.save_for_backward(input, target)
+            ctx.shapes, ctx.reduction, ctx.p = (tuple(input.shape), tuple(target.shape)), reduction, p
+            return _wrap(fwd(input._t, target._t, reduction, p))
+
+        @staticmethod
+        def backward(ctx, g):
+            input, target = ctx.saved_tensors
+            if _state.enabled:  # create_graph: d must carry the inputs' history for double backward
+                gi, gt = _split(ctx, dloss(_E.sub(input, target), g, ctx))
+                return gi, gt, None, None
+            ni, nt = ctx.needs_input_grad[:2]
+            gx, gt = bwd(g._t, input._t, target._t, ctx.reduction, ctx.p, ni, nt)
+            si, st = ctx.shapes
+            return (sum_to(_wrap(gx), si) if ni else None), (sum_to(_wrap(gt), st) if nt else None), None, None
+
+    _F.__name__ = _F.__qualname__ = name
+    _F.raw = staticmethod(lambda input, target, reduction, p: _wrap(fwd(input._t, target._t, reduction, p)))
+    return _F
+
+
 MseLoss = _make("MseLoss", _mse, _dmse)
 L1Loss = _make("L1Loss", _l1, _dl1)
-SmoothL1Loss = _make("SmoothL1Loss", _smooth_l1, _dsmooth_l1)
-HuberLoss = _make("HuberLoss", _huber, _dhuber)
+SmoothL1Loss = _make_fused("SmoothL1Loss", _C.smooth_l1_loss_forward, _C.smooth_l1_loss_backward, _dsmooth_l1)
+HuberLoss = _make_fused("HuberLoss", _C.huber_loss_forward, _C.huber_loss_backward, _dhuber)
 
 
 class SoftMarginLoss(Function):
