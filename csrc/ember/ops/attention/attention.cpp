@@ -49,7 +49,6 @@ void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& 
   p.causal = is_causal;
   p.scale = scale;
   if (mask.defined()) {
-    EMBER_CHECK(!is_causal, kOp, "Explicit attn_mask should not be set when is_causal=True");
     EMBER_CHECK(mask.dim() == 4 && mask.size(0) == p.N && mask.size(1) == p.Hq && mask.size(2) == p.L &&
                 mask.size(3) == p.S, kOp, "attn_mask of shape ", shape_str(mask.sizes()), " does not match (",
                 p.N, ", ", p.Hq, ", ", p.L, ", ", p.S, ")");

@@ -3,7 +3,7 @@
 // attention: query head h reads kv head h / (Hq / Hk)); any strides (read through them, never
 // expanded). mask: undefined, or an (N, Hq, L, S) view whose strides may be 0 (broadcast), bool
 // (true = may attend) or q's dtype (added to the scores). is_causal keeps key j <= query i
-// (top-left aligned, as PyTorch). A row with every key masked gives output 0 and lse = -inf.
+// (top-left aligned, as PyTorch; with a mask both apply). A row with every key masked gives output 0 and lse = -inf.
 // float16/bfloat16 compute in float32.
 #pragma once
 #include <vector>
