@@ -3,11 +3,13 @@
 // smaller problem of the same kind, then timed: median ms and GFLOP/s of the forward
 // (4*B*H*T*T*D) and of the backward (10*B*H*T*T*D); causal counted as half.
 //   build/dev/bench_attention [reps=5]      (threads: OMP_NUM_THREADS / ember's default)
+// 1 thread is timed in process CPU time, more threads in wall time.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <functional>
 #include <vector>
 #include "ember/core/cpu_features.h"
@@ -16,13 +18,23 @@
 
 using namespace ember;
 
+// 1 thread: process CPU time (robust on a loaded, shared machine); more threads: wall time.
+static double now_ms() {
+  if (get_num_threads() == 1) {
+    timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+  }
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
 static double median_ms(const std::function<void()>& f, int reps) {
   f();
   std::vector<double> ts;
   for (int i = 0; i < reps; ++i) {
-    auto t0 = std::chrono::steady_clock::now();
+    double t0 = now_ms();
     f();
-    ts.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ts.push_back(now_ms() - t0);
   }
   std::sort(ts.begin(), ts.end());
   return ts[ts.size() / 2];
