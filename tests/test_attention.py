@@ -357,3 +357,34 @@ def test_errors_types():
         F.scaled_dot_product_attention(q, q, q, dropout_p=1.5)
     with pytest.raises(RuntimeError, match=OP):  # torch 2.13 does not check this one
         F.scaled_dot_product_attention(q, ember.randn(2, 6, 8), ember.randn(2, 7, 8))
+
+
+@needs_torch
+def test_noncontiguous_mask_and_empty():
+    # a transposed (non-contiguous) mask is read through its strides
+    m = np.random.default_rng(8).random((33, 20)) > 0.3
+    qa, ka, va = _rand((2, 3, 20, 16), 0), _rand((2, 3, 33, 16), 1), _rand((2, 3, 33, 16), 2)
+    oe = F.scaled_dot_product_attention(ember.tensor(qa), ember.tensor(ka), ember.tensor(va),
+                                        attn_mask=ember.tensor(m).t())
+    ot = torch.nn.functional.scaled_dot_product_attention(torch.tensor(qa), torch.tensor(ka), torch.tensor(va),
+                                                          attn_mask=torch.tensor(m).t())
+    np.testing.assert_allclose(oe.numpy(), ot.numpy(), rtol=1e-4, atol=2e-5)
+    for L, S in [(0, 5), (4, 0)]:
+        q = ember.randn(2, 2, L, 8, requires_grad=True)
+        k, v = ember.randn(2, 2, S, 8, requires_grad=True), ember.randn(2, 2, S, 8, requires_grad=True)
+        out = F.scaled_dot_product_attention(q, k, v)
+        assert tuple(out.shape) == (2, 2, L, 8) and not out.detach().numpy().any()
+        out.sum().backward()
+        assert q.grad is not None and tuple(q.grad.shape) == (2, 2, L, 8)
+
+
+@needs_torch
+def test_half_dtype_gradients():
+    a = [_rand(s, i) for i, s in enumerate(((1, 2, 20, 16), (1, 2, 33, 16), (1, 2, 33, 16)))]
+    q, k, v = (ember.tensor(x).to(ember.bfloat16).requires_grad_() for x in a)
+    tq, tk, tv = (torch.tensor(x).requires_grad_() for x in a)
+    F.scaled_dot_product_attention(q, k, v, is_causal=True).float().sum().backward()
+    torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True).sum().backward()
+    assert q.grad.dtype is ember.bfloat16
+    for e, t in ((q, tq), (k, tk), (v, tv)):
+        np.testing.assert_allclose(e.grad.float().numpy(), t.grad.numpy(), rtol=5e-2, atol=5e-2)
