@@ -6,7 +6,8 @@ fused kernel and the path for cases the fused kernel does not cover.
 
 Semantics (as torch 2.x):
 - q (..., L, E), k (..., S, E), v (..., S, Ev) -> (..., L, Ev); leading dims broadcast.
-- ``attn_mask``: bool (True = may attend) or a float tensor added to the scores; broadcast to (..., L, S).
+- ``attn_mask``: bool (True = may attend) or a float tensor (any float dtype, cast to q's) added to the
+  scores; broadcast to (..., L, S).
 - ``is_causal``: top-left aligned lower-triangular mask; combined with ``attn_mask`` both apply
   (torch 2.13 behaviour; older releases raised).
 - ``scale`` defaults to 1/sqrt(E); ``dropout_p`` drops attention weights (always, like torch).
@@ -46,9 +47,9 @@ def _check(q, k, v, attn_mask, dropout_p, is_causal, enable_gqa):
         if not isinstance(attn_mask, Tensor):
             raise TypeError(f"[{_OP}] attn_mask must be a Tensor, got {type(attn_mask).__name__}")
         import ember
-        if attn_mask.dtype not in (ember.bool, q.dtype):
-            raise RuntimeError(f"[{_OP}] Expected attn_mask dtype to be bool or {q.dtype}, got "
-                               f"{attn_mask.dtype}")
+        if attn_mask.dtype != ember.bool and not attn_mask.dtype.is_floating_point:
+            raise RuntimeError(f"[{_OP}] Expected attn_mask dtype to be bool or float or to match query dtype, "
+                               f"but got attn_mask.dtype: {attn_mask.dtype} and query.dtype: {q.dtype} instead.")
         target = _scores_shape(q, k, enable_gqa)
         ms = tuple(attn_mask.shape)
         if len(ms) > len(target) or any(a != b and a != 1 for a, b in zip(ms[::-1], target[::-1])):
@@ -163,6 +164,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     ``attn_mask`` that requires grad, the materialized reference path."""
     _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
     dropout_p, is_causal, enable_gqa = float(dropout_p), bool(is_causal), bool(enable_gqa)
+    if attn_mask is not None and attn_mask.dtype.is_floating_point and attn_mask.dtype != query.dtype:
+        attn_mask = attn_mask.to(query.dtype)  # a float mask of another float dtype is accepted, as in torch
     if not _use_fused(query, key, value, attn_mask, dropout_p, enable_gqa):
         return _sdpa_reference(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
