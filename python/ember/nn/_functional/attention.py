@@ -1,8 +1,15 @@
 """nn.functional: scaled_dot_product_attention (PyTorch's semantics).
 
-``_sdpa_reference`` is the plain path: it materializes the L x S score matrix with public ember
-ops, so autograd (and double backward) come from those ops. It is the checking oracle for the
-fused kernel and the path for cases the fused kernel does not cover.
+Two paths:
+- fused (default): the C++ flash-style kernel (``_C.attention_forward/backward``, one autograd node
+  ``ScaledDotProductFlashAttentionForCpuBackward0``); it never materializes the L x S scores.
+- ``_sdpa_reference``: materializes the scores with public ember ops, so autograd (and double
+  backward) come from those ops. It is the checking oracle for the fused kernel and the path for
+  what the fused kernel does not cover: ``dropout_p > 0``, a float ``attn_mask`` that requires
+  grad, q/k/v whose batch dims differ (broadcast), empty inputs, non-CPU tensors.
+``EMBER_SDPA=reference`` (or ``_force_reference = True`` here) routes every call to the reference;
+``ember.set_kernels("reference")`` keeps the fused entry points but runs their plain-loop C++
+reference.
 
 Semantics (as torch 2.x):
 - q (..., L, E), k (..., S, E), v (..., S, Ev) -> (..., L, Ev); leading dims broadcast.
