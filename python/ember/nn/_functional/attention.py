@@ -24,6 +24,7 @@ Semantics (as torch 2.x):
 import math
 import os
 
+from ... import _C
 from ..._tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention"]
@@ -133,12 +134,14 @@ def _sdpa_reference(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=
 # Private switch: True routes every call to _sdpa_reference (tests compare both paths);
 # EMBER_SDPA=reference sets it at import.
 _force_reference = os.environ.get("EMBER_SDPA", "").lower() == "reference"
+# An extension built before the attention kernels (e.g. a prebuilt one) has no fused entry points.
+_HAVE_FUSED = hasattr(_C, "attention_forward")
 
 
 def _use_fused(q, k, v, attn_mask, dropout_p, enable_gqa):
     """The fused kernel covers: no dropout, CPU, q/k/v of one rank with equal leading dims (GQA:
     heads may differ), non-empty, and no float mask that requires grad."""
-    if _force_reference or dropout_p > 0.0:
+    if _force_reference or dropout_p > 0.0 or not _HAVE_FUSED:
         return False
     if not (q.device.type == "cpu" and k.device.type == "cpu" and v.device.type == "cpu"):
         return False
