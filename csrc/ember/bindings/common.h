@@ -74,4 +74,5 @@ void init_optim(py::module_& m);
 void init_conv(py::module_& m);
 void init_pool(py::module_& m);
 void init_resample(py::module_& m);
+void init_attention(py::module_& m);
 }  // namespace ember::bind

@@ -38,4 +38,5 @@ PYBIND11_MODULE(_C, m) {
   bind::init_conv(m);
   bind::init_pool(m);
   bind::init_resample(m);
+  bind::init_attention(m);
 }

@@ -7,6 +7,7 @@ recorded again under ``create_graph=True`` (double backward).
 """
 from . import elementwise, unary, reduce, shape, index, linalg, sort, nn  # noqa: F401
 from . import activation, loss, softmax, normalization, conv, pooling  # noqa: F401
+from . import attention  # noqa: F401
 
 
 def _name_nodes():

@@ -1,19 +1,30 @@
 """nn.functional: scaled_dot_product_attention (PyTorch's semantics).
 
-``_sdpa_reference`` is the plain path: it materializes the L x S score matrix with public ember
-ops, so autograd (and double backward) come from those ops. It is the checking oracle for the
-fused kernel and the path for cases the fused kernel does not cover.
+Two paths:
+- fused (default): the C++ flash-style kernel (``_C.attention_forward/backward``, one autograd node
+  ``ScaledDotProductFlashAttentionForCpuBackward0``); it never materializes the L x S scores.
+- ``_sdpa_reference``: materializes the scores with public ember ops, so autograd (and double
+  backward) come from those ops. It is the checking oracle for the fused kernel and the path for
+  what the fused kernel does not cover: ``dropout_p > 0``, a float ``attn_mask`` that requires
+  grad, q/k/v whose batch dims differ (broadcast), empty inputs, non-CPU tensors.
+``EMBER_SDPA=reference`` (or ``_force_reference = True`` here) routes every call to the reference;
+``ember.set_kernels("reference")`` keeps the fused entry points but runs their plain-loop C++
+reference.
 
 Semantics (as torch 2.x):
 - q (..., L, E), k (..., S, E), v (..., S, Ev) -> (..., L, Ev); leading dims broadcast.
-- ``attn_mask``: bool (True = may attend) or a float tensor added to the scores; broadcast to (..., L, S).
-- ``is_causal``: top-left aligned lower-triangular mask; may not be combined with ``attn_mask``.
+- ``attn_mask``: bool (True = may attend) or a float tensor (any float dtype, cast to q's) added to the
+  scores; broadcast to (..., L, S).
+- ``is_causal``: top-left aligned lower-triangular mask; combined with ``attn_mask`` both apply
+  (torch 2.13 behaviour; older releases raised).
 - ``scale`` defaults to 1/sqrt(E); ``dropout_p`` drops attention weights (always, like torch).
 - ``enable_gqa``: k/v with fewer heads (dim -3) are shared by groups of query heads.
 - A row with every key masked gives zeros (output and gradients), never NaN.
 """
 import math
+import os
 
+from ... import _C
 from ..._tensor import Tensor
 
 __all__ = ["scaled_dot_product_attention"]
@@ -43,12 +54,15 @@ def _check(q, k, v, attn_mask, dropout_p, is_causal, enable_gqa):
     if attn_mask is not None:
         if not isinstance(attn_mask, Tensor):
             raise TypeError(f"[{_OP}] attn_mask must be a Tensor, got {type(attn_mask).__name__}")
-        if is_causal:
-            raise RuntimeError(f"[{_OP}] Explicit attn_mask should not be set when is_causal=True")
         import ember
-        if attn_mask.dtype not in (ember.bool, q.dtype):
-            raise RuntimeError(f"[{_OP}] Expected attn_mask dtype to be bool or {q.dtype}, got "
-                               f"{attn_mask.dtype}")
+        if attn_mask.dtype != ember.bool and not attn_mask.dtype.is_floating_point:
+            raise RuntimeError(f"[{_OP}] Expected attn_mask dtype to be bool or float or to match query dtype, "
+                               f"but got attn_mask.dtype: {attn_mask.dtype} and query.dtype: {q.dtype} instead.")
+        target = _scores_shape(q, k, enable_gqa)
+        ms = tuple(attn_mask.shape)
+        if len(ms) > len(target) or any(a != b and a != 1 for a, b in zip(ms[::-1], target[::-1])):
+            raise RuntimeError(f"[{_OP}] attn_mask of shape {list(ms)} cannot be broadcast to the attention "
+                               f"scores of shape {list(target)}")
     if enable_gqa:
         if q.dim() < 3 or k.dim() < 3 or v.dim() < 3:
             raise RuntimeError(f"[{_OP}] enable_gqa needs a heads dimension (-3) on query, key and value")
@@ -58,23 +72,17 @@ def _check(q, k, v, attn_mask, dropout_p, is_causal, enable_gqa):
                                f"in query (got query {hq}, key {hk}, value {hv})")
 
 
-def _sdpa_reference(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
-                    enable_gqa=False):
+def _attention_weights(query, key, attn_mask, is_causal, scale):
+    """softmax(q k^T * scale + mask) with public ops (key already repeated for GQA); rows whose every
+    key is masked get zero weights instead of NaN."""
     import ember
-    from .linear import dropout
-
     L, S = query.shape[-2], key.shape[-2]
-    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    if enable_gqa and key.shape[-3] != query.shape[-3]:
-        rep = query.shape[-3] // key.shape[-3]
-        key = key.repeat_interleave(rep, dim=-3)
-        value = value.repeat_interleave(rep, dim=-3)
     scores = ember.matmul(query, key.transpose(-2, -1)) * scale
     neg_inf = float("-inf")
     if is_causal:
         keep = ember.ones(L, S, dtype=ember.bool).tril()
         scores = scores.masked_fill(keep.logical_not(), neg_inf)
-    elif attn_mask is not None:
+    if attn_mask is not None:  # with is_causal too: both apply (as torch 2.13)
         if attn_mask.dtype == ember.bool:
             scores = scores.masked_fill(attn_mask.logical_not(), neg_inf)
         else:
@@ -87,14 +95,91 @@ def _sdpa_reference(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=
     attn = ember.softmax(scores, dim=-1)
     if has_dead:
         attn = attn.masked_fill(dead, 0.0)
+    return attn
+
+
+def _scores_shape(q, k, enable_gqa):
+    """Shape of q k^T: broadcast leading dims (GQA: the query's heads), then (L, S)."""
+    a, b = list(q.shape[:-2]), list(k.shape[:-2])
+    if enable_gqa and a and b:
+        b[-1] = a[-1]
+    n = max(len(a), len(b))
+    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
+    lead = []
+    for x, y in zip(a, b):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"[{_OP}] query and key batch dimensions {list(q.shape[:-2])} and "
+                               f"{list(k.shape[:-2])} are not broadcastable")
+        lead.append(max(x, y))
+    return tuple(lead) + (q.shape[-2], k.shape[-2])
+
+
+def _sdpa_reference(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None,
+                    enable_gqa=False):
+    """The materialized path (public ops, so autograd and double backward come from them)."""
+    import ember
+    from .linear import dropout
+
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    if enable_gqa and key.shape[-3] != query.shape[-3]:
+        rep = query.shape[-3] // key.shape[-3]
+        key = key.repeat_interleave(rep, dim=-3)
+        value = value.repeat_interleave(rep, dim=-3)
+    attn = _attention_weights(query, key, attn_mask, is_causal, scale)
     if dropout_p > 0.0:
         attn = dropout(attn, p=dropout_p, training=True)
     return ember.matmul(attn, value)
 
 
+# Private switch: True routes every call to _sdpa_reference (tests compare both paths);
+# EMBER_SDPA=reference sets it at import.
+_force_reference = os.environ.get("EMBER_SDPA", "").lower() == "reference"
+# An extension built before the attention kernels (e.g. a prebuilt one) has no fused entry points.
+_HAVE_FUSED = hasattr(_C, "attention_forward")
+
+
+def _use_fused(q, k, v, attn_mask, dropout_p, enable_gqa):
+    """The fused kernel covers: no dropout, CPU, q/k/v of one rank with equal leading dims (GQA:
+    heads may differ), non-empty, and no float mask that requires grad."""
+    if _force_reference or dropout_p > 0.0 or not _HAVE_FUSED:
+        return False
+    if not (q.device.type == "cpu" and k.device.type == "cpu" and v.device.type == "cpu"):
+        return False
+    nd = q.dim()
+    if k.dim() != nd or v.dim() != nd:
+        return False
+    lq, lk, lv = tuple(q.shape[:-2]), tuple(k.shape[:-2]), tuple(v.shape[:-2])
+    if lk != lv:
+        return False
+    if lq != lk and not (enable_gqa and lq[:-1] == lk[:-1]):
+        return False
+    if q.numel() == 0 or k.numel() == 0 or v.numel() == 0:
+        return False
+    if attn_mask is not None and attn_mask.requires_grad and _grad_enabled():
+        return False
+    return True
+
+
+def _grad_enabled():
+    from ...autograd.grad_mode import is_grad_enabled
+    return is_grad_enabled()
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
                                  scale=None, enable_gqa=False):
-    """softmax(q @ k^T * scale + mask) @ v, with PyTorch's arguments and semantics."""
+    """softmax(q @ k^T * scale + mask) @ v, with PyTorch's arguments and semantics.
+
+    Runs the fused C++ kernel (flash-attention style: blockwise online softmax, saves only the
+    output and log-sum-exp) when it covers the call; otherwise, and for ``dropout_p > 0`` or a float
+    ``attn_mask`` that requires grad, the materialized reference path."""
     _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
-    return _sdpa_reference(query, key, value, attn_mask, float(dropout_p), bool(is_causal), scale,
-                           bool(enable_gqa))
+    dropout_p, is_causal, enable_gqa = float(dropout_p), bool(is_causal), bool(enable_gqa)
+    if attn_mask is not None and attn_mask.dtype.is_floating_point and attn_mask.dtype != query.dtype:
+        attn_mask = attn_mask.to(query.dtype)  # a float mask of another float dtype is accepted, as in torch
+    if not _use_fused(query, key, value, attn_mask, dropout_p, enable_gqa):
+        return _sdpa_reference(query, key, value, attn_mask, dropout_p, is_causal, scale, enable_gqa)
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
+    from ...autograd.grad_fns.attention import ScaledDotProductFlashAttentionForCpu, fused_forward
+    if _grad_enabled() and (query.requires_grad or key.requires_grad or value.requires_grad):
+        return ScaledDotProductFlashAttentionForCpu.apply(query, key, value, attn_mask, is_causal, scale)
+    return fused_forward(query, key, value, attn_mask, is_causal, scale)[0]

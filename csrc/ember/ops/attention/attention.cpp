@@ -1,0 +1,126 @@
+// attention.cpp — validation and dispatch of the fused attention forward/backward.
+// Inputs are read through their strides (no contiguous copies); float16/bfloat16 are converted to
+// float32 once and results converted back. The bool/additive mask arrives as an (N, Hq, L, S)
+// view whose broadcast dims have stride 0.
+#include "ember/ops/attention/attention.h"
+#include <limits>
+#include "ember/core/fill.h"
+#include "ember/core/view.h"
+#include "ember/ops/attention/attention_kernels.h"
+
+namespace ember {
+
+const AttentionKernel* attention_kernels() {
+  if (use_reference_kernels()) return &ref::attention_kernel;
+  return pick_isa(cpu_isa(), base::attention_kernel, avx2::attention_kernel, avx512::attention_kernel);
+}
+
+namespace {
+
+constexpr const char* kOp = "scaled_dot_product_attention";
+
+DType compute_dtype(DType t) { return t == DType::Float64 ? DType::Float64 : DType::Float32; }
+
+void strides4(const Tensor& t, int64_t* s) {
+  for (int d = 0; d < 4; ++d) s[d] = t.size(d) == 1 ? 0 : t.stride(d);
+}
+
+// Validates shapes/dtypes and fills the geometry, inputs and mask of `p` (tensors already in the
+// compute dtype; they must outlive p).
+void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                 bool is_causal, double scale) {
+  for (const Tensor* t : {&q, &k, &v}) {
+    EMBER_CHECK(t->device().is_cpu(), kOp, "only CPU tensors are supported, got a tensor on ", t->device().str());
+    EMBER_CHECK(t->dim() == 4, kOp, "expected 4-D (N, H, L, E) query/key/value, got ", shape_str(t->sizes()));
+  }
+  EMBER_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype() && is_floating(q.dtype()), kOp,
+              "expected query, key and value of one floating dtype, got ", dtype_name(q.dtype()), ", ",
+              dtype_name(k.dtype()), " and ", dtype_name(v.dtype()));
+  p.N = q.size(0); p.Hq = q.size(1); p.L = q.size(2); p.E = q.size(3);
+  p.Hk = k.size(1); p.S = k.size(2); p.Ev = v.size(3);
+  EMBER_CHECK(k.size(0) == p.N && v.size(0) == p.N && v.size(1) == p.Hk && v.size(2) == p.S && k.size(3) == p.E,
+              kOp, "incompatible shapes: query ", shape_str(q.sizes()), ", key ", shape_str(k.sizes()), ", value ",
+              shape_str(v.sizes()));
+  EMBER_CHECK(p.Hk > 0 && p.Hq % p.Hk == 0, kOp, "number of heads in key and value (", p.Hk,
+              ") must divide the number of heads in query (", p.Hq, ")");
+  p.q = q.data_ptr(); strides4(q, p.sq);
+  p.k = k.data_ptr(); strides4(k, p.sk);
+  p.v = v.data_ptr(); strides4(v, p.sv);
+  p.causal = is_causal;
+  p.scale = scale;
+  if (mask.defined()) {
+    EMBER_CHECK(mask.dim() == 4 && mask.size(0) == p.N && mask.size(1) == p.Hq && mask.size(2) == p.L &&
+                mask.size(3) == p.S, kOp, "attn_mask of shape ", shape_str(mask.sizes()), " does not match (",
+                p.N, ", ", p.Hq, ", ", p.L, ", ", p.S, ")");
+    EMBER_CHECK(mask.dtype() == DType::Bool || mask.dtype() == q.dtype(), kOp,
+                "Expected attn_mask dtype to be bool or ", dtype_name(q.dtype()), ", got ", dtype_name(mask.dtype()));
+    p.mask_kind = mask.dtype() == DType::Bool ? AttnMask::Bool : AttnMask::Additive;
+    p.mask = mask.data_ptr();
+    strides4(mask, p.sm);
+  }
+}
+
+Tensor in_compute(const Tensor& t) {
+  if (!t.defined()) return t;
+  return t.dtype() == DType::Bool ? t : to_dtype(t, compute_dtype(t.dtype()));
+}
+
+}  // namespace
+
+std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
+                                      const Tensor& mask_in, bool is_causal, double scale) {
+  const DType dt = q_in.dtype(), cdt = compute_dtype(dt);
+  Tensor q = in_compute(q_in), k = in_compute(k_in), v = in_compute(v_in), mask = in_compute(mask_in);
+  AttnParams p;
+  fill_inputs(p, q, k, v, mask, is_causal, scale);
+  Tensor out = Tensor::empty({p.N, p.Hq, p.L, p.Ev}, cdt, q.device());
+  Tensor lse = Tensor::empty({p.N, p.Hq, p.L}, cdt, q.device());
+  p.out = out.data_ptr();
+  p.lse = lse.data_ptr();
+  if (lse.numel() > 0) {
+    if (p.S == 0) {  // no keys: every row is fully masked
+      fill_(out, Scalar(0.0));
+      fill_(lse, Scalar(-std::numeric_limits<double>::infinity()));
+    } else {
+      const AttentionKernel* kern = attention_kernels();
+      (cdt == DType::Float32 ? kern->fwd_f32 : kern->fwd_f64)(p);
+    }
+  }
+  return {dt == cdt ? out : to_dtype(out, dt), lse};
+}
+
+std::vector<Tensor> attention_backward(const Tensor& dout_in, const Tensor& q_in, const Tensor& k_in,
+                                       const Tensor& v_in, const Tensor& out_in, const Tensor& lse_in,
+                                       const Tensor& mask_in, bool is_causal, double scale) {
+  const DType dt = q_in.dtype(), cdt = compute_dtype(dt);
+  Tensor q = in_compute(q_in), k = in_compute(k_in), v = in_compute(v_in), mask = in_compute(mask_in);
+  AttnParams p;
+  fill_inputs(p, q, k, v, mask, is_causal, scale);
+  const Shape oshape{p.N, p.Hq, p.L, p.Ev};
+  EMBER_CHECK(dout_in.sizes() == oshape && out_in.sizes() == oshape, kOp, "backward: grad ",
+              shape_str(dout_in.sizes()), " and output ", shape_str(out_in.sizes()), " must have shape ",
+              shape_str(oshape));
+  EMBER_CHECK(lse_in.sizes() == Shape({p.N, p.Hq, p.L}), kOp, "backward: lse of shape ", shape_str(lse_in.sizes()),
+              " does not match the query");
+  Tensor dout = to_dtype(dout_in, cdt);
+  Tensor out = contiguous(to_dtype(out_in, cdt)), lse = contiguous(to_dtype(lse_in, cdt));
+  p.dout = dout.data_ptr(); strides4(dout, p.sdo);
+  p.out = out.data_ptr();
+  p.lse = lse.data_ptr();
+  Tensor dq = Tensor::empty(q.sizes(), cdt, q.device());
+  Tensor dk = Tensor::empty(k.sizes(), cdt, q.device());
+  Tensor dv = Tensor::empty(v.sizes(), cdt, q.device());
+  p.dq = dq.data_ptr(); p.dk = dk.data_ptr(); p.dv = dv.data_ptr();
+  if (p.S == 0 || p.L == 0 || p.N == 0 || p.Hq == 0) {  // nothing attends: zero gradients
+    if (dq.numel() > 0) fill_(dq, Scalar(0.0));
+    if (dk.numel() > 0) fill_(dk, Scalar(0.0));
+    if (dv.numel() > 0) fill_(dv, Scalar(0.0));
+  } else {
+    const AttentionKernel* kern = attention_kernels();
+    (cdt == DType::Float32 ? kern->bwd_f32 : kern->bwd_f64)(p);
+  }
+  if (dt == cdt) return {dq, dk, dv};
+  return {to_dtype(dq, dt), to_dtype(dk, dt), to_dtype(dv, dt)};
+}
+
+}  // namespace ember
