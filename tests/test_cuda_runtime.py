@@ -346,3 +346,44 @@ def test_env_visible_devices_respected():
     env = dict(os.environ)
     out = subprocess.run(["python", "-c", code], capture_output=True, text=True, env=env)
     assert out.returncode == 0 and int(out.stdout.strip()) == ember.cuda.device_count()
+
+
+# ---- the device guard, without a GPU ----------------------------------------------------------------
+# _C._as_fake_cuda views a CPU tensor's memory as if it lived on cuda:0. Ops without a CUDA kernel
+# must refuse it with the device guard's error (the memory is host memory, so a guard that failed
+# to fire would show up as a wrong result, not a crash). Only run without a GPU: with one, ops that
+# do have CUDA kernels would launch them on host memory.
+def _wrap_fake(t):
+    from ember._tensor import _wrap
+    return _wrap(ember._C._as_fake_cuda(t._t))
+
+
+@no_cuda
+@pytest.mark.parametrize("name,call", [
+    ("matmul", lambda g, c: ember.matmul(g, g)),
+    ("sum", lambda g, c: ember.sum(g)),
+    ("sort", lambda g, c: ember.sort(g)),
+    ("softmax", lambda g, c: ember.softmax(g, dim=0)),
+    ("cumsum", lambda g, c: ember.cumsum(g, 0)),
+    ("mean", lambda g, c: g.mean()),
+])
+def test_device_guard_refuses_cpu_kernels(name, call):
+    c = ember.ones(3, 3)
+    g = _wrap_fake(ember.ones(3, 3))
+    assert g.is_cuda and g.device == ember.device("cuda:0")
+    # the guard's message, or the family's own earlier device check (sort, softmax, norm, loss)
+    with pytest.raises(RuntimeError, match=r"^\[\w+\] (not implemented for 'cuda'|.*cuda:0)"):
+        call(g, c)
+
+
+@no_cuda
+def test_device_guard_reports_mixed_devices():
+    c = ember.ones(3)
+    g = _wrap_fake(ember.ones(3))
+    msg = r"Expected all tensors to be on the same device, but found at least two devices, (cuda:0 and cpu|cpu and cuda:0)!"
+    with pytest.raises(RuntimeError, match=msg):
+        ember.where(c > 0, g, c)
+    with pytest.raises(RuntimeError, match=msg):
+        ember.add(c, g)
+    with pytest.raises(TypeError, match="can't convert cuda:0 device type tensor to numpy"):
+        g.numpy()

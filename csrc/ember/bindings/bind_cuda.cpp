@@ -24,7 +24,22 @@ std::string caller_name() {
   std::string name = "op";
   try {
     name = py::handle(reinterpret_cast<PyObject*>(code)).attr("co_name").cast<std::string>();
+    // Generic wrappers (`def fn(...)` made by a factory such as _sum_like) keep the op's name in a
+    // closure variable: prefer that.
+    static const char* const generic[] = {"fn", "op", "m", "f", "wrapper", "inner", "impl", "_method", "<lambda>"};
+    bool is_generic = false;
+    for (const char* g : generic) is_generic = is_generic || name == g;
+    if (is_generic) {
+      py::object locals = py::reinterpret_steal<py::object>(PyFrame_GetLocals(f));
+      for (const char* key : {"op", "name", "_name", "opname"}) {
+        if (locals && PyMapping_HasKeyString(locals.ptr(), key)) {
+          py::object v = locals[key];
+          if (py::isinstance<py::str>(v)) { name = v.cast<std::string>(); break; }
+        }
+      }
+    }
   } catch (...) {
+    PyErr_Clear();
   }
   Py_DECREF(code);
   return name;
@@ -212,6 +227,16 @@ void init_cuda(py::module_& m) {
   m.def("_cuda_unavailable_reason", []() { return std::string("ember was built without CUDA support"); });
   m.def("_cuda_device_count", []() { return 0; });
 #endif
+
+  // Test hook for the device guard on machines without a GPU: a view of a CPU tensor's memory that
+  // claims to live on cuda:0 (never freed through the CUDA allocator: the storage is borrowed).
+  // Only ops without a CUDA kernel may be called on it; they must raise instead of running.
+  m.def("_as_fake_cuda", [](const Tensor& t) {
+    EMBER_CHECK(t.device().is_cpu(), "_as_fake_cuda", "expected a CPU tensor");
+    auto keep = t.storage();
+    auto st = Storage::borrow(keep->data, keep->nbytes, Device(DeviceType::CUDA, 0), std::shared_ptr<void>(keep, keep->data));
+    return Tensor(st, t.offset(), t.sizes(), t.strides(), t.dtype());
+  });
 
   // ---- transfers (both builds; a CPU-only build raises for any cuda device) ----
   m.def("to_device", [](const Tensor& t, const std::string& dev, bool non_blocking, bool copy) {
