@@ -83,7 +83,7 @@ void* device_alloc(size_t nbytes, int device) {
 void device_free(void* ptr, int device) {
   if (!ptr) return;
   try {
-    pool(device).free(ptr);
+    pool(device).free(ptr);  // plain bookkeeping unless the block was used on other streams
   } catch (const std::exception& e) {
     // Called from Storage's destructor: report, never throw.
     std::fprintf(stderr, "ember: error while freeing CUDA memory: %s\n", e.what());
@@ -200,17 +200,22 @@ void* pinned_alloc(size_t nbytes, size_t* rounded) {
 
 void pinned_free(void* ptr, size_t rounded) {
   if (!ptr) return;
-  try {
-    cudaEvent_t e = nullptr;
-    EMBER_CUDA_CHECK(cudaEventCreateWithFlags(&e, cudaEventDisableTiming));
-    int dev = 0;
-    EMBER_CUDA_CHECK(cudaGetDevice(&dev));
-    EMBER_CUDA_CHECK(cudaEventRecord(e, as_stream(current_stream(dev))));
-    std::lock_guard<std::mutex> lock(g_pinned_mu);
-    pinned_free_lists()[rounded].push_back({ptr, e});
-  } catch (const std::exception& ex) {
-    std::fprintf(stderr, "ember: error while freeing pinned memory: %s\n", ex.what());
+  // Called from Storage's destructor, possibly at interpreter exit after the CUDA runtime has shut
+  // down: never throw; if an event cannot be recorded the block is simply not reused (leaked).
+  cudaEvent_t e = nullptr;
+  int dev = 0;
+  cudaError_t err = cudaEventCreateWithFlags(&e, cudaEventDisableTiming);
+  if (err == cudaSuccess) err = cudaGetDevice(&dev);
+  if (err == cudaSuccess) err = cudaEventRecord(e, as_stream(current_stream(dev)));
+  if (err != cudaSuccess) {
+    (void)cudaGetLastError();
+    if (e) (void)cudaEventDestroy(e);
+    if (err != cudaErrorCudartUnloading)
+      std::fprintf(stderr, "ember: pinned block not recycled: %s\n", cudaGetErrorString(err));
+    return;
   }
+  std::lock_guard<std::mutex> lock(g_pinned_mu);
+  pinned_free_lists()[rounded].push_back({ptr, e});
 }
 
 bool is_pinned_ptr(const void* ptr) {
