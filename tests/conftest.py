@@ -15,6 +15,18 @@ except ImportError:  # PyTorch is an optional oracle
 
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
 
+# Devices: every test that takes the ``device`` fixture runs on "cpu" and on "cuda"; the cuda case
+# is skipped (never failed) when no GPU is usable, with the reason in the skip message.
+HAS_CUDA = ember.cuda.is_available()
+needs_cuda = pytest.mark.skipif(not HAS_CUDA, reason=f"CUDA is not available: {ember.cuda._unavailable_reason()}")
+DEVICES = ["cpu", pytest.param("cuda", marks=needs_cuda)]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    """"cpu", then "cuda" (skipped without a GPU)."""
+    return request.param
+
 
 @pytest.fixture(autouse=True)
 def _restore_kernel_mode():

@@ -11,6 +11,9 @@ __all__ = ["from_dlpack"]
 @_register_method("__dlpack__")
 def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
     """Export this tensor as a DLPack capsule sharing its memory."""
+    if self._t.device != "cpu":  # the consumer may use any stream: let ember's queued work finish
+        from . import cuda
+        cuda.current_stream(self.device).synchronize()
     if copy:
         return _C.to_dlpack(_C.clone(self._t))
     return _C.to_dlpack(self._t)

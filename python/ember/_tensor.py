@@ -200,9 +200,11 @@ class Tensor:
             raise RuntimeError("[numpy] Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         if self.dtype is _dt.bfloat16:
             raise TypeError("[numpy] Got unsupported ScalarType BFloat16")
-        return self._t.numpy()
+        return self._t.numpy()  # a CUDA tensor raises TypeError (as torch): use .cpu() first
 
     def __array__(self, dtype=None, copy=None):
+        if self._t.device != "cpu":  # printing, tolist, item: copy to the host first
+            return self.cpu().__array__(dtype)
         a = self.numpy(force=True) if self.dtype is not _dt.bfloat16 else self.float().numpy(force=True)
         return a if dtype is None else a.astype(dtype, copy=False)
 
@@ -280,7 +282,7 @@ class Tensor:
         dtype = kwargs.pop("dtype", None)
         dev = kwargs.pop("device", None)
         copy = kwargs.pop("copy", False)
-        kwargs.pop("non_blocking", None)
+        non_blocking = kwargs.pop("non_blocking", False)
         kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"[to] unexpected keyword arguments {sorted(kwargs)}")
@@ -301,6 +303,9 @@ class Tensor:
             if d.type != "cpu":
                 from . import cuda as _cuda
                 _cuda._lazy_check(d)
+            target = str(d) if d.index is not None or d.type == "cpu" else f"cuda:{_cuda.current_device()}"
+            if target != self._t.device or copy:
+                return _to_device(self, target, dtype, non_blocking, copy)
         if dtype is not None:
             dtype = _to_dtype(dtype)
             if dtype is not self.dtype or copy:
@@ -311,6 +316,10 @@ class Tensor:
 
     def _convert(self, dtype, copy=False):
         return _wrap(_C.to_dtype(self._t, dtype._code, copy))
+
+    def _to_device(self, dev, non_blocking=False, copy=False):
+        """A copy on device ``dev`` (a string); differentiable (wired in ember.cuda)."""
+        return _wrap(_C.to_device(self._t, dev, non_blocking, copy))
 
     def type(self, dtype=None, non_blocking=False):
         if dtype is None:
@@ -327,7 +336,23 @@ class Tensor:
         return self.to("cpu")
 
     def cuda(self, device=None, non_blocking=False, memory_format=None):
-        return self.to("cuda" if device is None else device)
+        if isinstance(device, builtins.int) and not isinstance(device, builtins.bool):
+            device = f"cuda:{device}"
+        return self.to("cuda" if device is None else device, non_blocking=non_blocking)
+
+    def pin_memory(self, device=None):
+        """A copy of this CPU tensor in page-locked host memory (fast, asynchronous transfers)."""
+        if self.is_pinned():
+            return self
+        return _wrap(_C.pin_memory(self._t))
+
+    def is_pinned(self, device=None):
+        """True when this CPU tensor lives in page-locked (pinned) host memory."""
+        return _C.is_pinned(self._t)
+
+    def record_stream(self, stream):
+        """Mark this CUDA tensor's memory as in use by ``stream`` (see ember.cuda caching allocator)."""
+        _C._cuda_record_stream(self._t, stream.cuda_stream)
 
     def float(self, memory_format=None):
         return self.to(_dt.float32)
@@ -528,7 +553,10 @@ class Tensor:
         """Copy ``src`` into this tensor in place, broadcasting and converting dtype."""
         if not isinstance(src, Tensor):
             raise TypeError(f"[copy_] expected a Tensor as src, got {type(src).__name__}")
-        _C.copy_(self._t, src._t)
+        if non_blocking:  # asynchronous when one side is pinned host memory and the other cuda
+            _C.copy_nb(self._t, src._t, True)
+        else:
+            _C.copy_(self._t, src._t)
         return self
 
     def fill_(self, value):
@@ -570,6 +598,16 @@ def _register_method(name=None):
         setattr(Tensor, name or fn.__name__, fn)
         return fn
     return deco
+
+
+def _to_device(t, dev, dtype, non_blocking, copy):
+    """``t.to(dev, dtype)``: move (on the grad path too), then convert the dtype on the target device."""
+    out = t._to_device(dev, non_blocking, copy)
+    if dtype is not None:
+        dtype = _to_dtype(dtype)
+        if dtype is not out.dtype:
+            out = out._convert(dtype)
+    return out
 
 
 def _rebuild(arr, dtype_name, requires_grad):

@@ -11,6 +11,8 @@
 
 namespace ember::bind {
 
+void init_cuda(py::module_& m);  // bind_cuda.cpp: runtime, transfers, error translation
+
 Device parse_device(const std::string& s) {
   if (s == "cpu") return Device(DeviceType::CPU);
   if (s.rfind("cuda", 0) == 0) {
@@ -38,8 +40,8 @@ static const char* numpy_format(DType d) {
 }
 
 py::array to_numpy(const Tensor& t) {
-  EMBER_CHECK(t.device().is_cpu(), "numpy", "can't convert ", t.device().str(),
-              " tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
+  EMBER_CHECK_TYPE(t.device().is_cpu(), "numpy", "can't convert ", t.device().str(),
+                   " device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.");
   const char* fmt = numpy_format(t.dtype());
   EMBER_CHECK_TYPE(fmt != nullptr, "numpy", "Got unsupported ScalarType ", dtype_name(t.dtype()));
   std::vector<py::ssize_t> shape(t.sizes().begin(), t.sizes().end()), strides(t.dim());
@@ -110,7 +112,8 @@ void init_tensor(py::module_& m) {
       .def_property_readonly("storage_nbytes", [](const Tensor& t) { return t.storage()->nbytes; })
       .def_property_readonly("storage_ptr", [](const Tensor& t) { return (uintptr_t)t.storage()->data; })
       .def("numel", &Tensor::numel)
-      .def("data_ptr", [](const Tensor& t) { return (uintptr_t)t.data_ptr(); })
+      .def("data_ptr", [](const Tensor& t) { return (uintptr_t)t.raw_data_ptr(); })
+      .def_property_readonly("is_pinned_storage", [](const Tensor& t) { return t.storage()->pinned; })
       .def("is_contiguous", &Tensor::is_contiguous)
       .def("bump_version", &Tensor::bump_version)
       .def("set_", &Tensor::set_)
@@ -162,7 +165,7 @@ void init_tensor(py::module_& m) {
   });
   m.def("contiguous", &contiguous);
   m.def("clone", &clone);
-  m.def("copy_", &copy_);
+  m.def("copy_", [](const Tensor& dst, const Tensor& src) { copy_(dst, src); });
   m.def("to_dtype", [](const Tensor& t, int d, bool copy) { return to_dtype(t, to_dtype(d), copy); });
   m.def("may_overlap", &may_overlap);
 
@@ -202,6 +205,7 @@ void init_tensor(py::module_& m) {
 #else
   m.attr("has_cuda") = false;
 #endif
+  init_cuda(m);
 }
 
 }  // namespace ember::bind

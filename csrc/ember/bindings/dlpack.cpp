@@ -60,12 +60,11 @@ void capsule_destructor(PyObject* cap) {
 }  // namespace
 
 py::object to_dlpack(const Tensor& t) {
-  EMBER_CHECK(t.device().is_cpu(), "__dlpack__", "only CPU tensors can be exported in this build");
   auto* ctx = new ExportCtx{t, t.sizes(), t.strides(), {}};
   DLTensor& d = ctx->managed.dl_tensor;
   d.data = t.storage()->data;
   d.byte_offset = (uint64_t)(t.offset() * (int64_t)t.itemsize());
-  d.device = {kDLCPU, 0};
+  d.device = t.device().is_cuda() ? DLDevice{kDLCUDA, t.device().index} : DLDevice{kDLCPU, 0};
   d.ndim = (int32_t)t.dim();
   d.dtype = to_dl(t.dtype());
   d.shape = ctx->shape.data();
@@ -83,8 +82,15 @@ Tensor from_dlpack_capsule(py::capsule cap) {
                    "expected a DLPack capsule named 'dltensor' that has not been consumed yet");
   auto* m = static_cast<DLManagedTensor*>(PyCapsule_GetPointer(c, "dltensor"));
   const DLTensor& d = m->dl_tensor;
-  EMBER_CHECK(d.device.device_type == kDLCPU, "from_dlpack", "only CPU DLPack tensors can be imported in this build "
-              "(device type ", d.device.device_type, ")");
+#ifdef EMBER_WITH_CUDA
+  const bool on_cuda = d.device.device_type == kDLCUDA;
+  const char* supported = "CPU and CUDA";
+#else
+  const bool on_cuda = false;
+  const char* supported = "CPU";
+#endif
+  EMBER_CHECK(d.device.device_type == kDLCPU || on_cuda, "from_dlpack", "only ", supported,
+              " DLPack tensors can be imported in this build (device type ", d.device.device_type, ")");
   DType dt = from_dl(d.dtype);
   Shape sizes(d.shape, d.shape + d.ndim), strides;
   strides = d.strides ? Shape(d.strides, d.strides + d.ndim) : contiguous_strides(sizes);
@@ -102,7 +108,7 @@ Tensor from_dlpack_capsule(py::capsule cap) {
   });
   PyCapsule_SetName(c, "used_dltensor");
   size_t nbytes = (size_t)((int64_t)d.byte_offset + extent * isz);
-  auto st = Storage::borrow(d.data, nbytes, Device(), owner);
+  auto st = Storage::borrow(d.data, nbytes, on_cuda ? Device(DeviceType::CUDA, d.device.device_id) : Device(), owner);
   return Tensor(st, (int64_t)d.byte_offset / isz, sizes, strides, dt);
 }
 

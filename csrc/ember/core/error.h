@@ -9,7 +9,10 @@
 
 namespace ember {
 
-enum class ErrorKind { Runtime, Index, Type, Value, NotImplemented };
+// DeviceUnsupported: a CPU kernel was handed a tensor on another device (the device guard, see
+// Tensor::data_ptr); the bindings raise RuntimeError and prefix the calling Python op's name.
+// OutOfMemory: the CUDA caching allocator could not serve a request (ember.cuda.OutOfMemoryError).
+enum class ErrorKind { Runtime, Index, Type, Value, NotImplemented, DeviceUnsupported, OutOfMemory };
 
 class Error : public std::runtime_error {
  public:

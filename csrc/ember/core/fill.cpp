@@ -2,11 +2,17 @@
 #include "ember/core/fill.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/iter.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/cuda/cuda.h"
+#endif
 
 namespace ember {
 
 void fill_(const Tensor& t, const Scalar& value) {
   if (t.numel() == 0) return;
+#ifdef EMBER_WITH_CUDA
+  if (t.device().is_cuda()) { cuda::fill_(t, value); t.bump_version(); return; }
+#endif
   StridedIter it(t.sizes(), {&t});
   EMBER_DISPATCH_ALL(t.dtype(), "fill_", [&] {
     scalar_t v = scalar_t(value.to<compute_t<scalar_t>>());

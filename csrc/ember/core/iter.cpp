@@ -2,10 +2,33 @@
 
 namespace ember {
 
+namespace {
+// The CPU loops only run on CPU tensors: a CUDA operand (or operands on two devices) raises
+// here, before any pointer is formed, with the device guard's error.
+void check_cpu_operands(const Tensor* const* ops, int n) {
+  for (int k = 0; k < n; ++k) {
+    const Device d = ops[k]->device();
+    if (__builtin_expect(d.is_cpu(), 1)) continue;
+    for (int j = 0; j < n; ++j)
+      if (ops[j]->device() != d)
+        throw Error(ErrorKind::DeviceUnsupported, "Expected all tensors to be on the same device, but found at least "
+                    "two devices, " + d.str() + " and " + ops[j]->device().str() + "!");
+    device_guard_fail(d);
+  }
+}
+}  // namespace
+
 StridedIter::StridedIter(const Shape& shape, std::initializer_list<const Tensor*> ops) {
+  check_cpu_operands(ops.begin(), (int)ops.size());
   init(shape, ops.begin(), (int)ops.size());
 }
-StridedIter::StridedIter(const Shape& shape, const Tensor* const* ops, int n) { init(shape, ops, n); }
+StridedIter::StridedIter(const Shape& shape, const Tensor* const* ops, int n) {
+  check_cpu_operands(ops, n);
+  init(shape, ops, n);
+}
+StridedIter::StridedIter(const Shape& shape, std::initializer_list<const Tensor*> ops, AnyDeviceTag) {
+  init(shape, ops.begin(), (int)ops.size());
+}
 
 void StridedIter::init(const Shape& out_shape, const Tensor* const* ops, int n) {
   EMBER_CHECK(n <= kMaxIterOps, "iter", "too many operands");
@@ -14,7 +37,7 @@ void StridedIter::init(const Shape& out_shape, const Tensor* const* ops, int n) 
   nops = n;
   int nd = (int)out_shape.size();
   numel = shape_numel(out_shape);
-  for (int k = 0; k < n; ++k) base[k] = static_cast<char*>(ops[k]->data_ptr());
+  for (int k = 0; k < n; ++k) base[k] = static_cast<char*>(ops[k]->raw_data_ptr());
   // Fill innermost-first, with broadcast dims at stride 0; drop size-1 dims.
   ndim = 0;
   for (int d = nd - 1; d >= 0; --d) {

@@ -13,6 +13,10 @@ namespace ember {
 constexpr int kMaxIterDims = 16;
 constexpr int kMaxIterOps = 5;
 
+// Tag for the CUDA backend: build the iterator over device tensors (the CPU constructors
+// refuse them, see the device guard in tensor.h).
+struct AnyDeviceTag {};
+
 struct StridedIter {
   int ndim = 0, nops = 0;
   int64_t shape[kMaxIterDims];                  // innermost dim first
@@ -23,6 +27,8 @@ struct StridedIter {
   // `ops` are viewed at `shape` (each must be broadcastable to it).
   StridedIter(const Shape& shape, std::initializer_list<const Tensor*> ops);
   StridedIter(const Shape& shape, const Tensor* const* ops, int nops);
+  // Same layout computation for tensors on any (one) device; base pointers are device addresses.
+  StridedIter(const Shape& shape, std::initializer_list<const Tensor*> ops, AnyDeviceTag);
 
   bool is_contiguous_1d() const;  // one coalesced dim where every operand is dense or stride-0
 

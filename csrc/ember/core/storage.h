@@ -15,6 +15,7 @@ struct Storage {
   Device device;
   std::shared_ptr<void> owner;  // set for borrowed memory; empty when allocated by ember
   std::atomic<uint64_t> version{0};
+  bool pinned = false;  // CPU memory from the CUDA pinned-host pool (pin_memory())
 
   Storage() = default;
   Storage(const Storage&) = delete;
@@ -22,6 +23,8 @@ struct Storage {
   ~Storage();
 
   static std::shared_ptr<Storage> allocate(size_t nbytes, Device device);
+  // Page-locked host memory for fast / asynchronous transfers (CUDA builds only).
+  static std::shared_ptr<Storage> allocate_pinned(size_t nbytes);
   static std::shared_ptr<Storage> borrow(void* data, size_t nbytes, Device device, std::shared_ptr<void> owner);
 };
 

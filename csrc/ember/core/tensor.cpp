@@ -13,6 +13,16 @@ Tensor Tensor::empty(const Shape& sizes, DType dtype, Device device) {
   return Tensor(std::move(st), 0, sizes, contiguous_strides(sizes), dtype);
 }
 
+void device_guard_fail(const Device& d) {
+  throw Error(ErrorKind::DeviceUnsupported, "not implemented for '" + std::string(d.is_cuda() ? "cuda" : "cpu") +
+              "' (this op has no kernel for " + d.str() + " tensors yet; move the inputs with .cpu())");
+}
+
+void device_mismatch_fail(const char* op, const Device& a, const Device& b) {
+  EMBER_FAIL(op, "Expected all tensors to be on the same device, but found at least two devices, ", a.str(), " and ",
+             b.str(), "!");
+}
+
 int64_t Tensor::size(int64_t d) const { return sizes_[wrap_dim(d, dim(), "size")]; }
 int64_t Tensor::stride(int64_t d) const { return strides_[wrap_dim(d, dim(), "stride")]; }
 

@@ -13,6 +13,11 @@ namespace ember {
 
 using Shape = std::vector<int64_t>;
 
+// Raises the device guard's error (ErrorKind::DeviceUnsupported) for a tensor on `d`.
+[[noreturn]] void device_guard_fail(const Device& d);
+// Raises PyTorch's "Expected all tensors to be on the same device" RuntimeError.
+[[noreturn]] void device_mismatch_fail(const char* op, const Device& a, const Device& b);
+
 class Tensor {
  public:
   Tensor() = default;
@@ -35,7 +40,15 @@ class Tensor {
   int64_t offset() const { return offset_; }
   const std::shared_ptr<Storage>& storage() const { return storage_; }
 
-  void* data_ptr() const { return static_cast<char*>(storage_->data) + offset_ * (int64_t)itemsize(); }
+  // THE DEVICE GUARD: data_ptr() is how every CPU kernel reaches memory, so it refuses any
+  // non-CPU storage (one predictable branch) and raises "... not implemented for 'cuda'" instead
+  // of letting a CPU loop dereference device memory. CUDA code and pure metadata queries use
+  // raw_data_ptr(), which returns the address on any device.
+  void* data_ptr() const {
+    if (__builtin_expect(storage_->device.type != DeviceType::CPU, 0)) device_guard_fail(storage_->device);
+    return raw_data_ptr();
+  }
+  void* raw_data_ptr() const { return static_cast<char*>(storage_->data) + offset_ * (int64_t)itemsize(); }
   template <class T> T* data() const { return static_cast<T*>(data_ptr()); }
 
   bool is_contiguous() const;

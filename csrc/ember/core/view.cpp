@@ -4,6 +4,9 @@
 #include "ember/core/cpu_features.h"
 #include "ember/core/dispatch.h"
 #include "ember/core/iter.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/cuda/cuda.h"
+#endif
 
 namespace ember {
 
@@ -347,6 +350,9 @@ bool transpose_copy(const StridedIter& it) {
 }
 
 void copy_kernel(const Tensor& dst, const Tensor& src) {
+#ifdef EMBER_WITH_CUDA
+  if (!dst.device().is_cpu() || !src.device().is_cpu()) { cuda::copy_(dst, src, false); return; }
+#endif
   StridedIter it(dst.sizes(), {&dst, &src});
   if (dst.dtype() == src.dtype()) {
     EMBER_DISPATCH_BYTES(dst.dtype(), "copy_", [&] {
@@ -376,7 +382,7 @@ void copy_kernel(const Tensor& dst, const Tensor& src) {
 
 // Byte ranges [lo, hi) each tensor can touch.
 void byte_range(const Tensor& t, char*& lo, char*& hi) {
-  char* b = (char*)t.data_ptr();
+  char* b = (char*)t.raw_data_ptr();
   int64_t mx = 0, mn = 0;
   for (int64_t d = 0; d < t.dim(); ++d) {
     if (t.sizes()[d] == 0) { lo = hi = b; return; }
@@ -396,14 +402,25 @@ bool may_overlap(const Tensor& a, const Tensor& b) {
   return la < hb && lb < ha;
 }
 
-void copy_(const Tensor& dst, const Tensor& src) {
+void copy_(const Tensor& dst, const Tensor& src) { copy_(dst, src, false); }
+
+void copy_(const Tensor& dst, const Tensor& src, bool non_blocking) {
   EMBER_CHECK(broadcast_shapes(dst.sizes(), src.sizes(), "copy_") == dst.sizes(), "copy_", "the size of source ",
               shape_str(src.sizes()), " cannot be broadcast to the destination ", shape_str(dst.sizes()));
-  EMBER_CHECK(dst.device().is_cpu() && src.device().is_cpu(), "copy_", "copy between ", src.device().str(), " and ",
-              dst.device().str(), " is not available in this build");
+  if (!dst.device().is_cpu() || !src.device().is_cpu()) {
+#ifdef EMBER_WITH_CUDA
+    if (dst.numel()) cuda::copy_(dst, src, non_blocking);  // overlap, dtypes and devices handled there
+    dst.bump_version();
+    return;
+#else
+    EMBER_FAIL("copy_", "copy between ", src.device().str(), " and ", dst.device().str(),
+               " is not available: this ember build has no CUDA support");
+#endif
+  }
+  (void)non_blocking;
   if (dst.numel() == 0) return;
-  if (may_overlap(dst, src) && !(dst.data_ptr() == src.data_ptr() && dst.strides() == src.strides())) {
-    Tensor tmp = Tensor::empty(src.sizes(), src.dtype());
+  if (may_overlap(dst, src) && !(dst.raw_data_ptr() == src.raw_data_ptr() && dst.strides() == src.strides())) {
+    Tensor tmp = Tensor::empty(src.sizes(), src.dtype(), src.device());
     copy_kernel(tmp, src);
     copy_kernel(dst, tmp);
   } else {

@@ -31,6 +31,9 @@ Tensor contiguous(const Tensor& t);
 Tensor clone(const Tensor& t);
 // dst <- src, broadcasting src to dst's shape and converting dtype. Overlap-safe.
 void copy_(const Tensor& dst, const Tensor& src);
+// copy_ across devices; non_blocking lets a pinned-host <-> cuda copy run asynchronously on the
+// current stream (as PyTorch's copy_(src, non_blocking=True)).
+void copy_(const Tensor& dst, const Tensor& src, bool non_blocking);
 bool may_overlap(const Tensor& a, const Tensor& b);  // share any bytes?
 Tensor to_dtype(const Tensor& t, DType dtype, bool copy = false);  // returns t itself when no change and !copy
 

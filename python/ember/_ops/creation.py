@@ -26,6 +26,13 @@ def _check_device(device):
     return d
 
 
+def _on_device(t, d):
+    """A factory result built on the CPU, moved to device ``d`` when that is not the CPU."""
+    if d.type == "cpu":
+        return t
+    return _wrap(_C.to_device(t._t, str(d), False, False))
+
+
 def _finish(t, requires_grad):
     if requires_grad:
         t.requires_grad_(True)
@@ -124,7 +131,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
     Python floats become the default dtype (float32), ints int64 and bools bool.
     """
-    _check_device(device)
+    d = _check_device(device)
     arr, inferred = _infer_numpy(data)
     if dtype is not None:
         dt = _to_dtype(dtype)
@@ -135,7 +142,10 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             _dt.int64 if arr.dtype.kind in "iu" else get_default_dtype())
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[tensor] Only Tensors of floating point dtype can require gradients")
-    return _finish(_from_array(arr, dt), requires_grad)
+    t = _from_array(arr, dt)
+    if d.type != "cpu":
+        t = _wrap(_C.to_device(t._t, str(d), False, False))
+    return _finish(t, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -156,7 +166,7 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
 
 
 def _make(size, dtype, device, requires_grad, fill, op, out=None):
-    _check_device(device)
+    d = _check_device(device)
     if dtype is None and out is not None:
         dtype = out.dtype
     dt = get_default_dtype() if dtype is None else _to_dtype(dtype)
@@ -164,9 +174,9 @@ def _make(size, dtype, device, requires_grad, fill, op, out=None):
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError(f"[{op}] Only Tensors of floating point dtype can require gradients")
     if fill is None:
-        t = _wrap(_C.empty(shape, dt._code, "cpu"))
+        t = _wrap(_C.empty(shape, dt._code, str(d)))
     else:
-        t = _wrap(_C.full(shape, fill, dt._code, "cpu"))
+        t = _wrap(_C.full(shape, fill, dt._code, str(d)))
     return _finish(_out(t, out, op), requires_grad)
 
 
@@ -274,14 +284,14 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     All-integer arguments give int64, any float gives the default dtype; the length is
     ``ceil((end - start) / step)``.
     """
-    _check_device(device)
+    d = _check_device(device)
     if end is None:
         start, end = 0, start
     a, b, s = (_num_arg(start, "start", "arange"), _num_arg(end, "end", "arange"), _num_arg(step, "step", "arange"))
     dt = _range_dtype(dtype, out, (a, b, s))
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[arange] Only Tensors of floating point dtype can require gradients")
-    return _finish(_out(_wrap(_C.arange(a, b, s, dt._code)), out, "arange"), requires_grad)
+    return _finish(_out(_on_device(_wrap(_C.arange(a, b, s, dt._code)), d), out, "arange"), requires_grad)
 
 
 def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -289,12 +299,12 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
     warnings.warn("ember.range is deprecated and will be removed in a future release because its behavior is "
                   "inconsistent with Python's range builtin. Instead, use ember.arange, which produces values in "
                   "[start, end).", UserWarning, stacklevel=2)
-    _check_device(device)
+    d = _check_device(device)
     if end is None:
         start, end = 0, start
     a, b, s = (_num_arg(start, "start", "range"), _num_arg(end, "end", "range"), _num_arg(step, "step", "range"))
     dt = _to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else get_default_dtype())
-    return _finish(_out(_wrap(_C.range(a, b, s, dt._code)), out, "range"), requires_grad)
+    return _finish(_out(_on_device(_wrap(_C.range(a, b, s, dt._code)), d), out, "range"), requires_grad)
 
 
 def _steps_arg(steps, op):
@@ -307,30 +317,30 @@ def _steps_arg(steps, op):
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive (default dtype unless given)."""
-    _check_device(device)
+    d = _check_device(device)
     a, b = _num_arg(start, "start", "linspace"), _num_arg(end, "end", "linspace")
     n = _steps_arg(steps, "linspace")
     dt = _to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else get_default_dtype())
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[linspace] Only Tensors of floating point dtype can require gradients")
-    return _finish(_out(_wrap(_C.linspace(a, b, n, dt._code)), out, "linspace"), requires_grad)
+    return _finish(_out(_on_device(_wrap(_C.linspace(a, b, n, dt._code)), d), out, "linspace"), requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """``base ** linspace(start, end, steps)``."""
-    _check_device(device)
+    d = _check_device(device)
     a, b = _num_arg(start, "start", "logspace"), _num_arg(end, "end", "logspace")
     n = _steps_arg(steps, "logspace")
     base = float(_num_arg(base, "base", "logspace"))
     dt = _to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else get_default_dtype())
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[logspace] Only Tensors of floating point dtype can require gradients")
-    return _finish(_out(_wrap(_C.logspace(a, b, n, base, dt._code)), out, "logspace"), requires_grad)
+    return _finish(_out(_on_device(_wrap(_C.logspace(a, b, n, base, dt._code)), d), out, "logspace"), requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
     """A 2-D tensor with ones on the diagonal: shape (n, m), m defaulting to n."""
-    _check_device(device)
+    d = _check_device(device)
     for v, name in ((n, "n"), (m, "m")):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (numbers.Integral, np.integer))):
             raise TypeError(f"[eye] argument '{name}' must be int, not {type(v).__name__}")
@@ -339,14 +349,14 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     dt = _to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else get_default_dtype())
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[eye] Only Tensors of floating point dtype can require gradients")
-    t = _wrap(_C.eye(int(n), -1 if m is None else int(m), dt._code))
+    t = _on_device(_wrap(_C.eye(int(n), -1 if m is None else int(m), dt._code)), d)
     return _finish(_out(t, out, "eye"), requires_grad)
 
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False):
     """An uninitialized tensor with the given sizes and strides (in elements)."""
-    _check_device(device)
+    d = _check_device(device)
     dt = get_default_dtype() if dtype is None else _to_dtype(dtype)
     shape = _shape_arg((size,), "empty_strided")
     strides = _shape_arg((stride,), "empty_strided")
-    return _finish(_wrap(_C.empty_strided(shape, strides, dt._code)), requires_grad)
+    return _finish(_on_device(_wrap(_C.empty_strided(shape, strides, dt._code)), d), requires_grad)

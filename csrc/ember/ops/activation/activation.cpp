@@ -3,6 +3,9 @@
 // PyTorch); gradients and saved tensors must match the input's shape and dtype exactly.
 #include "ember/core/view.h"
 #include "ember/ops/activation/activation.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/cuda/cuda.h"
+#endif
 #include "ember/ops/activation/activation_kernels.h"
 
 namespace ember {
@@ -53,18 +56,25 @@ Tensor activation_forward(ActOp op, const Tensor& x, const ActParams& p, const T
   check_op(op);
   const char* name = activation_name(op);
   check_float(name, x, "input");
-  Tensor y = out.defined() ? out : Tensor::empty(x.sizes(), x.dtype());
+  Tensor y = out.defined() ? out : Tensor::empty(x.sizes(), x.dtype(), x.device());
   if (out.defined()) {
     check_like(name, x, out, "out");
     check_writable(name, out);
   }
   if (x.numel() == 0) return y;
   // An output overlapping the input other than exactly (same elements) goes through a temporary.
-  bool exact = y.data_ptr() == x.data_ptr() && y.strides() == x.strides();
-  Tensor dst = (out.defined() && !exact && may_overlap(y, x)) ? Tensor::empty(x.sizes(), x.dtype()) : y;
-  StridedIter it(x.sizes(), {&dst, &x});
-  activation_kernels(cpu_isa())->forward(op, x.dtype(), it, p);
-  if (dst.data_ptr() != y.data_ptr()) copy_(y, dst);
+  bool exact = y.raw_data_ptr() == x.raw_data_ptr() && y.strides() == x.strides();
+  Tensor dst = (out.defined() && !exact && may_overlap(y, x)) ? Tensor::empty(x.sizes(), x.dtype(), x.device()) : y;
+#ifdef EMBER_WITH_CUDA
+  if (dst.device().is_cuda() || x.device().is_cuda()) {
+    cuda::activation_kernel((int)op, dst, x, name);
+  } else
+#endif
+  {
+    StridedIter it(x.sizes(), {&dst, &x});
+    activation_kernels(cpu_isa())->forward(op, x.dtype(), it, p);
+  }
+  if (dst.raw_data_ptr() != y.raw_data_ptr()) copy_(y, dst);
   if (out.defined()) out.bump_version();
   return y;
 }

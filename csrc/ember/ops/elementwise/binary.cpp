@@ -10,6 +10,9 @@
 #include "ember/core/promote.h"
 #include "ember/core/view.h"
 #include "ember/ops/elementwise/binary_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/cuda/cuda.h"
+#endif
 #include "ember/ops/elementwise/elementwise.h"
 
 namespace ember {
@@ -67,7 +70,7 @@ DType compute_dtype(BinaryOp op, DType rt, const char* name) {
 }
 
 bool same_view(const Tensor& a, const Tensor& b) {
-  return a.data_ptr() == b.data_ptr() && a.strides() == b.strides() && a.sizes() == b.sizes();
+  return a.raw_data_ptr() == b.raw_data_ptr() && a.strides() == b.strides() && a.sizes() == b.sizes();
 }
 
 void check_sub_bool(BinaryOp op, bool a_bool, bool b_bool, const char* name) {
@@ -82,6 +85,9 @@ void run_kernel(BinaryOp op, const Tensor& dst, const Tensor& a, const Tensor& b
   if (dst.numel() == 0) return;
   if (ct == DType::Bool && op == BinaryOp::Fmax) op = BinaryOp::Maximum;  // no nan among bools
   if (ct == DType::Bool && op == BinaryOp::Fmin) op = BinaryOp::Minimum;
+#ifdef EMBER_WITH_CUDA
+  if (dst.device().is_cuda()) { cuda::binary_kernel((int)op, ct, dst, a, b, alpha, binary_op_name(op)); return; }
+#endif
   StridedIter it(dst.sizes(), {&dst, &a, &b});
   if (op <= BinaryOp::Minimum) {
     binary_kernels(use_reference_kernels() ? Isa::Baseline : cpu_isa())->run(op, ct, it, alpha);
@@ -95,14 +101,19 @@ void run_kernel(BinaryOp op, const Tensor& dst, const Tensor& a, const Tensor& b
 // a and b already have the compute dtype `ct`.
 Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType ct, const Scalar& alpha, const Tensor& out,
                    const char* name) {
-  EMBER_CHECK(a.device() == b.device() || b.dim() == 0, name, "Expected all tensors to be on the same device, but "
-              "found at least two devices, ", a.device().str(), " and ", b.device().str(), "!");
+  // A 0-d CPU tensor (a wrapped number) may join a tensor on another device, as in PyTorch.
+  EMBER_CHECK(a.device() == b.device() || (b.dim() == 0 && b.device().is_cpu()) || (a.dim() == 0 && a.device().is_cpu()),
+              name, "Expected all tensors to be on the same device, but found at least two devices, ", a.device().str(),
+              " and ", b.device().str(), "!");
+  const Device dev = (b.dim() == 0 && b.device().is_cpu()) ? a.device() : b.device();
+  EMBER_CHECK(!out.defined() || out.device() == dev, name, "Expected all tensors to be on the same device, but found at "
+              "least two devices, ", dev.str(), " and ", out.device().str(), "!");
   Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   OpKind kind = traits(op).kind;
   if ((kind == OpKind::IntArith && op != BinaryOp::Pow) && !is_floating(ct) && any_zero(b))
     EMBER_FAIL(name, "ZeroDivisionError");
   DType rd = (kind == OpKind::Compare || kind == OpKind::Logical) ? DType::Bool : ct;
-  Tensor dst = prepare_output(name, shape, rd, out);
+  Tensor dst = out.defined() ? prepare_output(name, shape, rd, out) : Tensor::empty(shape, rd, dev);
   bool direct = dst.dtype() == rd;
   if (direct && out.defined()) {
     for (const Tensor* in : {&a, &b})
@@ -111,7 +122,7 @@ Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType ct, cons
   if (direct) {
     run_kernel(op, dst, a, b, ct, alpha);
   } else {
-    Tensor tmp = Tensor::empty(shape, rd);
+    Tensor tmp = Tensor::empty(shape, rd, dev);
     run_kernel(op, tmp, a, b, ct, alpha);
     copy_(dst, tmp);
   }

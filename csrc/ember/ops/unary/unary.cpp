@@ -9,6 +9,9 @@
 #include "ember/core/view.h"
 #include "ember/ops/unary/unary.h"
 #include "ember/ops/unary/unary_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/cuda/cuda.h"
+#endif
 
 namespace ember {
 
@@ -49,13 +52,16 @@ void check_no_internal_overlap(const char* name, const Tensor& out) {
 
 void run_kernel(UnaryOp op, const Tensor& dst, const Tensor& src, const UnaryParams& p) {
   if (dst.numel() == 0) return;
+#ifdef EMBER_WITH_CUDA
+  if (dst.device().is_cuda() || src.device().is_cuda()) { cuda::unary_kernel((int)op, dst, src, unary_name(op)); return; }
+#endif
   StridedIter it(dst.sizes(), {&dst, &src});
   unary_kernels(cpu_isa())->run(op, src.dtype(), it, p);
 }
 
 // Checks `out` against the result dtype `rd` under `kind`'s rule (allocates when undefined).
 Tensor prepare_out(const char* name, UnaryOp op, Kind kind, const Tensor& x, DType rd, const Tensor& out) {
-  if (!out.defined()) return Tensor::empty(x.sizes(), rd);
+  if (!out.defined()) return Tensor::empty(x.sizes(), rd, x.device());
   if (kind == Kind::Keep) {
     EMBER_CHECK(out.dtype() == rd, name, "Found dtype ", torch_type_name(out.dtype()), " but expected ",
                 torch_type_name(rd), " (out dtype ", dtype_name(out.dtype()), ", result dtype ", dtype_name(rd), ")");
@@ -79,13 +85,13 @@ Tensor apply(UnaryOp kop, Kind kind, const char* name, const Tensor& x, DType ct
   Tensor dst = prepare_out(name, kop, kind, x, rd, out);
   Tensor src = to_dtype(x, ct);
   bool aliased = out.defined() && may_overlap(dst, src);
-  bool exact_alias = aliased && dst.data_ptr() == src.data_ptr() && dst.strides() == src.strides() &&
+  bool exact_alias = aliased && dst.raw_data_ptr() == src.raw_data_ptr() && dst.strides() == src.strides() &&
                      dst.dtype() == src.dtype();
   if (dst.dtype() == rd && (!aliased || exact_alias)) {
     if (identity) { if (!exact_alias) copy_(dst, src); }
     else run_kernel(kop, dst, src, p);
   } else {
-    Tensor tmp = Tensor::empty(x.sizes(), rd);
+    Tensor tmp = Tensor::empty(x.sizes(), rd, x.device());
     if (identity) copy_(tmp, src);
     else run_kernel(kop, tmp, src, p);
     copy_(dst, tmp);
