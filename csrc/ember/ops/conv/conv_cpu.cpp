@@ -13,6 +13,7 @@
 // single-threaded GEMM); below kParallelMacs everything stays on the calling thread.
 // Backward-weight sums one partial per chunk in chunk order: results never depend on timing.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -21,6 +22,7 @@
 #include "ember/core/parallel.h"
 #include "ember/ops/conv/conv_impl.h"
 #include "ember/ops/conv/conv_direct_kernels.h"
+#include "ember/ops/conv/conv_winograd.h"
 #include "ember/ops/gemm/gemm.h"
 
 namespace ember::conv_detail {
@@ -170,10 +172,24 @@ void direct_call_bwd_weight(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   if constexpr (std::is_same_v<T, float>) k->bwd_weight_f(g, gy, x, gw); else k->bwd_weight_d(g, gy, x, gw);
 }
 
+bool winograd_eligible(const ConvGeom& g) {
+  static const bool enabled = [] {
+    const char* e = std::getenv("EMBER_CONV_WINOGRAD");
+    return !(e && e[0] == '0');
+  }();
+  if (!enabled || cpu_isa() == Isa::Baseline) return false;
+  if (g.G != 1 || g.C < 16 || g.O < 16 || g.in[0] != 1 || g.k[0] != 1) return false;
+  for (int i = 1; i < 3; ++i)
+    if (g.k[i] != 3 || g.s[i] != 1 || g.d[i] != 1 || g.p[i] > 2) return false;
+  return g.N > 0 && g.out[1] > 0 && g.out[2] > 0;
+}
+
 // ---- entry points ----------------------------------------------------------------------------------
 template <class T>
 void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y) {
   if (g.Cg() == 1) return direct_call_fwd(g, x, w, bias, y);
+  if constexpr (std::is_same_v<T, float>)
+    if (winograd_eligible(g)) return winograd_fwd_f32(g, x, w, bias, y);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const bool pw = g.pointwise();
   const Blocking bl = make_blocking(g);
@@ -249,6 +265,8 @@ bool bwd_input_as_conv(const ConvGeom& g, const T* gy, const T* w, T* gx) {
 template <class T>
 void conv_bwd_input_cpu(const ConvGeom& g, const T* gy, const T* w, T* gx) {
   if (g.Cg() == 1 && g.Og() == 1 && bwd_input_as_conv(g, gy, w, gx)) return;
+  // 3x3 stride 1: the flipped-kernel conv is again a Winograd-eligible forward
+  if (std::is_same_v<T, float> && winograd_eligible(g) && bwd_input_as_conv(g, gy, w, gx)) return;
   if (g.Cg() == 1) return direct_call_bwd_input(g, gy, w, gx);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const bool pw = g.pointwise();
@@ -293,6 +311,8 @@ void conv_bwd_input_cpu(const ConvGeom& g, const T* gy, const T* w, T* gx) {
 template <class T>
 void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   if (g.Cg() == 1) return direct_call_bwd_weight(g, gy, x, gw);
+  if constexpr (std::is_same_v<T, float>)
+    if (winograd_eligible(g)) return winograd_bwd_weight_f32(g, gy, x, gw);
   const int64_t Cg = g.Cg(), Og = g.Og(), IV = g.in_vol(), P = g.out_vol(), K = Cg * g.k_vol();
   const int64_t WN = g.O * K;
   const bool pw = g.pointwise();
