@@ -3,6 +3,7 @@
 // columns are split once per row) so they vectorize; the 16 per-position products run on the
 // shared GEMM (single-threaded inside each thread's block range).
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -15,6 +16,9 @@ namespace ember::conv_detail {
 namespace {
 
 constexpr int64_t kParallelMacs = 1 << 18;
+// The 16 transformed planes are written/read as 16 concurrent streams; a plane stride that is a
+// multiple of 4 KiB would put them all in the same L1 sets (measured: 2.5x slower transforms).
+inline int64_t plane_stride(int64_t rows, int64_t ld) { return rows * ld + 40; }
 
 struct WinoPlan {
   int64_t H = 0, W = 0, OH = 0, OW = 0, ph = 0, pw = 0;
@@ -33,7 +37,9 @@ WinoPlan make_plan(const ConvGeom& g) {
   p.units = g.N * p.th;
   // ~2 MB of transformed input + output per block; at least 64 tiles so the GEMM's packing of
   // U[xi] is amortized, at most 512.
-  const int64_t target = std::max<int64_t>(64, std::min<int64_t>(512, (int64_t(1) << 19) / (16 * (g.C + g.O))));
+  static const int64_t lo_env = [] { const char* e = std::getenv("EMBER_WINO_MIN_TILES"); return e ? std::atoll(e) : 64; }();
+  static const int64_t hi_env = [] { const char* e = std::getenv("EMBER_WINO_MAX_TILES"); return e ? std::atoll(e) : 512; }();
+  const int64_t target = std::max<int64_t>(lo_env, std::min<int64_t>(hi_env, (int64_t(1) << 19) / (16 * (g.C + g.O))));
   int64_t upb = std::max<int64_t>(1, target / p.tw);
   int64_t nb = (p.units + upb - 1) / upb;
   const int nt = get_num_threads();
@@ -95,7 +101,7 @@ inline void split_row(const WinoPlan& p, const float* plane, int64_t ih, float* 
 // V[xi][c][t] = (B^T d B)[xi] for the tiles of units [u0, u1) and every channel.
 void input_transform(const ConvGeom& g, const WinoPlan& p, const float* x, int64_t u0, int64_t u1, float* V,
                      float* scratch) {
-  const int64_t n1 = p.tw + 1, tw = p.tw, C = g.C, ld = p.ld, xi_stride = C * ld;
+  const int64_t n1 = p.tw + 1, tw = p.tw, C = g.C, ld = p.ld, xi_stride = plane_stride(C, ld);
   float* E[4];
   float* O[4];
   for (int i = 0; i < 4; ++i) { E[i] = scratch + (2 * i) * n1; O[i] = scratch + (2 * i + 1) * n1; }
@@ -140,7 +146,7 @@ void input_transform(const ConvGeom& g, const WinoPlan& p, const float* x, int64
 
 // U[xi][o][c] = (G g G^T)[xi].
 void weight_transform(const ConvGeom& g, const float* w, float* U) {
-  const int64_t O = g.O, C = g.C, xs = O * C;
+  const int64_t O = g.O, C = g.C, xs = plane_stride(O, C);
   for (int64_t o = 0; o < O; ++o)
     for (int64_t c = 0; c < C; ++c) {
       const float* k = w + (o * C + c) * 9;
@@ -164,7 +170,7 @@ void weight_transform(const ConvGeom& g, const float* w, float* U) {
 // y tiles of units [u0, u1) = A^T M A (+ bias), clipped to the output.
 void output_transform(const ConvGeom& g, const WinoPlan& p, const float* M, int64_t u0, int64_t u1, const float* bias,
                       float* y, float* scratch) {
-  const int64_t tw = p.tw, O = g.O, ld = p.ld, xs = O * ld, OH = p.OH, OW = p.OW;
+  const int64_t tw = p.tw, O = g.O, ld = p.ld, xs = plane_stride(O, ld), OH = p.OH, OW = p.OW;
   float* r0 = scratch;            // output row 2ty, 2*tw columns
   float* r1 = scratch + 2 * tw;   // output row 2ty + 1
   for (int64_t o = 0; o < O; ++o) {
@@ -195,11 +201,13 @@ void output_transform(const ConvGeom& g, const WinoPlan& p, const float* M, int6
 // Mg[xi][o][t] = (A dY A^T)[xi] for the tiles of units [u0, u1) (dY zero outside the output).
 void grad_output_transform(const ConvGeom& g, const WinoPlan& p, const float* gy, int64_t u0, int64_t u1, float* Mg,
                            float* scratch) {
-  const int64_t tw = p.tw, O = g.O, ld = p.ld, xs = O * ld, OH = p.OH, OW = p.OW;
+  const int64_t tw = p.tw, O = g.O, ld = p.ld, xs = plane_stride(O, ld), OH = p.OH, OW = p.OW;
   float* e0 = scratch;
   float* o0 = scratch + tw;
   float* e1 = scratch + 2 * tw;
   float* o1 = scratch + 3 * tw;
+  float* qe = scratch + 4 * tw;  // 4 rows of tw
+  float* qo = scratch + 8 * tw;
   for (int64_t o = 0; o < O; ++o) {
     for (int64_t u = u0; u < u1; ++u) {
       const int64_t n = u / p.th, ty = u % p.th;
@@ -215,16 +223,24 @@ void grad_output_transform(const ConvGeom& g, const WinoPlan& p, const float* gy
         std::memset(e1, 0, tw * sizeof(float));
         std::memset(o1, 0, tw * sizeof(float));
       }
-      float* m = Mg + o * ld + (u - u0) * tw;
+      // rows: q0 = g0, q1 = g0 + g1, q2 = g0 - g1, q3 = -g1 (even and odd columns)
       for (int64_t k = 0; k < tw; ++k) {
-        // rows: q0 = g0, q1 = g0 + g1, q2 = g0 - g1, q3 = -g1 (even and odd columns)
-        const float qe[4] = {e0[k], e0[k] + e1[k], e0[k] - e1[k], -e1[k]};
-        const float qo[4] = {o0[k], o0[k] + o1[k], o0[k] - o1[k], -o1[k]};
-        for (int a = 0; a < 4; ++a) {
-          m[(a * 4 + 0) * xs + k] = qe[a];
-          m[(a * 4 + 1) * xs + k] = qe[a] + qo[a];
-          m[(a * 4 + 2) * xs + k] = qe[a] - qo[a];
-          m[(a * 4 + 3) * xs + k] = -qo[a];
+        qe[k] = e0[k]; qe[tw + k] = e0[k] + e1[k]; qe[2 * tw + k] = e0[k] - e1[k]; qe[3 * tw + k] = -e1[k];
+        qo[k] = o0[k]; qo[tw + k] = o0[k] + o1[k]; qo[2 * tw + k] = o0[k] - o1[k]; qo[3 * tw + k] = -o1[k];
+      }
+      float* m = Mg + o * ld + (u - u0) * tw;
+      for (int a = 0; a < 4; ++a) {
+        const float* e = qe + a * tw;
+        const float* d = qo + a * tw;
+        float* m0 = m + (a * 4 + 0) * xs;
+        float* m1 = m + (a * 4 + 1) * xs;
+        float* m2 = m + (a * 4 + 2) * xs;
+        float* m3 = m + (a * 4 + 3) * xs;
+        for (int64_t k = 0; k < tw; ++k) {
+          m0[k] = e[k];
+          m1[k] = e[k] + d[k];
+          m2[k] = e[k] - d[k];
+          m3[k] = -d[k];
         }
       }
     }
@@ -236,16 +252,17 @@ void grad_output_transform(const ConvGeom& g, const WinoPlan& p, const float* gy
 void winograd_fwd_f32(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
   const WinoPlan p = make_plan(g);
   const int64_t C = g.C, O = g.O, ld = p.ld;
-  std::vector<float> U((size_t)(16 * O * C));
+  const int64_t us = plane_stride(O, C);
+  std::vector<float> U((size_t)(16 * us));
   weight_transform(g, w, U.data());
+  const int64_t vs = plane_stride(C, ld), ms = plane_stride(O, ld);
   for_chunks(p, [&](int64_t, int64_t b0, int64_t b1) {
-    std::vector<float> V((size_t)(16 * C * ld)), M((size_t)(16 * O * ld)), scratch((size_t)(16 * (p.tw + 1) + 16));
+    std::vector<float> V((size_t)(16 * vs)), M((size_t)(16 * ms)), scratch((size_t)(16 * (p.tw + 1) + 16));
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t u0 = b * p.upb, u1 = std::min(p.units, u0 + p.upb), nt = (u1 - u0) * p.tw;
       input_transform(g, p, x, u0, u1, V.data(), scratch.data());
       for (int xi = 0; xi < 16; ++xi)
-        gemm(false, false, O, nt, C, 1.f, U.data() + xi * O * C, C, V.data() + xi * C * ld, ld, 0.f,
-             M.data() + xi * O * ld, ld);
+        gemm(false, false, O, nt, C, 1.f, U.data() + xi * us, C, V.data() + xi * vs, ld, 0.f, M.data() + xi * ms, ld);
       output_transform(g, p, M.data(), u0, u1, bias, y, scratch.data());
     }
   });
@@ -253,19 +270,19 @@ void winograd_fwd_f32(const ConvGeom& g, const float* x, const float* w, const f
 
 void winograd_bwd_weight_f32(const ConvGeom& g, const float* gy, const float* x, float* gw) {
   const WinoPlan p = make_plan(g);
-  const int64_t C = g.C, O = g.O, ld = p.ld, US = 16 * O * C;
+  const int64_t C = g.C, O = g.O, ld = p.ld, us = plane_stride(O, C), US = 16 * us;
   std::vector<float> dU((size_t)(p.chunks * US));
+  const int64_t vs = plane_stride(C, ld), ms = plane_stride(O, ld);
   for_chunks(p, [&](int64_t ci, int64_t b0, int64_t b1) {
     float* acc = dU.data() + ci * US;
     std::fill(acc, acc + US, 0.f);
-    std::vector<float> V((size_t)(16 * C * ld)), Mg((size_t)(16 * O * ld)), scratch((size_t)(16 * (p.tw + 1) + 16));
+    std::vector<float> V((size_t)(16 * vs)), Mg((size_t)(16 * ms)), scratch((size_t)(16 * (p.tw + 1) + 16));
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t u0 = b * p.upb, u1 = std::min(p.units, u0 + p.upb), nt = (u1 - u0) * p.tw;
       input_transform(g, p, x, u0, u1, V.data(), scratch.data());
       grad_output_transform(g, p, gy, u0, u1, Mg.data(), scratch.data());
       for (int xi = 0; xi < 16; ++xi)
-        gemm(false, true, O, C, nt, 1.f, Mg.data() + xi * O * ld, ld, V.data() + xi * C * ld, ld, 1.f,
-             acc + xi * O * C, C);
+        gemm(false, true, O, C, nt, 1.f, Mg.data() + xi * ms, ld, V.data() + xi * vs, ld, 1.f, acc + xi * us, C);
     }
   });
   for (int64_t ci = 1; ci < p.chunks; ++ci) {  // fixed order: deterministic
@@ -275,7 +292,7 @@ void winograd_bwd_weight_f32(const ConvGeom& g, const float* gy, const float* x,
   }
   // gw = G^T dU G, G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]
   const float* u = dU.data();
-  const int64_t xs = O * C;
+  const int64_t xs = us;
   for (int64_t o = 0; o < O; ++o)
     for (int64_t c = 0; c < C; ++c) {
       float m[16];
