@@ -233,6 +233,94 @@ def test_larger_float32_vs_torch(shape):
     np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=1e-3, atol=1e-3)
 
 
+# ---- the dedicated fast paths: Winograd F(2x2,3x3) and the register-blocked depthwise forward -------------
+def _torch_vs_ember_conv(x, w, b, gy, kw, tol_y=1e-4, tol_w=1e-3, noncontig=False):
+    """Forward, input and weight (and bias) gradients of ember's conv2d against torch's."""
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    bt = torch.tensor(b, requires_grad=True) if b is not None else None
+    yt = torch.nn.functional.conv2d(xt, wt, bt, **kw)
+    yt.backward(torch.tensor(gy))
+    if noncontig:  # same values, transposed storage
+        xe = ember.tensor(np.ascontiguousarray(x.transpose(0, 1, 3, 2))).transpose(2, 3).detach().requires_grad_()
+    else:
+        xe = ember.tensor(x).requires_grad_()
+    we = ember.tensor(w).requires_grad_()
+    be = ember.tensor(b).requires_grad_() if b is not None else None
+    ye = ember.nn.functional.conv2d(xe, we, be, **kw)
+    assert ye.shape == tuple(yt.shape)
+    ye.backward(ember.tensor(gy))
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=tol_y, atol=tol_y)
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=tol_y, atol=tol_y)
+    np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=tol_w, atol=tol_w)
+    if b is not None:
+        np.testing.assert_allclose(be.grad.numpy(), bt.grad.numpy(), rtol=tol_w, atol=tol_w)
+
+
+@needs_torch
+@pytest.mark.parametrize("N,C,O,H,W,p,bias,nc", [
+    (2, 16, 16, 8, 8, 1, True, False),     # even sizes, one tile block
+    (3, 17, 19, 7, 9, 1, True, False),     # odd sizes: partial edge tiles in both dims
+    (1, 16, 32, 5, 5, 0, False, False),    # no padding
+    (2, 32, 16, 6, 11, 2, True, True),     # padding 2 (input grad runs with padding 0), non-contiguous
+    (1, 24, 16, 3, 3, 1, False, False),    # one output tile row
+    (2, 20, 24, 1, 4, 2, True, False),     # a single input row
+    (5, 16, 16, 2, 2, 1, True, False),     # several tiny images in one block
+    (2, 16, 40, 33, 31, 1, True, False),   # several tile blocks per image
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_winograd_3x3_matches_torch(N, C, O, H, W, p, bias, nc, threads):
+    """float32 3x3 stride-1 ungrouped convs with >= 16 channels run Winograd F(2x2,3x3) (forward,
+    input gradient as the flipped-kernel forward, weight gradient in the transformed domain)."""
+    r = np.random.default_rng(N * 1000 + C + H)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    w = (r.standard_normal((O, C, 3, 3)) / math.sqrt(C * 9)).astype(np.float32)
+    b = r.standard_normal(O).astype(np.float32) if bias else None
+    gy = r.standard_normal((N, O, H + 2 * p - 2, W + 2 * p - 2)).astype(np.float32)
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        _torch_vs_ember_conv(x, w, b, gy, dict(padding=p), noncontig=nc)
+    finally:
+        ember.set_num_threads(old)
+
+
+def test_winograd_matches_reference_kernels():
+    r = np.random.default_rng(7)
+    x = ember.tensor(r.standard_normal((3, 16, 9, 10)).astype(np.float32))
+    w = ember.tensor((r.standard_normal((18, 16, 3, 3)) / 12).astype(np.float32))
+    kw = dict(stride=1, padding=1)
+    fast = _run_all(ember.nn.functional.conv2d, x, w, kw)
+    ember.set_kernels("reference")
+    try:
+        ref = _run_all(ember.nn.functional.conv2d, x, w, kw)
+    finally:
+        ember.set_kernels("fast")
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@needs_torch
+@pytest.mark.parametrize("C,H,W,k,p,d,dtype", [
+    (4, 9, 13, 3, 1, 1, np.float32),   # rows not a multiple of 4, columns not a multiple of 8
+    (3, 4, 16, 3, 1, 1, np.float32),   # exact row/column blocks
+    (5, 7, 21, 3, 0, 1, np.float32),   # no padding
+    (2, 6, 5, 3, 2, 2, np.float32),    # dilation (generic tap loop)
+    (3, 8, 19, 5, 2, 1, np.float32),   # 5x5 (unrolled 25 taps)
+    (2, 5, 3, 3, 1, 1, np.float32),    # narrower than one vector
+    (3, 9, 13, 3, 1, 1, np.float64),   # float64
+])
+def test_depthwise_forward_fast_path(C, H, W, k, p, d, dtype):
+    r = np.random.default_rng(C * H * W)
+    x = r.standard_normal((2, C, H, W)).astype(dtype)
+    w = r.standard_normal((2 * C, 1, k, k)).astype(dtype)  # channel multiplier 2
+    b = r.standard_normal(2 * C).astype(dtype)
+    kw = dict(padding=p, dilation=d, groups=C)
+    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), **kw)
+    gy = r.standard_normal(tuple(yt.shape)).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    _torch_vs_ember_conv(x, w, b, gy, kw, tol_y=tol, tol_w=100 * tol, noncontig=(W % 2 == 1))
+
+
 # ---- modules ----------------------------------------------------------------------------------------------
 MODULES = [
     ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),
