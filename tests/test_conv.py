@@ -284,6 +284,20 @@ def test_winograd_3x3_matches_torch(N, C, O, H, W, p, bias, nc, threads):
         ember.set_num_threads(old)
 
 
+@needs_torch
+@pytest.mark.parametrize("H,W,p", [(35, 37, 1), (9, 40, 0), (6, 17, 2)])
+def test_stride2_packing_matches_torch(H, W, p):
+    """float32 stride-2 convs pack patch rows with the AVX2 even-column gather (vector loads must
+    stay inside the input plane: the last row and column are part of the cases)."""
+    r = np.random.default_rng(H * W)
+    x = r.standard_normal((2, 5, H, W)).astype(np.float32)
+    w = (r.standard_normal((6, 5, 3, 3)) / 6).astype(np.float32)
+    b = r.standard_normal(6).astype(np.float32)
+    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=p)
+    gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
+    _torch_vs_ember_conv(x, w, b, gy, dict(stride=2, padding=p))
+
+
 def test_winograd_matches_reference_kernels():
     r = np.random.default_rng(7)
     x = ember.tensor(r.standard_normal((3, 16, 9, 10)).astype(np.float32))

@@ -23,6 +23,7 @@
 #include "ember/ops/conv/conv_impl.h"
 #include "ember/ops/conv/conv_direct_kernels.h"
 #include "ember/ops/conv/conv_winograd.h"
+#include "ember/ops/conv/conv_pack.h"
 #include "ember/ops/gemm/gemm.h"
 
 namespace ember::conv_detail {
@@ -48,6 +49,7 @@ inline void valid_cols(int64_t off, int64_t s, int64_t p, int64_t in, int64_t ou
 // col (K rows, p1-p0 columns). ADD=true instead scatters col back with += (col2im).
 template <bool ADD, class T>
 void patch_tile(const ConvGeom& g, const T* x, int64_t p0, int64_t p1, T* col, int64_t ld) {
+  const bool s2_simd = std::is_same_v<T, float> && !ADD && g.s[2] == 2 && cpu_isa() != Isa::Baseline;
   const int64_t KV = g.k_vol(), K = g.Cg() * KV, IV = g.in_vol();
   const int64_t o1 = g.out[1], o2 = g.out[2];
   for (int64_t r = 0; r < K; ++r) {
@@ -70,6 +72,10 @@ void patch_tile(const ConvGeom& g, const T* x, int64_t p0, int64_t p1, T* col, i
           for (int64_t j = ow; j < std::min(a, ow + seg); ++j) dst[j - ow] = T(0);
           if (g.s[2] == 1) {
             if (b > a) std::memcpy(dst + (a - ow), row + a, (b - a) * sizeof(T));
+          } else if (s2_simd) {
+            // the input plane of channel c ends at xc + IV: vector loads stay inside it
+            if constexpr (std::is_same_v<T, float>)
+              if (b > a) copy_stride2_f32_avx2(row + 2 * a, dst + (a - ow), b - a, (xc + IV) - (row + 2 * a));
           } else {
             for (int64_t j = a; j < b; ++j) dst[j - ow] = row[j * g.s[2]];
           }
