@@ -185,6 +185,8 @@ bool winograd_eligible(const ConvGeom& g) {
   }();
   if (!enabled || cpu_isa() == Isa::Baseline) return false;
   if (g.G != 1 || g.C < 16 || g.O < 16 || g.in[0] != 1 || g.k[0] != 1) return false;
+  // the transformed weight (and each thread's weight-gradient partial) holds 16 * O * C floats
+  if (g.O * g.C > (int64_t(1) << 20)) return false;
   for (int i = 1; i < 3; ++i)
     if (g.k[i] != 3 || g.s[i] != 1 || g.d[i] != 1 || g.p[i] > 2) return false;
   return g.N > 0 && g.out[1] > 0 && g.out[2] > 0;
