@@ -298,6 +298,23 @@ def test_stride2_packing_matches_torch(H, W, p):
     _torch_vs_ember_conv(x, w, b, gy, dict(stride=2, padding=p))
 
 
+def test_winograd_weight_grad_deterministic():
+    """Per-thread partial sums are combined in a fixed order: repeated runs are bitwise equal."""
+    from ember._tensor import _wrap
+    r = np.random.default_rng(3)
+    x = ember.tensor(r.standard_normal((8, 16, 12, 12)).astype(np.float32))
+    gy = ember.tensor(r.standard_normal((8, 32, 12, 12)).astype(np.float32))
+    old = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        outs = [_wrap(ember._C.conv_backward_weight(gy._t, x._t, [32, 16, 3, 3], [1, 1], [1, 1], [1, 1], 1,
+                                                    "conv2d")).numpy() for _ in range(3)]
+    finally:
+        ember.set_num_threads(old)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o, outs[0])
+
+
 def test_winograd_matches_reference_kernels():
     r = np.random.default_rng(7)
     x = ember.tensor(r.standard_normal((3, 16, 9, 10)).astype(np.float32))

@@ -147,7 +147,8 @@ void input_transform(const ConvGeom& g, const WinoPlan& p, const float* x, int64
 // U[xi][o][c] = (G g G^T)[xi].
 void weight_transform(const ConvGeom& g, const float* w, float* U) {
   const int64_t O = g.O, C = g.C, xs = plane_stride(O, C);
-  for (int64_t o = 0; o < O; ++o)
+  parallel_for(0, O, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, C)), [&](int64_t o0, int64_t o1) {
+  for (int64_t o = o0; o < o1; ++o)
     for (int64_t c = 0; c < C; ++c) {
       const float* k = w + (o * C + c) * 9;
       float R[4][3];
@@ -165,6 +166,7 @@ void weight_transform(const ConvGeom& g, const float* w, float* U) {
         u[(a * 4 + 3) * xs] = R[a][2];
       }
     }
+  });
 }
 
 // y tiles of units [u0, u1) = A^T M A (+ bias), clipped to the output.
@@ -285,31 +287,33 @@ void winograd_bwd_weight_f32(const ConvGeom& g, const float* gy, const float* x,
         gemm(false, true, O, C, nt, 1.f, Mg.data() + xi * ms, ld, V.data() + xi * vs, ld, 1.f, acc + xi * us, C);
     }
   });
-  for (int64_t ci = 1; ci < p.chunks; ++ci) {  // fixed order: deterministic
-    const float* q = dU.data() + ci * US;
-    float* a = dU.data();
-    for (int64_t i = 0; i < US; ++i) a[i] += q[i];
-  }
-  // gw = G^T dU G, G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]
+  // gw = G^T (sum of the thread partials, in thread order: deterministic) G,
+  // G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1]; parallel over output channels
   const float* u = dU.data();
-  const int64_t xs = us;
-  for (int64_t o = 0; o < O; ++o)
-    for (int64_t c = 0; c < C; ++c) {
-      float m[16];
-      for (int xi = 0; xi < 16; ++xi) m[xi] = u[xi * xs + o * C + c];
-      float P[3][4];
-      for (int b = 0; b < 4; ++b) {
-        P[0][b] = m[b] + 0.5f * (m[4 + b] + m[8 + b]);
-        P[1][b] = 0.5f * (m[4 + b] - m[8 + b]);
-        P[2][b] = 0.5f * (m[4 + b] + m[8 + b]) + m[12 + b];
+  const int64_t xs = us, nch = p.chunks;
+  parallel_for(0, O, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, C)), [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o)
+      for (int64_t c = 0; c < C; ++c) {
+        float m[16];
+        for (int xi = 0; xi < 16; ++xi) {
+          float v = u[xi * xs + o * C + c];
+          for (int64_t ci = 1; ci < nch; ++ci) v += u[ci * US + xi * xs + o * C + c];
+          m[xi] = v;
+        }
+        float P[3][4];
+        for (int b = 0; b < 4; ++b) {
+          P[0][b] = m[b] + 0.5f * (m[4 + b] + m[8 + b]);
+          P[1][b] = 0.5f * (m[4 + b] - m[8 + b]);
+          P[2][b] = 0.5f * (m[4 + b] + m[8 + b]) + m[12 + b];
+        }
+        float* k = gw + (o * C + c) * 9;
+        for (int i = 0; i < 3; ++i) {
+          k[i * 3 + 0] = P[i][0] + 0.5f * (P[i][1] + P[i][2]);
+          k[i * 3 + 1] = 0.5f * (P[i][1] - P[i][2]);
+          k[i * 3 + 2] = 0.5f * (P[i][1] + P[i][2]) + P[i][3];
+        }
       }
-      float* k = gw + (o * C + c) * 9;
-      for (int i = 0; i < 3; ++i) {
-        k[i * 3 + 0] = P[i][0] + 0.5f * (P[i][1] + P[i][2]);
-        k[i * 3 + 1] = 0.5f * (P[i][1] - P[i][2]);
-        k[i * 3 + 2] = 0.5f * (P[i][1] + P[i][2]) + P[i][3];
-      }
-    }
+  });
 }
 
 }  // namespace ember::conv_detail
