@@ -1,10 +1,14 @@
-// conv_cpu.cpp — fast CPU convolutions. Three strategies, chosen per problem:
+// conv_cpu.cpp — fast CPU convolutions. Four strategies, chosen per problem:
+//  * Winograd F(2x2,3x3) (float32, 3x3, stride 1, dilation 1, ungrouped 2-D, >= 16 channels in
+//    and out, AVX2): conv_winograd_avx2.cpp; the input gradient runs it as the flipped-kernel
+//    forward (bwd_input_as_conv), the weight gradient in the transformed domain.
 //  * pointwise (1x1, stride 1, no padding): the conv is a GEMM on the NC* data itself.
 //  * implicit GEMM (C/groups > 1): output pixels are processed in column blocks (a pixel tile of
 //    one image, or several whole small images); for each block the input patch matrix
 //    (K = C/groups * kvol rows) is packed on the fly into a per-thread buffer of at most
 //    ~kColBudget elements (never a full im2col of a big problem) and multiplied with the GEMM
-//    kernels of ops/gemm (public gemm() API). Backward-input runs the transposed GEMM into a
+//    kernels of ops/gemm (public gemm() API); float32 stride-2 rows are gathered with AVX2
+//    (conv_pack_avx2.cpp). Backward-input runs the transposed GEMM into a
 //    block and scatters it back (col2im); backward-weight accumulates W-shaped GEMMs.
 //  * direct (C/groups == 1: depthwise convs and single-input-channel convs such as the book's
 //    Conv1d(1, 15, 3, stride 2)): per-ISA loops in conv_direct_kernels.inc, no GEMM overhead;

@@ -20,7 +20,8 @@
 namespace ember::conv_detail {
 
 // True when the F(2,3) path applies to this geometry (and is enabled: EMBER_CONV_WINOGRAD=0
-// turns it off, for A/B measurements).
+// turns it off, for A/B measurements). Implemented in conv_cpu.cpp (portable code). Tuning:
+// EMBER_WINO_MIN_TILES / EMBER_WINO_MAX_TILES bound the tiles per block (default 64 / 512).
 bool winograd_eligible(const ConvGeom& g);
 void winograd_fwd_f32(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y);
 void winograd_bwd_weight_f32(const ConvGeom& g, const float* gy, const float* x, float* gw);
