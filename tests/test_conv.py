@@ -315,6 +315,28 @@ def test_winograd_weight_grad_deterministic():
         np.testing.assert_array_equal(o, outs[0])
 
 
+@needs_torch
+@pytest.mark.parametrize("N,C,O,H,W,k,s,p,d", [
+    (2, 5, 7, 9, 11, 3, 2, 1, 1),     # O not a multiple of 6, pixels not a multiple of 16
+    (2, 16, 20, 17, 33, 3, 2, 1, 1),  # panels spanning two output rows, vector gather rows
+    (2, 3, 13, 8, 19, 5, 2, 2, 1),    # 5x5 kernel
+    (1, 4, 6, 9, 9, 3, 2, 0, 2),      # dilation
+    (2, 8, 9, 6, 5, 2, 3, 1, 1),      # stride 3, even kernel
+    (2, 40, 6, 6, 6, 1, 2, 0, 1),     # 1x1 stride 2
+    (1, 8, 30, 10, 12, 3, (2, 1), 1, 1),  # stride only along H
+])
+def test_strided_microkernel_forward_matches_torch(N, C, O, H, W, k, s, p, d):
+    """float32 strided ungrouped convs (K >= 32) run the 6x16 conv micro-kernel forward."""
+    r = np.random.default_rng(N + C + O + H + W)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    w = (r.standard_normal((O, C, k, k)) / math.sqrt(C * k * k)).astype(np.float32)
+    b = r.standard_normal(O).astype(np.float32)
+    kw = dict(stride=s, padding=p, dilation=d)
+    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kw)
+    gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
+    _torch_vs_ember_conv(x, w, b, gy, kw, noncontig=(N == 1))
+
+
 def test_winograd_matches_reference_kernels():
     r = np.random.default_rng(7)
     x = ember.tensor(r.standard_normal((3, 16, 9, 10)).astype(np.float32))

@@ -1,0 +1,161 @@
+// conv_direct_gemm_avx2.cpp — float32 forward convolution with a conv-specific 6x16 AVX2+FMA
+// micro-kernel (ungrouped 2-D convs, any kernel/stride/padding/dilation). The weights are packed
+// once per call into 6-row panels (K = C*kh*kw deep); input patches are packed straight from the
+// image into 16-pixel panels (K x 16, L1/L2-resident) that are consumed at once by every weight
+// panel — no col buffer and no second packing by a GEMM. Threads own fixed ranges of
+// (image, pixel panel) work items; results do not depend on the thread count.
+#include <immintrin.h>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "ember/core/parallel.h"
+#include "ember/ops/conv/conv_direct_gemm.h"
+
+namespace ember::conv_detail {
+
+namespace {
+
+constexpr int MR = 6, NR = 16;
+
+// c[0..5][0..15] = sum_k a[k*6 + r] * b[k*16 + j]
+// ACC: add to out instead of overwriting it (later K blocks); bias only with !ACC.
+template <bool ACC>
+inline void micro_6x16(int64_t K, const float* a, const float* b, float* out, int64_t ldo, int rows, int cols,
+                       const float* bias) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int64_t k = 0; k < K; ++k) {
+    const __m256 b0 = _mm256_load_ps(b + k * NR), b1 = _mm256_load_ps(b + k * NR + 8);
+    const float* ak = a + k * MR;
+    __m256 t = _mm256_broadcast_ss(ak + 0);
+    c00 = _mm256_fmadd_ps(t, b0, c00); c01 = _mm256_fmadd_ps(t, b1, c01);
+    t = _mm256_broadcast_ss(ak + 1);
+    c10 = _mm256_fmadd_ps(t, b0, c10); c11 = _mm256_fmadd_ps(t, b1, c11);
+    t = _mm256_broadcast_ss(ak + 2);
+    c20 = _mm256_fmadd_ps(t, b0, c20); c21 = _mm256_fmadd_ps(t, b1, c21);
+    t = _mm256_broadcast_ss(ak + 3);
+    c30 = _mm256_fmadd_ps(t, b0, c30); c31 = _mm256_fmadd_ps(t, b1, c31);
+    t = _mm256_broadcast_ss(ak + 4);
+    c40 = _mm256_fmadd_ps(t, b0, c40); c41 = _mm256_fmadd_ps(t, b1, c41);
+    t = _mm256_broadcast_ss(ak + 5);
+    c50 = _mm256_fmadd_ps(t, b0, c50); c51 = _mm256_fmadd_ps(t, b1, c51);
+  }
+  alignas(32) float tmp[MR][NR];
+  _mm256_store_ps(tmp[0], c00); _mm256_store_ps(tmp[0] + 8, c01);
+  _mm256_store_ps(tmp[1], c10); _mm256_store_ps(tmp[1] + 8, c11);
+  _mm256_store_ps(tmp[2], c20); _mm256_store_ps(tmp[2] + 8, c21);
+  _mm256_store_ps(tmp[3], c30); _mm256_store_ps(tmp[3] + 8, c31);
+  _mm256_store_ps(tmp[4], c40); _mm256_store_ps(tmp[4] + 8, c41);
+  _mm256_store_ps(tmp[5], c50); _mm256_store_ps(tmp[5] + 8, c51);
+  for (int r = 0; r < rows; ++r) {
+    float* o = out + r * ldo;
+    if (cols == NR) {
+      const __m256 b0 = ACC ? _mm256_loadu_ps(o) : _mm256_set1_ps(bias ? bias[r] : 0.f);
+      const __m256 b1 = ACC ? _mm256_loadu_ps(o + 8) : b0;
+      _mm256_storeu_ps(o, _mm256_add_ps(_mm256_load_ps(tmp[r]), b0));
+      _mm256_storeu_ps(o + 8, _mm256_add_ps(_mm256_load_ps(tmp[r] + 8), b1));
+    } else if (ACC) {
+      for (int j = 0; j < cols; ++j) o[j] += tmp[r][j];
+    } else {
+      const float bv = bias ? bias[r] : 0.f;
+      for (int j = 0; j < cols; ++j) o[j] = tmp[r][j] + bv;
+    }
+  }
+}
+
+// Packs the K x 16 patch panel of output pixels [p0, p0 + n) of one image (x: C planes).
+void pack_panel(const ConvGeom& g, const float* x, int64_t p0, int64_t n, float* bp) {
+  const int64_t OW = g.out[2], H = g.in[1], W = g.in[2], kh_n = g.k[1], kw_n = g.k[2];
+  const int64_t sh = g.s[1], sw = g.s[2], ph = g.p[1], pw = g.p[2], dh = g.d[1], dw = g.d[2];
+  int64_t ih0[NR], iw0[NR];
+  for (int j = 0; j < NR; ++j) {
+    const int64_t p = p0 + std::min<int64_t>(j, n - 1);
+    ih0[j] = (p / OW) * sh - ph;
+    iw0[j] = (p % OW) * sw - pw;
+  }
+  const bool one_row = (p0 / OW) == ((p0 + n - 1) / OW);
+  int64_t k = 0;
+  for (int64_t c = 0; c < g.C; ++c) {
+    const float* xc = x + c * H * W;
+    for (int64_t kh = 0; kh < kh_n; ++kh)
+      for (int64_t kw = 0; kw < kw_n; ++kw, ++k) {
+        float* dst = bp + k * NR;
+        if (one_row) {
+          const int64_t ih = ih0[0] + kh * dh;
+          if (ih < 0 || ih >= H) { std::memset(dst, 0, NR * sizeof(float)); continue; }
+          const int64_t iw_first = iw0[0] + kw * dw, iw_last = iw_first + (n - 1) * sw;
+          const float* row = xc + ih * W;
+          if (iw_first >= 0 && iw_last < W) {
+            if (sw == 1) {
+              std::memcpy(dst, row + iw_first, n * sizeof(float));
+            } else if (sw == 2 && n == NR && iw_first + 2 * NR <= W) {
+              const float* s = row + iw_first;
+              for (int h = 0; h < 2; ++h) {
+                const __m256 a = _mm256_loadu_ps(s + 16 * h), b = _mm256_loadu_ps(s + 16 * h + 8);
+                const __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+                _mm256_storeu_ps(dst + 8 * h,
+                                 _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0))));
+              }
+            } else {
+              for (int64_t j = 0; j < n; ++j) dst[j] = row[iw_first + j * sw];
+            }
+          } else {
+            for (int64_t j = 0; j < n; ++j) {
+              const int64_t iw = iw_first + j * sw;
+              dst[j] = iw >= 0 && iw < W ? row[iw] : 0.f;
+            }
+          }
+          for (int64_t j = n; j < NR; ++j) dst[j] = 0.f;
+        } else {
+          for (int j = 0; j < NR; ++j) {
+            const int64_t ih = ih0[j] + kh * dh, iw = iw0[j] + kw * dw;
+            dst[j] = j < n && ih >= 0 && ih < H && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.f;
+          }
+        }
+      }
+  }
+}
+
+}  // namespace
+
+void conv_fwd_microkernel_f32(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
+  const int64_t K = g.C * g.k[1] * g.k[2], O = g.O, P = g.out[1] * g.out[2];
+  const int64_t mp = (O + MR - 1) / MR;
+  // weights in 6-row panels: ap[panel][k][r]
+  float* ap = static_cast<float*>(std::aligned_alloc(32, ((mp * MR * K * sizeof(float)) + 31) / 32 * 32));
+  for (int64_t m = 0; m < mp; ++m)
+    for (int64_t k = 0; k < K; ++k)
+      for (int r = 0; r < MR; ++r) {
+        const int64_t o = m * MR + r;
+        ap[(m * K + k) * MR + r] = o < O ? w[o * K + k] : 0.f;
+      }
+  const int64_t panels = (P + NR - 1) / NR, items = g.N * panels;
+  static const int64_t kc_max = [] { const char* e = std::getenv("EMBER_CONV_MK_KC"); return e ? std::atoll(e) : 256; }();
+  const int64_t nkb = (K + kc_max - 1) / kc_max, kc = (K + nkb - 1) / nkb;
+  const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, O * K * NR));
+  parallel_for(0, items, grain, [&](int64_t i0, int64_t i1) {
+    float* bp = static_cast<float*>(std::aligned_alloc(32, ((K * NR * sizeof(float)) + 31) / 32 * 32));
+    for (int64_t it = i0; it < i1; ++it) {
+      const int64_t n = it / panels, p0 = (it % panels) * NR, cols = std::min<int64_t>(NR, P - p0);
+      pack_panel(g, x + n * g.C * g.in[1] * g.in[2], p0, cols, bp);
+      float* yn = y + n * O * P + p0;
+      // K blocks of ~kc rows: the panel's block (kc x 16 floats) stays in L1 across all weight panels
+      for (int64_t k0 = 0; k0 < K; k0 += kc) {
+        const int64_t kn = std::min(kc, K - k0);
+        for (int64_t m = 0; m < mp; ++m) {
+          const int rows = (int)std::min<int64_t>(MR, O - m * MR);
+          const float* am = ap + (m * K + k0) * MR;
+          if (k0 == 0) micro_6x16<false>(kn, am, bp + k0 * NR, yn + m * MR * P, P, rows, (int)cols, bias ? bias + m * MR : nullptr);
+          else micro_6x16<true>(kn, am, bp + k0 * NR, yn + m * MR * P, P, rows, (int)cols, nullptr);
+        }
+      }
+    }
+    std::free(bp);
+  });
+  std::free(ap);
+}
+
+}  // namespace ember::conv_detail
