@@ -326,7 +326,8 @@ def test_winograd_weight_grad_deterministic():
     (1, 8, 30, 10, 12, 3, (2, 1), 1, 1),  # stride only along H
 ])
 def test_strided_microkernel_forward_matches_torch(N, C, O, H, W, k, s, p, d):
-    """float32 strided ungrouped convs (K >= 32) run the 6x16 conv micro-kernel forward."""
+    """float32 strided ungrouped convs (K >= 32) run the 6x16 conv micro-kernel forward and
+    weight gradient (the input gradient stays on the implicit GEMM)."""
     r = np.random.default_rng(N + C + O + H + W)
     x = r.standard_normal((N, C, H, W)).astype(np.float32)
     w = (r.standard_normal((O, C, k, k)) / math.sqrt(C * k * k)).astype(np.float32)
@@ -335,6 +336,25 @@ def test_strided_microkernel_forward_matches_torch(N, C, O, H, W, k, s, p, d):
     yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kw)
     gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
     _torch_vs_ember_conv(x, w, b, gy, kw, noncontig=(N == 1))
+
+
+def test_strided_microkernel_two_threads_deterministic():
+    r = np.random.default_rng(11)
+    x = r.standard_normal((6, 8, 13, 15)).astype(np.float32)
+    w = (r.standard_normal((10, 8, 3, 3)) / 8).astype(np.float32)
+    gy = r.standard_normal((6, 10, 7, 8)).astype(np.float32)
+    old = ember.get_num_threads()
+    try:
+        res = []
+        for t in (1, 2, 2):
+            ember.set_num_threads(t)
+            xe, we = ember.tensor(x).requires_grad_(), ember.tensor(w).requires_grad_()
+            ember.nn.functional.conv2d(xe, we, stride=2, padding=1).backward(ember.tensor(gy))
+            res.append(we.grad.numpy())
+    finally:
+        ember.set_num_threads(old)
+    np.testing.assert_array_equal(res[1], res[2])            # same thread count: bitwise equal
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-5)
 
 
 def test_winograd_matches_reference_kernels():

@@ -6,4 +6,8 @@
 
 namespace ember::conv_detail {
 void conv_fwd_microkernel_f32(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y);
+// Weight gradient on the same micro-kernel: C tile = 6 output channels x 16 patch rows, reduced
+// over the pixels of each image (gy packed pixel-major in 6-row panels, patch rows gathered and
+// transposed into 16-wide panels). Per-thread partials over fixed image ranges, summed in order.
+void conv_bwd_weight_microkernel_f32(const ConvGeom& g, const float* gy, const float* x, float* gw);
 }  // namespace ember::conv_detail

@@ -158,4 +158,93 @@ void conv_fwd_microkernel_f32(const ConvGeom& g, const float* x, const float* w,
   std::free(ap);
 }
 
+
+namespace {
+
+// Row k of the patch matrix of one image over all P output pixels (zeros outside the input).
+void patch_row(const ConvGeom& g, const float* x, int64_t k, float* dst) {
+  const int64_t OH = g.out[1], OW = g.out[2], H = g.in[1], W = g.in[2];
+  const int64_t KV = g.k[1] * g.k[2], c = k / KV, kh = (k % KV) / g.k[2], kw = k % g.k[2];
+  const float* xc = x + c * H * W;
+  const int64_t sw = g.s[2];
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    float* d = dst + oh * OW;
+    const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
+    if (ih < 0 || ih >= H) { std::memset(d, 0, OW * sizeof(float)); continue; }
+    const float* row = xc + ih * W;
+    const int64_t iw0 = -g.p[2] + kw * g.d[2];
+    int64_t ow = 0;
+    for (; ow < OW && iw0 + ow * sw < 0; ++ow) d[ow] = 0.f;
+    int64_t hi = OW;
+    while (hi > ow && iw0 + (hi - 1) * sw >= W) --hi;
+    if (sw == 2) {
+      for (; ow + 8 <= hi && iw0 + 2 * ow + 16 <= W; ow += 8) {
+        const float* q = row + iw0 + 2 * ow;
+        const __m256 a = _mm256_loadu_ps(q), b = _mm256_loadu_ps(q + 8);
+        const __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+        _mm256_storeu_ps(d + ow, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0))));
+      }
+    }
+    for (; ow < hi; ++ow) d[ow] = row[iw0 + ow * sw];
+    for (; ow < OW; ++ow) d[ow] = 0.f;
+  }
+}
+
+}  // namespace
+
+void conv_bwd_weight_microkernel_f32(const ConvGeom& g, const float* gy, const float* x, float* gw) {
+  const int64_t K = g.C * g.k[1] * g.k[2], O = g.O, P = g.out[1] * g.out[2], IV = g.in[1] * g.in[2];
+  const int64_t mp = (O + MR - 1) / MR, kp = (K + NR - 1) / NR, WN = O * K;
+  const int nt = get_num_threads();
+  const int64_t macs = g.N * O * K * P;
+  const int64_t chunks = (nt > 1 && !in_parallel_region() && macs >= (int64_t(1) << 18)) ? std::min<int64_t>(nt, g.N) : 1;
+  std::vector<float> partial((size_t)(std::max<int64_t>(0, chunks - 1) * WN));
+  auto body = [&](int64_t ci) {
+    const int64_t n0 = g.N * ci / chunks, n1 = g.N * (ci + 1) / chunks;
+    float* acc = ci == 0 ? gw : partial.data() + (ci - 1) * WN;
+    std::fill(acc, acc + WN, 0.f);
+    float* ga = static_cast<float*>(std::aligned_alloc(32, ((mp * P * MR * sizeof(float)) + 31) / 32 * 32));
+    float* gb = static_cast<float*>(std::aligned_alloc(32, ((P * NR * sizeof(float)) + 31) / 32 * 32));
+    std::vector<float> rows((size_t)(NR * P));
+    for (int64_t n = n0; n < n1; ++n) {
+      const float* gyn = gy + n * O * P;
+      const float* xn = x + n * g.C * IV;
+      for (int64_t m = 0; m < mp; ++m)  // ga[m][p][r] = gy[m*6 + r][p]
+        for (int r = 0; r < MR; ++r) {
+          const int64_t o = m * MR + r;
+          float* dst = ga + m * P * MR + r;
+          if (o < O) {
+            const float* src = gyn + o * P;
+            for (int64_t p = 0; p < P; ++p) dst[p * MR] = src[p];
+          } else {
+            for (int64_t p = 0; p < P; ++p) dst[p * MR] = 0.f;
+          }
+        }
+      for (int64_t q = 0; q < kp; ++q) {
+        const int cols = (int)std::min<int64_t>(NR, K - q * NR);
+        for (int j = 0; j < cols; ++j) patch_row(g, xn, q * NR + j, rows.data() + j * P);
+        for (int j = cols; j < NR; ++j) std::memset(rows.data() + j * P, 0, P * sizeof(float));
+        for (int64_t p = 0; p < P; ++p)  // gb[p][j] = rows[j][p]
+          for (int j = 0; j < NR; ++j) gb[p * NR + j] = rows[j * P + p];
+        for (int64_t m = 0; m < mp; ++m) {
+          const int rws = (int)std::min<int64_t>(MR, O - m * MR);
+          micro_6x16<true>(P, ga + m * P * MR, gb, acc + m * MR * K + q * NR, K, rws, cols, nullptr);
+        }
+      }
+    }
+    std::free(ga);
+    std::free(gb);
+  };
+  if (chunks > 1) {
+#pragma omp parallel for schedule(static, 1) num_threads((int)chunks)
+    for (int64_t ci = 0; ci < chunks; ++ci) body(ci);
+  } else {
+    body(0);
+  }
+  for (int64_t ci = 1; ci < chunks; ++ci) {  // fixed order: deterministic for a thread count
+    const float* q = partial.data() + (ci - 1) * WN;
+    for (int64_t i = 0; i < WN; ++i) gw[i] += q[i];
+  }
+}
+
 }  // namespace ember::conv_detail
