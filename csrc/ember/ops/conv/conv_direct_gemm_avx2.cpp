@@ -86,28 +86,26 @@ void pack_panel(const ConvGeom& g, const float* x, int64_t p0, int64_t n, float*
         if (one_row) {
           const int64_t ih = ih0[0] + kh * dh;
           if (ih < 0 || ih >= H) { std::memset(dst, 0, NR * sizeof(float)); continue; }
-          const int64_t iw_first = iw0[0] + kw * dw, iw_last = iw_first + (n - 1) * sw;
+          const int64_t iw_first = iw0[0] + kw * dw;
           const float* row = xc + ih * W;
-          if (iw_first >= 0 && iw_last < W) {
-            if (sw == 1) {
-              std::memcpy(dst, row + iw_first, n * sizeof(float));
-            } else if (sw == 2 && n == NR && iw_first + 2 * NR <= W) {
-              const float* s = row + iw_first;
-              for (int h = 0; h < 2; ++h) {
-                const __m256 a = _mm256_loadu_ps(s + 16 * h), b = _mm256_loadu_ps(s + 16 * h + 8);
-                const __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-                _mm256_storeu_ps(dst + 8 * h,
-                                 _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0))));
-              }
-            } else {
-              for (int64_t j = 0; j < n; ++j) dst[j] = row[iw_first + j * sw];
-            }
-          } else {
-            for (int64_t j = 0; j < n; ++j) {
-              const int64_t iw = iw_first + j * sw;
-              dst[j] = iw >= 0 && iw < W ? row[iw] : 0.f;
+          const float* plane_end = xc + H * W;  // vector loads stay inside this channel plane
+          int64_t jlo = 0, jhi = n;               // taps inside the row: j in [jlo, jhi)
+          while (jlo < n && iw_first + jlo * sw < 0) dst[jlo++] = 0.f;
+          while (jhi > jlo && iw_first + (jhi - 1) * sw >= W) dst[--jhi] = 0.f;
+          int64_t j = jlo;
+          if (sw == 1) {
+            if (jhi > jlo) std::memcpy(dst + jlo, row + iw_first + jlo, (jhi - jlo) * sizeof(float));
+            j = jhi;
+          } else if (sw == 2) {
+            for (; j + 8 <= jhi && row + iw_first + 2 * j + 16 <= plane_end; j += 8) {
+              const float* q = row + iw_first + 2 * j;
+              const __m256 va = _mm256_loadu_ps(q), vb = _mm256_loadu_ps(q + 8);
+              const __m256 t = _mm256_shuffle_ps(va, vb, _MM_SHUFFLE(2, 0, 2, 0));
+              _mm256_storeu_ps(dst + j,
+                               _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0))));
             }
           }
+          for (; j < jhi; ++j) dst[j] = row[iw_first + j * sw];
           for (int64_t j = n; j < NR; ++j) dst[j] = 0.f;
         } else {
           for (int j = 0; j < NR; ++j) {
