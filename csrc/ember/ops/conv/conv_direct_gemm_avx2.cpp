@@ -66,53 +66,58 @@ inline void micro_6x16(int64_t K, const float* a, const float* b, float* out, in
   }
 }
 
-// Packs the K x 16 patch panel of output pixels [p0, p0 + n) of one image (x: C planes).
+// One row segment of a patch panel: dst[j] = x[ih][iw_first + j*sw] for j in [0, n) (zeros
+// outside the row / image); vector loads stay inside the channel plane [xc, plane_end).
+inline void gather_segment(const float* xc, const float* plane_end, int64_t ih, int64_t H, int64_t W,
+                           int64_t iw_first, int64_t sw, int64_t n, float* dst) {
+  if (ih < 0 || ih >= H) { std::memset(dst, 0, n * sizeof(float)); return; }
+  const float* row = xc + ih * W;
+  int64_t jlo = 0, jhi = n;  // taps inside the row: j in [jlo, jhi)
+  while (jlo < n && iw_first + jlo * sw < 0) dst[jlo++] = 0.f;
+  while (jhi > jlo && iw_first + (jhi - 1) * sw >= W) dst[--jhi] = 0.f;
+  int64_t j = jlo;
+  if (sw == 1) {
+    if (jhi > jlo) std::memcpy(dst + jlo, row + iw_first + jlo, (jhi - jlo) * sizeof(float));
+    return;
+  }
+  if (sw == 2) {
+    for (; j + 8 <= jhi && row + iw_first + 2 * j + 16 <= plane_end; j += 8) {
+      const float* q = row + iw_first + 2 * j;
+      const __m256 va = _mm256_loadu_ps(q), vb = _mm256_loadu_ps(q + 8);
+      const __m256 t = _mm256_shuffle_ps(va, vb, _MM_SHUFFLE(2, 0, 2, 0));
+      _mm256_storeu_ps(dst + j, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0))));
+    }
+  }
+  for (; j < jhi; ++j) dst[j] = row[iw_first + j * sw];
+}
+
+// Packs the K x 16 patch panel of output pixels [p0, p0 + n) of one image (x: C planes): each
+// panel row is gathered per output-row segment (a panel may span several short output rows).
 void pack_panel(const ConvGeom& g, const float* x, int64_t p0, int64_t n, float* bp) {
   const int64_t OW = g.out[2], H = g.in[1], W = g.in[2], kh_n = g.k[1], kw_n = g.k[2];
   const int64_t sh = g.s[1], sw = g.s[2], ph = g.p[1], pw = g.p[2], dh = g.d[1], dw = g.d[2];
-  int64_t ih0[NR], iw0[NR];
-  for (int j = 0; j < NR; ++j) {
-    const int64_t p = p0 + std::min<int64_t>(j, n - 1);
-    ih0[j] = (p / OW) * sh - ph;
-    iw0[j] = (p % OW) * sw - pw;
+  int64_t seg_j[NR + 1], seg_ih[NR], seg_iw[NR];
+  int nseg = 0;
+  for (int64_t j = 0; j < n;) {
+    const int64_t p = p0 + j, oh = p / OW, ow = p % OW, len = std::min(n - j, OW - ow);
+    seg_j[nseg] = j;
+    seg_ih[nseg] = oh * sh - ph;
+    seg_iw[nseg] = ow * sw - pw;
+    ++nseg;
+    j += len;
   }
-  const bool one_row = (p0 / OW) == ((p0 + n - 1) / OW);
+  seg_j[nseg] = n;
   int64_t k = 0;
   for (int64_t c = 0; c < g.C; ++c) {
     const float* xc = x + c * H * W;
+    const float* plane_end = xc + H * W;
     for (int64_t kh = 0; kh < kh_n; ++kh)
       for (int64_t kw = 0; kw < kw_n; ++kw, ++k) {
         float* dst = bp + k * NR;
-        if (one_row) {
-          const int64_t ih = ih0[0] + kh * dh;
-          if (ih < 0 || ih >= H) { std::memset(dst, 0, NR * sizeof(float)); continue; }
-          const int64_t iw_first = iw0[0] + kw * dw;
-          const float* row = xc + ih * W;
-          const float* plane_end = xc + H * W;  // vector loads stay inside this channel plane
-          int64_t jlo = 0, jhi = n;               // taps inside the row: j in [jlo, jhi)
-          while (jlo < n && iw_first + jlo * sw < 0) dst[jlo++] = 0.f;
-          while (jhi > jlo && iw_first + (jhi - 1) * sw >= W) dst[--jhi] = 0.f;
-          int64_t j = jlo;
-          if (sw == 1) {
-            if (jhi > jlo) std::memcpy(dst + jlo, row + iw_first + jlo, (jhi - jlo) * sizeof(float));
-            j = jhi;
-          } else if (sw == 2) {
-            for (; j + 8 <= jhi && row + iw_first + 2 * j + 16 <= plane_end; j += 8) {
-              const float* q = row + iw_first + 2 * j;
-              const __m256 va = _mm256_loadu_ps(q), vb = _mm256_loadu_ps(q + 8);
-              const __m256 t = _mm256_shuffle_ps(va, vb, _MM_SHUFFLE(2, 0, 2, 0));
-              _mm256_storeu_ps(dst + j,
-                               _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0))));
-            }
-          }
-          for (; j < jhi; ++j) dst[j] = row[iw_first + j * sw];
-          for (int64_t j = n; j < NR; ++j) dst[j] = 0.f;
-        } else {
-          for (int j = 0; j < NR; ++j) {
-            const int64_t ih = ih0[j] + kh * dh, iw = iw0[j] + kw * dw;
-            dst[j] = j < n && ih >= 0 && ih < H && iw >= 0 && iw < W ? xc[ih * W + iw] : 0.f;
-          }
-        }
+        for (int sgi = 0; sgi < nseg; ++sgi)
+          gather_segment(xc, plane_end, seg_ih[sgi] + kh * dh, H, W, seg_iw[sgi] + kw * dw, sw,
+                         seg_j[sgi + 1] - seg_j[sgi], dst + seg_j[sgi]);
+        for (int64_t j = n; j < NR; ++j) dst[j] = 0.f;
       }
   }
 }
