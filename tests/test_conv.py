@@ -317,16 +317,16 @@ def test_winograd_weight_grad_deterministic():
 
 @needs_torch
 @pytest.mark.parametrize("N,C,O,H,W,k,s,p,d", [
-    (2, 5, 7, 9, 11, 3, 2, 1, 1),     # O not a multiple of 6, pixels not a multiple of 16
-    (2, 16, 20, 17, 33, 3, 2, 1, 1),  # panels spanning two output rows, vector gather rows
-    (2, 3, 13, 8, 19, 5, 2, 2, 1),    # 5x5 kernel
-    (1, 4, 6, 9, 9, 3, 2, 0, 2),      # dilation
-    (2, 8, 9, 6, 5, 2, 3, 1, 1),      # stride 3, even kernel
-    (2, 40, 6, 6, 6, 1, 2, 0, 1),     # 1x1 stride 2
-    (1, 8, 30, 10, 12, 3, (2, 1), 1, 1),  # stride only along H
+    (2, 15, 7, 9, 11, 3, 2, 1, 1),     # O not a multiple of 6, pixels not a multiple of 16
+    (2, 16, 20, 17, 33, 3, 2, 1, 1),   # panels spanning two output rows, vector gather rows
+    (2, 6, 13, 8, 19, 5, 2, 2, 1),     # 5x5 kernel
+    (1, 16, 6, 9, 9, 3, 2, 0, 2),      # dilation
+    (2, 32, 9, 6, 5, 2, 3, 1, 1),      # stride 3, even kernel
+    (2, 160, 6, 6, 6, 1, 2, 0, 1),     # 1x1 stride 2, several rows per panel
+    (1, 16, 30, 10, 12, 3, (2, 1), 1, 1),  # stride only along H
 ])
 def test_strided_microkernel_forward_matches_torch(N, C, O, H, W, k, s, p, d):
-    """float32 strided ungrouped convs (K >= 32) run the 6x16 conv micro-kernel forward and
+    """float32 strided ungrouped convs (K = C*kh*kw >= 128) run the 6x16 conv micro-kernel forward and
     weight gradient (the input gradient stays on the implicit GEMM)."""
     r = np.random.default_rng(N + C + O + H + W)
     x = r.standard_normal((N, C, H, W)).astype(np.float32)
@@ -340,8 +340,8 @@ def test_strided_microkernel_forward_matches_torch(N, C, O, H, W, k, s, p, d):
 
 def test_strided_microkernel_two_threads_deterministic():
     r = np.random.default_rng(11)
-    x = r.standard_normal((6, 8, 13, 15)).astype(np.float32)
-    w = (r.standard_normal((10, 8, 3, 3)) / 8).astype(np.float32)
+    x = r.standard_normal((6, 16, 13, 15)).astype(np.float32)
+    w = (r.standard_normal((10, 16, 3, 3)) / 12).astype(np.float32)
     gy = r.standard_normal((6, 10, 7, 8)).astype(np.float32)
     old = ember.get_num_threads()
     try:

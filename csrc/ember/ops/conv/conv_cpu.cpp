@@ -2,7 +2,7 @@
 //  * Winograd F(2x2,3x3) (float32, 3x3, stride 1, dilation 1, ungrouped 2-D, >= 16 channels in
 //    and out, AVX2): conv_winograd_avx2.cpp; the input gradient runs it as the flipped-kernel
 //    forward (bwd_input_as_conv), the weight gradient in the transformed domain.
-//  * conv micro-kernel (float32 forward and weight gradient, strided ungrouped 2-D, K >= 32,
+//  * conv micro-kernel (float32 forward and weight gradient, strided ungrouped 2-D, K >= 128,
 //    AVX2): conv_direct_gemm_avx2.cpp packs patches straight into 16-wide panels for a 6x16
 //    FMA kernel (no col buffer, no GEMM re-pack).
 //  * pointwise (1x1, stride 1, no padding): the conv is a GEMM on the NC* data itself.
@@ -208,9 +208,10 @@ void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
     if (winograd_eligible(g)) return winograd_fwd_f32(g, x, w, bias, y);
     // strided ungrouped 2-D convs (where the col buffer + GEMM re-pack cost the most): the
     // conv-specific micro-kernel; measured 6-10% faster forward than the implicit GEMM on the
-    // ResNet stride-2 shapes, slower on shallow (K < 32) ones. EMBER_CONV_MK=0 turns it off.
+    // ResNet stride-2 shapes, slower on shallow ones (1x1 64->128 s2: K = 64). EMBER_CONV_MK=0
+    // turns it off.
     static const bool mk = [] { const char* e = std::getenv("EMBER_CONV_MK"); return !(e && e[0] == '0'); }();
-    if (mk && g.G == 1 && g.in[0] == 1 && g.k[0] == 1 && (g.s[1] > 1 || g.s[2] > 1) && g.Cg() * g.k_vol() >= 32 &&
+    if (mk && g.G == 1 && g.in[0] == 1 && g.k[0] == 1 && (g.s[1] > 1 || g.s[2] > 1) && g.Cg() * g.k_vol() >= 128 &&
         cpu_isa() != Isa::Baseline)
       return conv_fwd_microkernel_f32(g, x, w, bias, y);
   }
@@ -340,7 +341,7 @@ void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
     // same family as the forward micro-kernel: 8-12% faster than the implicit GEMM on the
     // ResNet stride-2 shape; EMBER_CONV_MKW=0 turns it off.
     static const bool mkw = [] { const char* e = std::getenv("EMBER_CONV_MKW"); return !(e && e[0] == '0'); }();
-    if (mkw && g.G == 1 && g.in[0] == 1 && g.k[0] == 1 && (g.s[1] > 1 || g.s[2] > 1) && g.Cg() * g.k_vol() >= 32 &&
+    if (mkw && g.G == 1 && g.in[0] == 1 && g.k[0] == 1 && (g.s[1] > 1 || g.s[2] > 1) && g.Cg() * g.k_vol() >= 128 &&
         cpu_isa() != Isa::Baseline)
       return conv_bwd_weight_microkernel_f32(g, gy, x, gw);
   }
