@@ -233,6 +233,167 @@ def test_larger_float32_vs_torch(shape):
     np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=1e-3, atol=1e-3)
 
 
+# ---- the dedicated fast paths: Winograd F(2x2,3x3) and the register-blocked depthwise forward -------------
+def _torch_vs_ember_conv(x, w, b, gy, kw, tol_y=1e-4, tol_w=1e-3, noncontig=False):
+    """Forward, input and weight (and bias) gradients of ember's conv2d against torch's."""
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    bt = torch.tensor(b, requires_grad=True) if b is not None else None
+    yt = torch.nn.functional.conv2d(xt, wt, bt, **kw)
+    yt.backward(torch.tensor(gy))
+    if noncontig:  # same values, transposed storage
+        xe = ember.tensor(np.ascontiguousarray(x.transpose(0, 1, 3, 2))).transpose(2, 3).detach().requires_grad_()
+    else:
+        xe = ember.tensor(x).requires_grad_()
+    we = ember.tensor(w).requires_grad_()
+    be = ember.tensor(b).requires_grad_() if b is not None else None
+    ye = ember.nn.functional.conv2d(xe, we, be, **kw)
+    assert ye.shape == tuple(yt.shape)
+    ye.backward(ember.tensor(gy))
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=tol_y, atol=tol_y)
+    np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=tol_y, atol=tol_y)
+    np.testing.assert_allclose(we.grad.numpy(), wt.grad.numpy(), rtol=tol_w, atol=tol_w)
+    if b is not None:
+        np.testing.assert_allclose(be.grad.numpy(), bt.grad.numpy(), rtol=tol_w, atol=tol_w)
+
+
+@needs_torch
+@pytest.mark.parametrize("N,C,O,H,W,p,bias,nc", [
+    (2, 16, 16, 8, 8, 1, True, False),     # even sizes, one tile block
+    (3, 17, 19, 7, 9, 1, True, False),     # odd sizes: partial edge tiles in both dims
+    (1, 16, 32, 5, 5, 0, False, False),    # no padding
+    (2, 32, 16, 6, 11, 2, True, True),     # padding 2 (input grad runs with padding 0), non-contiguous
+    (1, 24, 16, 3, 3, 1, False, False),    # one output tile row
+    (2, 20, 24, 1, 4, 2, True, False),     # a single input row
+    (5, 16, 16, 2, 2, 1, True, False),     # several tiny images in one block
+    (2, 16, 40, 33, 31, 1, True, False),   # several tile blocks per image
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_winograd_3x3_matches_torch(N, C, O, H, W, p, bias, nc, threads):
+    """float32 3x3 stride-1 ungrouped convs with >= 16 channels run Winograd F(2x2,3x3) (forward,
+    input gradient as the flipped-kernel forward, weight gradient in the transformed domain)."""
+    r = np.random.default_rng(N * 1000 + C + H)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    w = (r.standard_normal((O, C, 3, 3)) / math.sqrt(C * 9)).astype(np.float32)
+    b = r.standard_normal(O).astype(np.float32) if bias else None
+    gy = r.standard_normal((N, O, H + 2 * p - 2, W + 2 * p - 2)).astype(np.float32)
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        _torch_vs_ember_conv(x, w, b, gy, dict(padding=p), noncontig=nc)
+    finally:
+        ember.set_num_threads(old)
+
+
+@needs_torch
+@pytest.mark.parametrize("H,W,p", [(35, 37, 1), (9, 40, 0), (6, 17, 2)])
+def test_stride2_packing_matches_torch(H, W, p):
+    """float32 stride-2 convs pack patch rows with the AVX2 even-column gather (vector loads must
+    stay inside the input plane: the last row and column are part of the cases)."""
+    r = np.random.default_rng(H * W)
+    x = r.standard_normal((2, 5, H, W)).astype(np.float32)
+    w = (r.standard_normal((6, 5, 3, 3)) / 6).astype(np.float32)
+    b = r.standard_normal(6).astype(np.float32)
+    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), stride=2, padding=p)
+    gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
+    _torch_vs_ember_conv(x, w, b, gy, dict(stride=2, padding=p))
+
+
+def test_winograd_weight_grad_deterministic():
+    """Per-thread partial sums are combined in a fixed order: repeated runs are bitwise equal."""
+    from ember._tensor import _wrap
+    r = np.random.default_rng(3)
+    x = ember.tensor(r.standard_normal((8, 16, 12, 12)).astype(np.float32))
+    gy = ember.tensor(r.standard_normal((8, 32, 12, 12)).astype(np.float32))
+    old = ember.get_num_threads()
+    ember.set_num_threads(2)
+    try:
+        outs = [_wrap(ember._C.conv_backward_weight(gy._t, x._t, [32, 16, 3, 3], [1, 1], [1, 1], [1, 1], 1,
+                                                    "conv2d")).numpy() for _ in range(3)]
+    finally:
+        ember.set_num_threads(old)
+    for o in outs[1:]:
+        np.testing.assert_array_equal(o, outs[0])
+
+
+@needs_torch
+@pytest.mark.parametrize("N,C,O,H,W,k,s,p,d", [
+    (2, 15, 7, 9, 11, 3, 2, 1, 1),     # O not a multiple of 6, pixels not a multiple of 16
+    (2, 16, 20, 17, 33, 3, 2, 1, 1),   # panels spanning two output rows, vector gather rows
+    (2, 6, 13, 8, 19, 5, 2, 2, 1),     # 5x5 kernel
+    (1, 16, 6, 9, 9, 3, 2, 0, 2),      # dilation
+    (2, 32, 9, 6, 5, 2, 3, 1, 1),      # stride 3, even kernel
+    (2, 160, 6, 6, 6, 1, 2, 0, 1),     # 1x1 stride 2, several rows per panel
+    (1, 16, 30, 10, 12, 3, (2, 1), 1, 1),  # stride only along H
+])
+def test_strided_microkernel_forward_matches_torch(N, C, O, H, W, k, s, p, d):
+    """float32 strided ungrouped convs (K = C*kh*kw >= 128) run the 6x16 conv micro-kernel forward and
+    weight gradient (the input gradient stays on the implicit GEMM)."""
+    r = np.random.default_rng(N + C + O + H + W)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    w = (r.standard_normal((O, C, k, k)) / math.sqrt(C * k * k)).astype(np.float32)
+    b = r.standard_normal(O).astype(np.float32)
+    kw = dict(stride=s, padding=p, dilation=d)
+    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kw)
+    gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
+    _torch_vs_ember_conv(x, w, b, gy, kw, noncontig=(N == 1))
+
+
+def test_strided_microkernel_two_threads_deterministic():
+    r = np.random.default_rng(11)
+    x = r.standard_normal((6, 16, 13, 15)).astype(np.float32)
+    w = (r.standard_normal((10, 16, 3, 3)) / 12).astype(np.float32)
+    gy = r.standard_normal((6, 10, 7, 8)).astype(np.float32)
+    old = ember.get_num_threads()
+    try:
+        res = []
+        for t in (1, 2, 2):
+            ember.set_num_threads(t)
+            xe, we = ember.tensor(x).requires_grad_(), ember.tensor(w).requires_grad_()
+            ember.nn.functional.conv2d(xe, we, stride=2, padding=1).backward(ember.tensor(gy))
+            res.append(we.grad.numpy())
+    finally:
+        ember.set_num_threads(old)
+    np.testing.assert_array_equal(res[1], res[2])            # same thread count: bitwise equal
+    np.testing.assert_allclose(res[0], res[1], rtol=1e-5, atol=1e-5)
+
+
+def test_winograd_matches_reference_kernels():
+    r = np.random.default_rng(7)
+    x = ember.tensor(r.standard_normal((3, 16, 9, 10)).astype(np.float32))
+    w = ember.tensor((r.standard_normal((18, 16, 3, 3)) / 12).astype(np.float32))
+    kw = dict(stride=1, padding=1)
+    fast = _run_all(ember.nn.functional.conv2d, x, w, kw)
+    ember.set_kernels("reference")
+    try:
+        ref = _run_all(ember.nn.functional.conv2d, x, w, kw)
+    finally:
+        ember.set_kernels("fast")
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+@needs_torch
+@pytest.mark.parametrize("C,H,W,k,p,d,dtype", [
+    (4, 9, 13, 3, 1, 1, np.float32),   # rows not a multiple of 4, columns not a multiple of 8
+    (3, 4, 16, 3, 1, 1, np.float32),   # exact row/column blocks
+    (5, 7, 21, 3, 0, 1, np.float32),   # no padding
+    (2, 6, 5, 3, 2, 2, np.float32),    # dilation (generic tap loop)
+    (3, 8, 19, 5, 2, 1, np.float32),   # 5x5 (unrolled 25 taps)
+    (2, 5, 3, 3, 1, 1, np.float32),    # narrower than one vector
+    (3, 9, 13, 3, 1, 1, np.float64),   # float64
+])
+def test_depthwise_forward_fast_path(C, H, W, k, p, d, dtype):
+    r = np.random.default_rng(C * H * W)
+    x = r.standard_normal((2, C, H, W)).astype(dtype)
+    w = r.standard_normal((2 * C, 1, k, k)).astype(dtype)  # channel multiplier 2
+    b = r.standard_normal(2 * C).astype(dtype)
+    kw = dict(padding=p, dilation=d, groups=C)
+    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), torch.tensor(b), **kw)
+    gy = r.standard_normal(tuple(yt.shape)).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    _torch_vs_ember_conv(x, w, b, gy, kw, tol_y=tol, tol_w=100 * tol, noncontig=(W % 2 == 1))
+
+
 # ---- modules ----------------------------------------------------------------------------------------------
 MODULES = [
     ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),

@@ -198,6 +198,36 @@ def test_fast_matches_reference_and_torch_float32():
 
 
 @needs_torch
+@pytest.mark.parametrize("shape", [(2, 3, 7, 7), (3, 11, 1, 8), (1, 8, 3, 3), (2, 9, 4, 4), (4, 17, 5, 3),
+                                   (1, 5, 10, 10), (2, 16, 2, 2), (3, 7, 13, 1)])
+def test_global_avg_pool_fast_path(shape):
+    """adaptive_avg_pool to 1x1 (the AVX2 8-planes-at-a-time kernel for float32 planes of >= 8
+    values): plane counts that are not multiples of 8, every tail length, float64, non-contiguous
+    and channels_last inputs, 1-D and 3-D forms, against the reference kernels and torch."""
+    rng = np.random.default_rng(sum(shape))
+    a = rng.standard_normal(shape).astype(np.float32) * 3 + 1
+    for x in [ember.tensor(a), ember.tensor(a.astype(np.float64)),
+              ember.tensor(np.ascontiguousarray(a.transpose(0, 1, 3, 2))).transpose(2, 3),
+              ember.tensor(np.ascontiguousarray(a.transpose(0, 2, 3, 1))).permute(0, 3, 1, 2)]:
+        fast = ember.nn.functional.adaptive_avg_pool2d(x, 1)
+        ember.set_kernels("reference")
+        try:
+            ref = ember.nn.functional.adaptive_avg_pool2d(x, 1)
+        finally:
+            ember.set_kernels("fast")
+        assert fast.shape == (shape[0], shape[1], 1, 1) and fast.dtype == x.dtype
+        np.testing.assert_allclose(fast.numpy(), ref.numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(fast.numpy(), torch.nn.functional.adaptive_avg_pool2d(_t(x), 1).numpy(),
+                                   rtol=1e-6, atol=1e-6)
+    x1 = ember.tensor(a.reshape(shape[0], shape[1], -1))
+    np.testing.assert_allclose(ember.nn.functional.adaptive_avg_pool1d(x1, 1).numpy(),
+                               a.reshape(shape[0], shape[1], -1).mean(-1, keepdims=True), rtol=1e-5, atol=1e-6)
+    x3 = ember.tensor(a.reshape(shape[0], shape[1], 1, shape[2], shape[3]))
+    np.testing.assert_allclose(ember.nn.functional.adaptive_avg_pool3d(x3, 1).numpy().reshape(shape[:2]),
+                               a.mean((2, 3)), rtol=1e-5, atol=1e-6)
+
+
+@needs_torch
 def test_float32_backward_matches_torch():
     x = ember.randn(2, 4, 10, 9, requires_grad=True)
     tx = _t(x).requires_grad_()

@@ -25,16 +25,28 @@ except ImportError:
     torch = None
 
 
-def interleaved_medians(fns, reps, warmup=3):
+_clock = [time.perf_counter]
+
+
+def interleaved_medians(fns, reps, warmup=3, min_sample=0.002):
+    """Median seconds per call of each fn, the fns alternating within every repetition. Each
+    sample times `inner` back-to-back calls (enough to fill min_sample), so sub-millisecond ops
+    are not at the mercy of the clock's resolution."""
+    clock = _clock[0]
+    inner = []
     for f in fns:
         for _ in range(warmup):
             f()
+        t0 = time.perf_counter()
+        f()
+        inner.append(max(1, int(min_sample / max(time.perf_counter() - t0, 1e-7))))
     ts = [[] for _ in fns]
     for _ in range(reps):
         for i, f in enumerate(fns):
-            t0 = time.perf_counter()
-            f()
-            ts[i].append(time.perf_counter() - t0)
+            t0 = clock()
+            for _ in range(inner[i]):
+                f()
+            ts[i].append((clock() - t0) / inner[i])
     return [statistics.median(t) for t in ts]
 
 
@@ -100,7 +112,11 @@ def main():
     p.add_argument("--reps", type=int, default=15)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--record", default="")
+    p.add_argument("--cpu-time", action="store_true",
+                   help="time with process CPU time (robust on a shared machine; use with --threads 1)")
     args = p.parse_args()
+    if args.cpu_time:
+        _clock[0] = time.process_time
     if torch is None:
         raise SystemExit("PyTorch is needed for the comparison")
     if args.threads:

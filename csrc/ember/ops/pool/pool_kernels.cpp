@@ -19,6 +19,8 @@
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
 #include "ember/ops/pool/pool_kernels.h"
+#include "ember/ops/pool/pool_global.h"
+#include "ember/core/cpu_features.h"
 
 namespace ember::pool_detail {
 namespace {
@@ -381,6 +383,9 @@ void adaptive_t(const Geo& g, const T* src, T* dst, int64_t* idx, bool reference
   const int64_t work = std::max(ip, opl);
   if constexpr (Mode != 2) {
     if (opl == 1 && !reference) {  // global average pooling: one contiguous run per plane
+      if constexpr (Mode == 0 && std::is_same_v<T, float>) {
+        if (ip >= 8 && cpu_isa() != Isa::Baseline) return global_avg_f32_avx2(src, dst, g.B, ip);
+      }
       for_planes(g.B, ip, false, [&](int64_t b) {
         if constexpr (Mode == 0) {
           dst[b] = T(run_sum<T>(src + b * ip, ip) / C(ip));
