@@ -133,6 +133,23 @@ def test_kernel_paths(isa, ta, tb):
         check(a @ b, A @ B, np.abs(A) @ np.abs(B), ember.float32, k)
 
 
+@pytest.mark.parametrize("act", ["none", "relu"])
+def test_kernel_paths_column_bias_in_registers(isa, act):
+    """The per-column bias is added in the micro-kernels' stores (full, edge-masked and narrow tiles,
+    small and blocked paths, last K block only), after alpha/beta."""
+    for i, (m, n, k) in enumerate(PATH_SHAPES):
+        if isa == "reference" and m * n * k > 5e6:
+            continue
+        a, b = operand(rand((m, k), 40 + i), ember.float32), operand(rand((k, n), 60 + i), ember.float32, i % 2 == 1)
+        bias, c = ember.tensor(rand((n,), 70 + i), dtype=ember.float32), ember.tensor(rand((m, n), 75), dtype=ember.float32)
+        A, B, C, bb = rounded(a), rounded(b), rounded(c), rounded(bias)
+        for beta in (0.0, 0.5):
+            pre = 2.0 * (A @ B) + beta * C + bb[None, :]
+            r = fused(a, b, bias=bias, c=c, alpha=2.0, beta=beta, act=act)
+            check(r, ACTS[act](pre), 2.0 * (np.abs(A) @ np.abs(B)) + beta * np.abs(C) + np.abs(bb)[None, :],
+                  ember.float32, k)
+
+
 def test_kernel_paths_deterministic_across_threads():
     """Thread splits change which path a sub-product takes (one row block, small path); every
     element must still be reduced in the same order."""
