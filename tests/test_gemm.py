@@ -133,11 +133,11 @@ def test_kernel_paths(isa, ta, tb):
         check(a @ b, A @ B, np.abs(A) @ np.abs(B), ember.float32, k)
 
 
-@pytest.mark.parametrize("act", ["none", "relu"])
-def test_kernel_paths_column_bias_in_registers(isa, act):
+def test_kernel_paths_column_bias_in_registers(isa):
     """The per-column bias is added in the micro-kernels' stores (full, edge-masked and narrow tiles,
-    small and blocked paths, last K block only), after alpha/beta."""
+    small and blocked paths, last K block only), after alpha/beta; every other shape adds a ReLU."""
     for i, (m, n, k) in enumerate(PATH_SHAPES):
+        act = ("none", "relu")[i % 2]
         if isa == "reference" and m * n * k > 5e6:
             continue
         a, b = operand(rand((m, k), 40 + i), ember.float32), operand(rand((k, n), 60 + i), ember.float32, i % 2 == 1)
