@@ -115,6 +115,59 @@ def test_transposes_and_leading_dims(isa, ta, tb, pad, mnk):
     check(a @ b, A @ B, np.abs(A) @ np.abs(B), dtype, k)
 
 
+# Shapes aimed at specific paths: narrow last column strip of the small path (N % 16 in 1..8),
+# one row block (M <= MC) walking B in column chunks (N > 2048) over several K blocks, balanced row
+# blocks (M = 300, 770), 8x8-transpose packing of full panels plus k remainders (K % 8 != 0).
+PATH_SHAPES = [(100, 100, 40), (30, 100, 100), (13, 12, 5), (64, 70, 128), (20, 2100, 300), (300, 37, 520),
+               (770, 40, 263)]
+
+
+@pytest.mark.parametrize("ta,tb", [(False, False), (True, False), (False, True), (True, True)])
+def test_kernel_paths(isa, ta, tb):
+    for i, (m, n, k) in enumerate(PATH_SHAPES):
+        if isa == "reference" and m * n * k > 5e6:
+            continue
+        a = operand(rand((m, k), 40 + i), ember.float32, ta)
+        b = operand(rand((k, n), 60 + i), ember.float32, tb)
+        A, B = rounded(a), rounded(b)
+        check(a @ b, A @ B, np.abs(A) @ np.abs(B), ember.float32, k)
+
+
+def test_kernel_paths_column_bias_in_registers(isa):
+    """The per-column bias is added in the micro-kernels' stores (full, edge-masked and narrow tiles,
+    small and blocked paths, last K block only), after alpha/beta; every other shape adds a ReLU."""
+    for i, (m, n, k) in enumerate(PATH_SHAPES):
+        act = ("none", "relu")[i % 2]
+        if isa == "reference" and m * n * k > 5e6:
+            continue
+        a, b = operand(rand((m, k), 40 + i), ember.float32), operand(rand((k, n), 60 + i), ember.float32, i % 2 == 1)
+        bias, c = ember.tensor(rand((n,), 70 + i), dtype=ember.float32), ember.tensor(rand((m, n), 75), dtype=ember.float32)
+        A, B, C, bb = rounded(a), rounded(b), rounded(c), rounded(bias)
+        for beta in (0.0, 0.5):
+            pre = 2.0 * (A @ B) + beta * C + bb[None, :]
+            r = fused(a, b, bias=bias, c=c, alpha=2.0, beta=beta, act=act)
+            check(r, ACTS[act](pre), 2.0 * (np.abs(A) @ np.abs(B)) + beta * np.abs(C) + np.abs(bb)[None, :],
+                  ember.float32, k)
+
+
+def test_kernel_paths_deterministic_across_threads():
+    """Thread splits change which path a sub-product takes (one row block, small path); every
+    element must still be reduced in the same order."""
+    for i, (m, n, k) in enumerate(PATH_SHAPES + [(200, 2100, 300), (1000, 64, 70)]):
+        a = ember.tensor(rand((m, k), 80 + i), dtype=ember.float32)
+        b = ember.tensor(rand((n, k), 90 + i), dtype=ember.float32).t()
+        bias = ember.tensor(rand((n,), 99), dtype=ember.float32)
+        try:
+            ember._C.set_num_threads(1)
+            one, one_e = to_np(a @ b), to_np(fused(a, b, bias, act="gelu"))
+            ember._C.set_num_threads(max(2, _NT))
+            two, two_e = to_np(a @ b), to_np(fused(a, b, bias, act="gelu"))
+        finally:
+            ember._C.set_num_threads(_NT)
+        np.testing.assert_array_equal(one, two, err_msg=str((m, n, k)))
+        np.testing.assert_array_equal(one_e, two_e, err_msg=str((m, n, k)))
+
+
 def test_stepped_views_and_strided_output(isa):
     x = ember.tensor(rand((50, 140), 3), dtype=ember.float64)
     a = x[::2, ::2]             # 25 x 70, both strides > 1

@@ -676,3 +676,59 @@ def test_half_subnormal_and_special_inputs(kernels):
             got = to_np(r)[:, :1]
             np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
             np.testing.assert_array_equal(got[~np.isnan(got)], expected[~np.isnan(expected)])
+
+
+# ---- F.linear: one GEMM with the bias in its epilogue ---------------------------------------------
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.float16, ember.bfloat16])
+@pytest.mark.parametrize("xshape,perm", [((7, 5), None), ((5,), None), ((2, 3, 5), None), ((3, 2, 5), (1, 0, 2)),
+                                         ((2, 1, 3, 300), None), ((0, 5), None), ((130, 5), None)])
+@pytest.mark.parametrize("bias", ["vec", None, "one"])
+def test_linear_fused_forward(dtype, xshape, perm, bias):
+    import ember.nn.functional as F
+    rng = np.random.default_rng(3)
+    k = xshape[-1]
+    x = ember.tensor(rng.uniform(-2, 2, xshape), dtype=dtype)
+    if perm is not None:
+        x = x.permute(*perm)  # non-contiguous batch: walked through its strides
+    w = ember.tensor(rng.uniform(-2, 2, (37, k)), dtype=dtype)
+    b = {"vec": ember.tensor(rng.uniform(-2, 2, (37,)), dtype=dtype), None: None,
+         "one": ember.tensor(rng.uniform(-2, 2, (1,)), dtype=dtype)}[bias]
+    y = F.linear(x, w, b)
+    X, W = to_np(x).astype(np.float64), to_np(w).astype(np.float64)
+    B = 0.0 if b is None else to_np(b).astype(np.float64)
+    assert y.dtype is dtype and tuple(y.shape) == tuple(x.shape[:-1]) + (37,)
+    check_product(y, X @ W.T + B, np.abs(X) @ np.abs(W).T + np.abs(B), dtype, k)
+
+
+def test_linear_takes_the_fused_epilogue():
+    """F.linear is the epilogue GEMM (bias added once at the end), bit for bit, for K over one KC block."""
+    import ember.nn.functional as F
+    from ember._tensor import _wrap
+    x, w, b = ember.randn(2, 50, 700), ember.randn(96, 700), ember.randn(96)
+    fused = _wrap(ember._C.gemm_epilogue(x._t, w.t()._t, bias=b._t))
+    np.testing.assert_array_equal(F.linear(x, w, b).numpy(), fused.numpy())
+    with ember.no_grad():
+        np.testing.assert_array_equal(ember.nn.Linear(700, 96)(x).shape, (2, 50, 96))
+
+
+@needs_torch
+@pytest.mark.parametrize("xshape", [(4, 3), (2, 3, 3), (3,)])
+def test_linear_fused_grads(xshape):
+    from gradutil import grad_case
+    x, w, b = ember.randn(*xshape), ember.randn(5, 3), ember.randn(5)
+    grad_case(lambda m, x, w, b: m.nn.functional.linear(x, w, b), x, w, b, gradgrad=True)
+    grad_case(lambda m, x, w: m.nn.functional.linear(x, w), x, w, gradgrad=True)
+    x3 = ember.randn(3, 2, 3)
+    grad_case(lambda m, x, w, b: m.nn.functional.linear(x.permute(1, 0, 2), w, b), x3, w, b, gradgrad=True)
+
+
+def test_linear_fused_errors():
+    import ember.nn.functional as F
+    with pytest.raises(RuntimeError, match=r"^\[linear\] .*cannot be multiplied"):
+        F.linear(ember.randn(2, 3, 4), ember.randn(5, 3), ember.randn(5))
+    with pytest.raises(RuntimeError, match=r"^\[linear\] .*dtype"):
+        F.linear(ember.randn(2, 3), ember.randn(5, 3), ember.randn(5).double())
+    with pytest.raises(RuntimeError, match=r"^\[linear\]"):
+        F.linear(ember.randn(2, 3), ember.randn(5, 3), ember.randn(4))
+    with pytest.raises(RuntimeError, match=r"^\[linear\] .*0-D"):
+        F.linear(ember.tensor(1.0), ember.randn(5, 1))

@@ -5,7 +5,14 @@ noise from other processes hits them alike; each sample times enough calls for ~
 shows medians (GFLOP/s) and the ratios ember/numpy and ember/torch.
 
     EMBER_BUILD_DIR=build/dev PYTHONPATH=python python bench/python/bench_gemm.py [--quick] [--reps N]
+        [--clock wall|cpu] [--linear]
     EMBER_ISA=avx2 ... (or EMBER_CPU_ISA=avx2) caps ember's kernels at AVX2.
+
+--clock cpu times with the CPU time of the process (time.process_time): with 1 thread it ignores
+the time the process waits while other processes run, which makes ratios stable on a loaded
+machine; with 2 threads it sums both threads (GFLOP per CPU-second, spin-waits included).
+--linear adds F.linear forward and forward+backward (x, W and b require grad) against
+torch.nn.functional.linear for the MLP and transformer shapes.
 """
 import argparse
 import statistics
@@ -50,8 +57,11 @@ def operands(batch, m, n, k, ta, tb, seed=0):
     return a, b
 
 
+CLOCK = time.perf_counter
+
+
 def timer(fn, target=0.02):
-    """Seconds per call, timing enough calls for ~target seconds."""
+    """Seconds per call, timing enough calls for ~target seconds (of CLOCK)."""
     fn()
     t0 = time.perf_counter()
     fn()
@@ -59,28 +69,83 @@ def timer(fn, target=0.02):
     n = max(1, int(target / once))
 
     def sample():
-        t0 = time.perf_counter()
+        t0 = CLOCK()
         for _ in range(n):
             fn()
-        return (time.perf_counter() - t0) / n
+        return (CLOCK() - t0) / n
 
     return sample
+
+
+def linear_cases():
+    """(label, batch rows, in_features, out_features)."""
+    return [("mlp 100x40->100", 100, 40, 100), ("mlp 100x100->100", 100, 100, 100),
+            ("xfmr 2048x768->3072", 2048, 768, 3072), ("xfmr 2048x3072->768", 2048, 3072, 768)]
+
+
+def bench_linear(reps):
+    """F.linear forward and forward+backward, ember vs torch, interleaved; medians in microseconds."""
+    import ember.nn.functional as F
+    print(f"\n{'F.linear':28s} {'ember us':>9s} {'torch us':>9s} {'e/torch':>7s}   (time per call, medians; "
+          f"ratio = torch time / ember time)")
+    for label, m, k, n in linear_cases():
+        rng = np.random.default_rng(0)
+        xs, ws, bs = (rng.standard_normal(s, dtype=np.float32) for s in ((m, k), (n, k), (n,)))
+        gs = rng.standard_normal((m, n), dtype=np.float32)
+        ex, ew, eb = (ember.tensor(a, requires_grad=True) for a in (xs, ws, bs))
+        eg = ember.tensor(gs)
+        tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (xs, ws, bs))
+        tg = torch.tensor(gs)
+        np.testing.assert_allclose(F.linear(ex, ew, eb).detach().numpy(),
+                                   torch.nn.functional.linear(tx, tw, tb).detach().numpy(), rtol=1e-3, atol=1e-3)
+
+        def e_fwd():
+            with ember.no_grad():
+                F.linear(ex, ew, eb)
+
+        def t_fwd():
+            with torch.no_grad():
+                torch.nn.functional.linear(tx, tw, tb)
+
+        def e_fb():
+            ex.grad = ew.grad = eb.grad = None
+            F.linear(ex, ew, eb).backward(eg)
+
+        def t_fb():
+            tx.grad = tw.grad = tb.grad = None
+            torch.nn.functional.linear(tx, tw, tb).backward(tg)
+
+        for kind, fe, ft in (("fwd", e_fwd, t_fwd), ("fwd+bwd", e_fb, t_fb)):
+            runs = {"ember": timer(fe), "torch": timer(ft)}
+            samples = {name: [] for name in runs}
+            for _ in range(reps):
+                for name, fn in runs.items():
+                    samples[name].append(fn())
+            te, tt = (statistics.median(samples[x]) for x in ("ember", "torch"))
+            print(f"{label + ' ' + kind:28s} {te * 1e6:9.1f} {tt * 1e6:9.1f} {tt / te:7.2f}", flush=True)
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--reps", type=int, default=9)
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall")
+    ap.add_argument("--linear", action="store_true", help="also time F.linear fwd / fwd+bwd against torch")
+    ap.add_argument("--only", default="", help="run the shapes whose label contains this text")
     args = ap.parse_args()
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     nt = ember.get_num_threads()
     if torch is not None:
         torch.set_num_threads(nt)
     info = ember._C.gemm_info("float32")
     print(f"ember isa={info['isa']} kernel: {info['micro_kernel']}; MC={info['MC']} KC={info['KC']} "
-          f"NC={info['NC']}; threads={nt}; numpy {np.__version__}"
+          f"NC={info['NC']}; threads={nt}; clock={args.clock}; numpy {np.__version__}"
           + (f"; torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "; torch not installed"))
     print(f"{'shape':28s} {'ember':>8s} {'numpy':>8s} {'torch':>8s} {'e/np':>6s} {'e/torch':>7s}   (GFLOP/s, medians)")
     for label, batch, m, n, k, ta, tb in shapes(args.quick):
+        if args.only not in label:
+            continue
         a_st, b_st = operands(batch, m, n, k, ta, tb)  # stored layouts; transposes are views
         views = {"ember": (ember.from_numpy(a_st), ember.from_numpy(b_st)), "numpy": (a_st, b_st)}
         if torch is not None:
@@ -104,6 +169,8 @@ def main():
         t = gf.get("torch", float("nan"))
         print(f"{label:28s} {gf['ember']:8.1f} {gf['numpy']:8.1f} {t:8.1f} {gf['ember'] / gf['numpy']:6.2f} "
               f"{gf['ember'] / t:7.2f}", flush=True)
+    if args.linear and torch is not None:
+        bench_linear(args.reps)
 
 
 if __name__ == "__main__":

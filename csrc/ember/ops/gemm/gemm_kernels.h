@@ -15,6 +15,9 @@ struct GemmKernel {
   void (*run)(const GemmProblem& p);             // p validated; M, N, batch > 0
   GemmBlocking (*blocking)(DType compute_dtype);  // Float32 or Float64 (for benchmarks / docs)
   const char* micro_kernel;                      // e.g. "avx2+fma 6x16 (f32) / 6x8 (f64)"
+  // Benchmarks: seconds for `calls` MR x NR x kc micro-kernel calls on packed panels that sit in
+  // L1 (no packing, no C traffic beyond one tile): the kernel's own ceiling, 2*MR*NR*kc flops a call.
+  double (*micro_kernel_seconds)(DType compute_dtype, int64_t kc, int64_t calls);
 };
 const GemmKernel* gemm_kernels(Isa isa);
 void gemm_reference(const GemmProblem& p);

@@ -1,8 +1,8 @@
 """nn.functional: linear, bilinear, the dropout family, embedding, embedding_bag.
 
-``linear`` is the hottest op of every MLP: its raw path is one fused GEMM (the output is
-pre-filled with the broadcast bias and ``C = x @ W^T + C`` runs once, ``_C.addmm``). Its grad
-path is one autograd node (``grad_fns/nn.py``: ``Linear``) with GEMM backward formulas.
+``linear`` is the hottest op of every MLP: its raw path is one GEMM with the bias fused into the
+epilogue (``_C.gemm_epilogue``: the output is written once). Its grad path is one autograd node
+(``grad_fns/nn.py``: ``Linear``) with GEMM backward formulas.
 """
 import math
 import numbers
@@ -15,7 +15,8 @@ from ...autograd.grad_mode import no_grad
 __all__ = ["linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
            "feature_alpha_dropout", "embedding", "embedding_bag"]
 
-_c_addmm, _c_mm, _c_t, _c_reshape = _C.addmm, _C.mm, _C.t, _C.reshape
+_c_addmm, _c_t, _c_reshape, _c_unsqueeze = _C.addmm, _C.t, _C.reshape, _C.unsqueeze
+_c_gemm_epilogue = _C.gemm_epilogue
 
 
 def _check_tensor(x, op, name):
@@ -32,26 +33,29 @@ def _reraise(ex, op):
 
 # ---- linear -------------------------------------------------------------------------------------
 def _linear_raw(input, weight, bias):
-    """y = input @ weight^T + bias as one GEMM (bias broadcast into the output first)."""
+    """y = input @ weight^T + bias as one GEMM whose epilogue adds the bias while each output tile is
+    still in cache (``_C.gemm_epilogue``): the output is written once. Leading dims of the input are
+    folded into the GEMM's rows (no copy for a contiguous input; a strided batch walks its strides)
+    and the weight is read transposed through its strides, never copied. A bias that is not a plain
+    (out_features,) vector (e.g. shape (1,)) takes the broadcasting addmm path."""
     x = input._t
     w = weight._t
     try:
         if w.ndim != 2:
             raise RuntimeError(f"[linear] weight must be a matrix, got {w.ndim}-D tensor")
         nd = x.ndim
-        if nd == 2:
-            if bias is None:
-                return _wrap(_c_mm(x, _c_t(w), None))
-            return _wrap(_c_addmm(bias._t, x, _c_t(w), 1, 1, None))
         if nd == 0:
             raise RuntimeError("[linear] input must have at least 1 dimension, got a 0-D tensor")
-        sizes = x.sizes
-        x2 = _c_reshape(x, [-1, sizes[-1]])
-        if bias is None:
-            y = _c_mm(x2, _c_t(w), None)
-        else:
-            y = _c_addmm(bias._t, x2, _c_t(w), 1, 1, None)
-        return _wrap(_c_reshape(y, list(sizes[:-1]) + [w.sizes[0]]))
+        wt = _c_t(w)
+        b = None if bias is None else bias._t
+        if b is not None and (b.ndim != 1 or b.sizes[0] != w.sizes[0]):
+            x2 = x if nd == 2 else _c_reshape(x, [-1, x.sizes[-1]])
+            y = _c_addmm(b, x2, wt, 1, 1, None)
+            return _wrap(y if nd == 2 else _c_reshape(y, list(x.sizes[:-1]) + [w.sizes[0]]))
+        if nd == 1:
+            y = _c_gemm_epilogue(_c_unsqueeze(x, 0), wt, b, None, 1, 0, -1, "none", None)
+            return _wrap(_c_reshape(y, [w.sizes[0]]))
+        return _wrap(_c_gemm_epilogue(x, wt, b, None, 1, 0, -1, "none", None))
     except (RuntimeError, ValueError, IndexError) as ex:
         raise _reraise(ex, "linear") from None
 
