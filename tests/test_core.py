@@ -250,9 +250,10 @@ def test_devices():
     assert ember.device("cuda:1").index == 1
     with pytest.raises(RuntimeError):
         ember.device("tpu")
-    assert not ember.cuda.is_available()
-    with pytest.raises(RuntimeError, match="cuda"):
-        ember.zeros(2).to("cuda")
+    if not ember.cuda.is_available():  # on a GPU machine, tests/test_cuda_*.py cover transfers
+        assert ember.cuda.device_count() == 0
+        with pytest.raises(RuntimeError, match="cuda"):
+            ember.zeros(2).to("cuda")
 
 
 def test_reference_kernel_switch():
