@@ -229,8 +229,9 @@ def test_root_script_runs(tmp_path):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     data = tmp_path / "t.txt"
     data.write_text("for i in range(10):\n    print(i)\n" * 40, encoding="utf-8")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [os.path.join(root, "python"),
-                                                                    os.environ.get("PYTHONPATH")])))
+    # the ember this test imported (an installed wheel, or a checkout's python/ with EMBER_BUILD_DIR)
+    here = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")])))
     r = subprocess.run([sys.executable, os.path.join(root, "examples", "char_gpt.py"), *TINY, "--data", str(data),
                         "--steps", "4", "--eval-interval", "2", "--sample-chars", "5", "--no-progress"],
                        capture_output=True, text=True, env=env, timeout=120)
