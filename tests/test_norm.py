@@ -286,3 +286,28 @@ def test_layer_norm_large_output_streaming_stores():
     assert_close(F.layer_norm(x, (1025,), w, b), torch.nn.functional.layer_norm(
         to_torch(x), (1025,), to_torch(w), to_torch(b)), rtol=1e-4, atol=1e-5)
     assert_close(F.layer_norm(x, (1025,)), torch.nn.functional.layer_norm(to_torch(x), (1025,)), rtol=1e-4, atol=1e-5)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape,groups", [((2, 6, 8, 8), 3), ((3, 4, 37), 2), ((2, 4, 50, 50), 4), ((1, 5, 3), 5)])
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_group_norm_backward_vector_rows(shape, groups, affine, dtype):
+    # rows (spatial sizes) long enough for the vectorized one-pass sums: tails, > one 2048 block
+    rng = np.random.default_rng(7)
+    xn = rng.standard_normal(shape).astype(dtype)
+    gn = rng.standard_normal(shape).astype(dtype)
+    wn, bn = rng.standard_normal(shape[1]).astype(dtype), rng.standard_normal(shape[1]).astype(dtype)
+    x, t = ember.tensor(xn, requires_grad=True), torch.tensor(xn, requires_grad=True)
+    w, tw = ember.tensor(wn, requires_grad=True), torch.tensor(wn, requires_grad=True)
+    b, tb = ember.tensor(bn, requires_grad=True), torch.tensor(bn, requires_grad=True)
+    ye = F.group_norm(x, groups, w, b) if affine else F.group_norm(x, groups)
+    yt = torch.nn.functional.group_norm(t, groups, tw, tb) if affine else torch.nn.functional.group_norm(t, groups)
+    ye.backward(ember.tensor(gn))
+    yt.backward(torch.tensor(gn))
+    tol = 2e-4 if dtype == "float32" else 1e-10
+    assert_close(ye.detach(), yt.detach(), rtol=tol, atol=tol)
+    assert_close(x.grad, t.grad, rtol=tol, atol=tol)
+    if affine:
+        assert_close(w.grad, tw.grad, rtol=tol, atol=tol * 10)
+        assert_close(b.grad, tb.grad, rtol=tol, atol=tol * 10)
