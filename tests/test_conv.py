@@ -342,6 +342,32 @@ def test_winograd_weight_grad_xi_split(N, C, O, H, W):
 
 
 @needs_torch
+@pytest.mark.parametrize("N,C,O,H,W,k,s,p,threads", [
+    (3, 3, 64, 12, 10, 3, 1, 1, 1),    # first layer: K = 27 < O = 64
+    (3, 3, 64, 12, 10, 3, 1, 1, 2),
+    (2, 2, 20, 9, 13, 3, 2, 0, 2),     # stride 2, K = 18 < 20
+    (4, 1, 8, 7, 6, (1, 5), 1, (0, 2), 1),  # C = 1 runs the direct kernels (not this path): K = 5 < 8
+])
+def test_weight_grad_few_patch_rows(N, C, O, H, W, k, s, p, threads):
+    """Implicit-GEMM weight gradients with fewer patch rows than output channels (K < O) accumulate
+    the transposed gradient; forward, input and weight gradients still match torch."""
+    r = np.random.default_rng(N + C + O + H)
+    kk = k if isinstance(k, tuple) else (k, k)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    w = (r.standard_normal((O, C) + kk) / math.sqrt(C * kk[0] * kk[1])).astype(np.float32)
+    b = r.standard_normal(O).astype(np.float32)
+    kw = dict(stride=s, padding=p)
+    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kw)
+    gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        _torch_vs_ember_conv(x, w, b, gy, kw)
+    finally:
+        ember.set_num_threads(old)
+
+
+@needs_torch
 @pytest.mark.parametrize("shape", [(32, 64, 32, 32), (3, 5, 7, 3), (2, 4, 19)])
 def test_bias_grad_parallel_lanes(shape):
     """The bias gradient sums each plane in 16 fixed lanes, parallel over channels: same bits at 1 and
