@@ -316,6 +316,78 @@ def test_winograd_weight_grad_deterministic():
 
 
 @needs_torch
+@pytest.mark.parametrize("N,C,O,H,W", [(4, 64, 64, 4, 4), (3, 48, 40, 5, 3)])
+def test_winograd_weight_grad_xi_split(N, C, O, H, W):
+    """Deep layers on tiny images with several threads transform every tile at once and split the
+    16 transformed-domain GEMMs over threads (no per-thread partials): the result matches torch
+    and is bitwise the same at 2 and 3 threads (each dU[xi] is one GEMM over all tiles)."""
+    from ember._tensor import _wrap
+    r = np.random.default_rng(N + C + H)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    gy = r.standard_normal((N, O, H, W)).astype(np.float32)
+    ref = torch.nn.grad.conv2d_weight(torch.tensor(x, dtype=torch.float64), (O, C, 3, 3),
+                                      torch.tensor(gy, dtype=torch.float64), padding=1).numpy()
+    old = ember.get_num_threads()
+    res = {}
+    try:
+        for t in (1, 2, 3):
+            ember.set_num_threads(t)
+            res[t] = _wrap(ember._C.conv_backward_weight(ember.tensor(gy)._t, ember.tensor(x)._t, [O, C, 3, 3], [1, 1],
+                                                         [1, 1], [1, 1], 1, "conv2d")).numpy()
+    finally:
+        ember.set_num_threads(old)
+    np.testing.assert_array_equal(res[2], res[3])
+    for t in (1, 2):
+        np.testing.assert_allclose(res[t], ref, rtol=1e-4, atol=1e-4)
+
+
+@needs_torch
+@pytest.mark.parametrize("N,C,O,H,W,k,s,p,threads", [
+    (3, 3, 64, 12, 10, 3, 1, 1, 1),    # first layer: K = 27 < O = 64
+    (3, 3, 64, 12, 10, 3, 1, 1, 2),
+    (2, 2, 20, 9, 13, 3, 2, 0, 2),     # stride 2, K = 18 < 20
+    (4, 1, 8, 7, 6, (1, 5), 1, (0, 2), 1),  # C = 1 runs the direct kernels (not this path): K = 5 < 8
+])
+def test_weight_grad_few_patch_rows(N, C, O, H, W, k, s, p, threads):
+    """Implicit-GEMM weight gradients with fewer patch rows than output channels (K < O) accumulate
+    the transposed gradient; forward, input and weight gradients still match torch."""
+    r = np.random.default_rng(N + C + O + H)
+    kk = k if isinstance(k, tuple) else (k, k)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    w = (r.standard_normal((O, C) + kk) / math.sqrt(C * kk[0] * kk[1])).astype(np.float32)
+    b = r.standard_normal(O).astype(np.float32)
+    kw = dict(stride=s, padding=p)
+    yt = torch.nn.functional.conv2d(torch.tensor(x), torch.tensor(w), **kw)
+    gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        _torch_vs_ember_conv(x, w, b, gy, kw)
+    finally:
+        ember.set_num_threads(old)
+
+
+@needs_torch
+@pytest.mark.parametrize("shape", [(32, 64, 32, 32), (3, 5, 7, 3), (2, 4, 19)])
+def test_bias_grad_parallel_lanes(shape):
+    """The bias gradient sums each plane in 16 fixed lanes, parallel over channels: same bits at 1 and
+    2 threads, and close to a float64 sum (odd plane sizes exercise the lane tail)."""
+    from ember._tensor import _wrap
+    gy = np.random.default_rng(len(shape)).standard_normal(shape).astype(np.float32)
+    old = ember.get_num_threads()
+    res = []
+    try:
+        for t in (1, 2):
+            ember.set_num_threads(t)
+            res.append(_wrap(ember._C.conv_backward_bias(ember.tensor(gy)._t, "conv2d")).numpy())
+    finally:
+        ember.set_num_threads(old)
+    np.testing.assert_array_equal(res[0], res[1])
+    ref = gy.astype(np.float64).sum(axis=tuple(i for i in range(len(shape)) if i != 1))
+    np.testing.assert_allclose(res[0], ref, rtol=1e-5, atol=1e-4)
+
+
+@needs_torch
 @pytest.mark.parametrize("N,C,O,H,W,k,s,p,d", [
     (2, 15, 7, 9, 11, 3, 2, 1, 1),     # O not a multiple of 6, pixels not a multiple of 16
     (2, 16, 20, 17, 33, 3, 2, 1, 1),   # panels spanning two output rows, vector gather rows

@@ -8,7 +8,11 @@ forward; forward+backward counts 3x the forward: input and weight gradients), % 
 and the ratio torch_time / ember_time (> 1 means ember is faster). Inputs and weights require
 grad in the fwd+bwd rows (grad w.r.t. input, weight and bias).
 
-    python bench/python/bench_conv.py [--reps 7] [--threads N] [--peak GFLOPS] [--only NAME] [--cpu-time]
+    python bench/python/bench_conv.py [--reps 7] [--threads N] [--peak GFLOPS] [--only NAME] [--cpu-time] [--pieces]
+
+``--pieces`` times the three backward pieces alone (input, weight and bias gradient; ember's C++
+entry points vs torch's aten.convolution_backward with one output selected), median and best of
+the repetitions: it shows which piece of a fwd+bwd row is slow.
 
 ``--cpu-time`` measures process CPU seconds instead of wall time: on a machine shared with other
 jobs, wall time mostly measures the neighbours; with ``--threads 1`` CPU time is a stable A/B.
@@ -73,6 +77,36 @@ def make(lib, shape, grad, seed=0):
     return run
 
 
+def make_pieces(shape, seed=0):
+    """{piece: (ember_fn, torch_fn)} for the backward pieces of one conv (no autograd)."""
+    name, N, C, O, sp, k, s, p, g = shape
+    r = np.random.default_rng(seed)
+    x = r.standard_normal((N, C) + sp).astype(np.float32)
+    w = (r.standard_normal((O, C // g) + (k,) * len(sp)) * 0.1).astype(np.float32)
+    out = tuple((L + 2 * p - k) // s + 1 for L in sp)
+    gy = r.standard_normal((N, O) + out).astype(np.float32)
+    nd = len(sp)
+    st, pd, dl = [s] * nd, [p] * nd, [1] * nd
+    op = f"conv{nd}d"
+    xe, we, ge = (ember.tensor(a)._t for a in (x, w, gy))
+    C_ = ember._C
+    pieces = {
+        "bwd-input": lambda: C_.conv_backward_input(ge, we, list(x.shape), st, pd, dl, g, op),
+        "bwd-weight": lambda: C_.conv_backward_weight(ge, xe, list(w.shape), st, pd, dl, g, op),
+        "bwd-bias": lambda: C_.conv_backward_bias(ge, op),
+    }
+    res = {}
+    if torch is not None:
+        xt, wt, gt = (torch.tensor(a) for a in (x, w, gy))
+        def tb(mask):
+            return lambda: torch.ops.aten.convolution_backward(gt, xt, wt, [O], st, pd, dl, False, [0] * nd, g, mask)
+        tmap = {"bwd-input": tb([True, False, False]), "bwd-weight": tb([False, True, False]),
+                "bwd-bias": lambda: gt.sum([0] + list(range(2, 2 + nd)))}  # aten's bias-only mask is not cheaper
+    for k_, fe in pieces.items():
+        res[k_] = (fe, tmap[k_] if torch is not None else None)
+    return res
+
+
 _clock = [time.perf_counter]
 
 
@@ -96,6 +130,7 @@ def main():
     ap.add_argument("--peak", type=float, default=0.0, help="FMA peak GFLOP/s (0: measure with a big GEMM in torch)")
     ap.add_argument("--only", default="")
     ap.add_argument("--cpu-time", action="store_true", help="time with process CPU time (see above)")
+    ap.add_argument("--pieces", action="store_true", help="time the backward pieces alone (see above)")
     a = ap.parse_args()
     if a.cpu_time:
         _clock[0] = time.process_time
@@ -114,6 +149,18 @@ def main():
           f"{'torch GF/s':>10s} {'torch/ember':>11s}")
     for shape in SHAPES:
         if a.only and a.only not in shape[0]:
+            continue
+        if a.pieces:
+            for piece, (fe, ft) in make_pieces(shape).items():
+                te, tt = [], []
+                for _ in range(a.reps):
+                    te.append(timeit(fe))
+                    if ft:
+                        tt.append(timeit(ft))
+                me, mt = statistics.median(te), statistics.median(tt) if tt else float("nan")
+                print(f"{shape[0]:32s} {piece:10s} ember {me * 1e3:8.3f} ms (best {min(te) * 1e3:8.3f})  torch "
+                      f"{mt * 1e3:8.3f} ms (best {min(tt) * 1e3 if tt else float('nan'):8.3f})  torch/ember {mt / me:5.2f}",
+                      flush=True)
             continue
         flops = 2 * macs(*shape[1:])
         for grad in (False, True):

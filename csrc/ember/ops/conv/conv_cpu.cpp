@@ -349,12 +349,18 @@ void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   const int64_t WN = g.O * K;
   const bool pw = g.pointwise();
   const Blocking bl = make_blocking(g);
+  static const bool tr_env = [] { const char* e = std::getenv("EMBER_CONV_WT_T"); return !(e && e[0] == '0'); }();
+  const bool tr = tr_env && g.G == 1 && !pw && K < Og;
   const int nt = std::max(1, get_num_threads());
   std::vector<T> partial((size_t)(std::max(0, nt - 1)) * WN);
   const int64_t chunks = for_block_chunks(g, bl, [&](int64_t ci, int64_t b0, int64_t b1) {
     T* acc = ci == 0 ? gw : partial.data() + (ci - 1) * WN;
     std::fill(acc, acc + WN, T(0));
     std::vector<T> col, gbuf;
+    // few patch rows (a first layer: K = 3*3*3 = 27 < O = 64): accumulate the transposed (K x O)
+    // gradient instead, so the short dimension is the GEMM's row count (6-row micro-tiles) rather
+    // than its column count (16-wide panels, 27 -> 32 padded); transposed into acc at the end.
+    std::vector<T> accT(tr ? (size_t)(K * Og) : 0);
     for (int64_t bi = b0; bi < b1; ++bi) {
       const Block blk = block_at(g, bl, bi);
       const int64_t nc = blk.cols(), pt = blk.p1 - blk.p0, ni = blk.n1 - blk.n0;
@@ -387,9 +393,13 @@ void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
           gyb = gbuf.data();
           ldg = nc;
         }
-        gemm(false, true, Og, K, nc, T(1), gyb, ldg, col.data(), nc, T(1), wg, K);
+        if (tr) gemm(false, true, K, Og, nc, T(1), col.data(), nc, gyb, ldg, T(1), accT.data(), Og);
+        else gemm(false, true, Og, K, nc, T(1), gyb, ldg, col.data(), nc, T(1), wg, K);
       }
     }
+    if (tr)
+      for (int64_t o = 0; o < Og; ++o)
+        for (int64_t k = 0; k < K; ++k) acc[o * K + k] = accT[k * Og + o];
   });
   for (int64_t ci = 1; ci < chunks; ++ci) {  // fixed order: deterministic
     const T* q = partial.data() + (ci - 1) * WN;

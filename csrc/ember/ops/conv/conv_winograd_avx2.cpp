@@ -270,11 +270,50 @@ void winograd_fwd_f32(const ConvGeom& g, const float* x, const float* w, const f
   });
 }
 
+// Deep layers on small images (512->512 at 4x4: 128 tiles in all, 16*O*C = 4M floats of
+// transformed weight gradient) on several threads: per-thread partials of dU would cost more
+// memory traffic than the GEMMs. Instead all tiles are transformed at once (threads split the
+// tile rows), then the 16 GEMMs dU[xi] = Mg[xi] @ V[xi]^T (inner dimension = every tile) are
+// split over xi: one owner per dU[xi], no partial sums, and the same result at any thread count.
+bool whole_tile_plan(const ConvGeom& g, const WinoPlan& p) {
+  static const bool enabled = [] { const char* e = std::getenv("EMBER_WINO_XI_SPLIT"); return !(e && e[0] == '0'); }();
+  if (!enabled || p.chunks < 2) return false;
+  const int64_t tiles = p.units * p.tw;
+  // transformed input + grad_output of every tile within 64 MB, and no bigger than the partials
+  return 16 * (g.C + g.O) * tiles <= (int64_t(1) << 24) && (g.C + g.O) * tiles <= g.O * g.C * (p.chunks - 1) * 2;
+}
+
+void winograd_bwd_weight_xi_split(const ConvGeom& g, const WinoPlan& p0, const float* gy, const float* x, float* dU) {
+  WinoPlan p = p0;  // one block holding every tile: the row stride ld is the total tile count
+  p.upb = p.units;
+  p.nblocks = 1;
+  p.ld = p.units * p.tw;
+  const int64_t C = g.C, O = g.O, ld = p.ld, us = plane_stride(O, C);
+  const int64_t vs = plane_stride(C, ld), ms = plane_stride(O, ld), nch = p0.chunks;
+  std::vector<float> V((size_t)(16 * vs)), Mg((size_t)(16 * ms));
+#pragma omp parallel for schedule(static, 1) num_threads((int)nch)
+  for (int64_t ci = 0; ci < nch; ++ci) {
+    const int64_t u0 = p.units * ci / nch, u1 = p.units * (ci + 1) / nch;
+    std::vector<float> scratch((size_t)(16 * (p.tw + 1) + 16));
+    input_transform(g, p, x, u0, u1, V.data() + u0 * p.tw, scratch.data());
+    grad_output_transform(g, p, gy, u0, u1, Mg.data() + u0 * p.tw, scratch.data());
+  }
+#pragma omp parallel for schedule(static, 1) num_threads((int)nch)
+  for (int64_t ci = 0; ci < nch; ++ci)
+    for (int64_t xi = 16 * ci / nch; xi < 16 * (ci + 1) / nch; ++xi)
+      gemm(false, true, O, C, ld, 1.f, Mg.data() + xi * ms, ld, V.data() + xi * vs, ld, 0.f, dU + xi * us, C);
+}
+
 void winograd_bwd_weight_f32(const ConvGeom& g, const float* gy, const float* x, float* gw) {
-  const WinoPlan p = make_plan(g);
+  WinoPlan p = make_plan(g);
   const int64_t C = g.C, O = g.O, ld = p.ld, us = plane_stride(O, C), US = 16 * us;
-  std::vector<float> dU((size_t)(p.chunks * US));
+  const bool xi_split = whole_tile_plan(g, p);
+  std::vector<float> dU((size_t)((xi_split ? 1 : p.chunks) * US));
   const int64_t vs = plane_stride(C, ld), ms = plane_stride(O, ld);
+  if (xi_split) {
+    winograd_bwd_weight_xi_split(g, p, gy, x, dU.data());
+    p.chunks = 1;  // a single dU: nothing to sum below
+  } else
   for_chunks(p, [&](int64_t ci, int64_t b0, int64_t b1) {
     float* acc = dU.data() + ci * US;
     std::fill(acc, acc + US, 0.f);
