@@ -5,19 +5,10 @@ from ..._ops.creation import empty
 from .. import init
 from .._functional import mha as _mha_f
 from ..parameter import Parameter
-from .linear import Linear
+from .linear import Linear, _factory
 from .module import Module
 
 __all__ = ["MultiheadAttention"]
-
-
-def _factory(device, dtype):
-    kw = {}
-    if dtype is not None:
-        kw["dtype"] = dtype
-    if device is not None:
-        kw["device"] = device
-    return kw
 
 
 class NonDynamicallyQuantizableLinear(Linear):
