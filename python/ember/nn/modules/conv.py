@@ -10,6 +10,7 @@ from .._functional import basic as _Fb
 from .._functional import conv as F
 from ..parameter import Parameter
 from .module import Module
+from .linear import _factory
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
@@ -20,15 +21,6 @@ def _ntuple(v, n):
     if isinstance(v, numbers.Integral):
         return (int(v),) * n
     return tuple(v)
-
-
-def _factory(device, dtype):
-    kw = {}
-    if dtype is not None:
-        kw["dtype"] = dtype
-    if device is not None:
-        kw["device"] = device
-    return kw
 
 
 class _ConvNd(Module):
