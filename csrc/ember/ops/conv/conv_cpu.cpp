@@ -187,10 +187,7 @@ void direct_call_bwd_weight(const ConvGeom& g, const T* gy, const T* x, T* gw) {
 }
 
 bool winograd_eligible(const ConvGeom& g) {
-  static const bool enabled = [] {
-    const char* e = std::getenv("EMBER_CONV_WINOGRAD");
-    return !(e && e[0] == '0');
-  }();
+  static const bool enabled = env_switch("EMBER_CONV_WINOGRAD");
   if (!enabled || cpu_isa() == Isa::Baseline) return false;
   if (g.G != 1 || g.C < 16 || g.O < 16 || g.in[0] != 1 || g.k[0] != 1) return false;
   // the transformed weight (and each thread's weight-gradient partial) holds 16 * O * C floats
@@ -210,7 +207,7 @@ void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y
     // conv-specific micro-kernel; measured 6-10% faster forward than the implicit GEMM on the
     // ResNet stride-2 shapes, slower on shallow ones (1x1 64->128 s2: K = 64). EMBER_CONV_MK=0
     // turns it off.
-    static const bool mk = [] { const char* e = std::getenv("EMBER_CONV_MK"); return !(e && e[0] == '0'); }();
+    static const bool mk = env_switch("EMBER_CONV_MK");
     if (mk && g.G == 1 && g.in[0] == 1 && g.k[0] == 1 && (g.s[1] > 1 || g.s[2] > 1) && g.Cg() * g.k_vol() >= 128 &&
         cpu_isa() != Isa::Baseline)
       return conv_fwd_microkernel_f32(g, x, w, bias, y);
@@ -340,7 +337,7 @@ void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
     if (winograd_eligible(g)) return winograd_bwd_weight_f32(g, gy, x, gw);
     // same family as the forward micro-kernel: 8-12% faster than the implicit GEMM on the
     // ResNet stride-2 shape; EMBER_CONV_MKW=0 turns it off.
-    static const bool mkw = [] { const char* e = std::getenv("EMBER_CONV_MKW"); return !(e && e[0] == '0'); }();
+    static const bool mkw = env_switch("EMBER_CONV_MKW");
     if (mkw && g.G == 1 && g.in[0] == 1 && g.k[0] == 1 && (g.s[1] > 1 || g.s[2] > 1) && g.Cg() * g.k_vol() >= 128 &&
         cpu_isa() != Isa::Baseline)
       return conv_bwd_weight_microkernel_f32(g, gy, x, gw);
@@ -349,7 +346,7 @@ void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   const int64_t WN = g.O * K;
   const bool pw = g.pointwise();
   const Blocking bl = make_blocking(g);
-  static const bool tr_env = [] { const char* e = std::getenv("EMBER_CONV_WT_T"); return !(e && e[0] == '0'); }();
+  static const bool tr_env = env_switch("EMBER_CONV_WT_T");
   const bool tr = tr_env && g.G == 1 && !pw && K < Og;
   const int nt = std::max(1, get_num_threads());
   std::vector<T> partial((size_t)(std::max(0, nt - 1)) * WN);

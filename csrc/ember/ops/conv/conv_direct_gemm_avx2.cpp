@@ -136,7 +136,7 @@ void conv_fwd_microkernel_f32(const ConvGeom& g, const float* x, const float* w,
         ap[(m * K + k) * MR + r] = o < O ? w[o * K + k] : 0.f;
       }
   const int64_t panels = (P + NR - 1) / NR, items = g.N * panels;
-  static const int64_t kc_max = [] { const char* e = std::getenv("EMBER_CONV_MK_KC"); return e ? std::atoll(e) : 256; }();
+  static const int64_t kc_max = env_int64("EMBER_CONV_MK_KC", 256);
   const int64_t nkb = (K + kc_max - 1) / kc_max, kc = (K + nkb - 1) / nkb;
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, O * K * NR));
   parallel_for(0, items, grain, [&](int64_t i0, int64_t i1) {

@@ -3,6 +3,7 @@
 // and conv_cpu.cpp. All tensors reaching the kernels are contiguous NC(D)(H)W.
 #pragma once
 #include <cstdint>
+#include <cstdlib>
 
 namespace ember::conv_detail {
 
@@ -23,6 +24,17 @@ struct ConvGeom {
 };
 
 // Results are written with `=`; y/gx/gw are contiguous and fully overwritten. bias may be null.
+// Tuning switches read from the environment (once, by the caller's function-local static):
+// env_switch is true unless the variable starts with '0'; env_int64 falls back to `dflt`.
+inline bool env_switch(const char* name) {
+  const char* e = std::getenv(name);
+  return !(e && e[0] == '0');
+}
+inline int64_t env_int64(const char* name, int64_t dflt) {
+  const char* e = std::getenv(name);
+  return e ? std::atoll(e) : dflt;
+}
+
 template <class T> void conv_fwd_ref(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y);
 template <class T> void conv_bwd_input_ref(const ConvGeom& g, const T* gy, const T* w, T* gx);
 template <class T> void conv_bwd_weight_ref(const ConvGeom& g, const T* gy, const T* x, T* gw);

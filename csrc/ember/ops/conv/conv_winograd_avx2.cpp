@@ -37,8 +37,8 @@ WinoPlan make_plan(const ConvGeom& g) {
   p.units = g.N * p.th;
   // ~2 MB of transformed input + output per block; at least 64 tiles so the GEMM's packing of
   // U[xi] is amortized, at most 512.
-  static const int64_t lo_env = [] { const char* e = std::getenv("EMBER_WINO_MIN_TILES"); return e ? std::atoll(e) : 64; }();
-  static const int64_t hi_env = [] { const char* e = std::getenv("EMBER_WINO_MAX_TILES"); return e ? std::atoll(e) : 512; }();
+  static const int64_t lo_env = env_int64("EMBER_WINO_MIN_TILES", 64);
+  static const int64_t hi_env = env_int64("EMBER_WINO_MAX_TILES", 512);
   const int64_t target = std::max<int64_t>(lo_env, std::min<int64_t>(hi_env, (int64_t(1) << 19) / (16 * (g.C + g.O))));
   int64_t upb = std::max<int64_t>(1, target / p.tw);
   int64_t nb = (p.units + upb - 1) / upb;
@@ -276,7 +276,7 @@ void winograd_fwd_f32(const ConvGeom& g, const float* x, const float* w, const f
 // tile rows), then the 16 GEMMs dU[xi] = Mg[xi] @ V[xi]^T (inner dimension = every tile) are
 // split over xi: one owner per dU[xi], no partial sums, and the same result at any thread count.
 bool whole_tile_plan(const ConvGeom& g, const WinoPlan& p) {
-  static const bool enabled = [] { const char* e = std::getenv("EMBER_WINO_XI_SPLIT"); return !(e && e[0] == '0'); }();
+  static const bool enabled = env_switch("EMBER_WINO_XI_SPLIT");
   if (!enabled || p.chunks < 2) return false;
   const int64_t tiles = p.units * p.tw;
   // transformed input + grad_output of every tile within 64 MB, and no bigger than the partials
