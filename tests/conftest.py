@@ -126,3 +126,16 @@ def make(shape, dtype=ember.float32, low=-3, high=3, seed=0, noncontig=None):
         row = ember.tensor(base[:1], dtype=dtype)
         return row.expand(*shape)
     raise ValueError(noncontig)
+
+
+@pytest.fixture(scope="module")
+def torch_one_thread():
+    """Run the PyTorch oracle on one thread for a module (tiny tensors: extra torch threads only
+    contend for the CI's 2 cores); restores the thread count afterwards."""
+    if torch is None:
+        yield
+        return
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

@@ -19,16 +19,7 @@ except ImportError:
 E, H, L, S, N = 8, 2, 5, 4, 3
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_one_thread():
-    """The oracle's tensors here are tiny: extra torch threads only contend for the CI's cores."""
-    if torch is None:
-        yield
-        return
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 class Const:

@@ -11,16 +11,8 @@ NONCONTIG = [None, "T", "step", "expand"]
 nan, inf = float("nan"), float("inf")
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _torch_single_thread():
-    """torch.mode's threaded CPU path costs ~35 ms a call on a busy 2-core box; the oracle needs no threads."""
-    if torch is None:
-        yield
-        return
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+# torch.mode's threaded CPU path costs ~35 ms a call on a busy 2-core box
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(params=["fast", "reference"])

@@ -9,7 +9,7 @@ import pytest
 import ember
 import ember.nn as nn
 from conftest import needs_torch
-from test_mha import Const, _torch_one_thread, bool_kpm, load_torch_weights, parity, rand  # noqa: F401
+from test_mha import Const, bool_kpm, load_torch_weights, parity, rand  # noqa: F401
 
 try:
     import torch
@@ -18,7 +18,8 @@ except ImportError:
 
 D, NH, FF, S, T, N = 8, 2, 16, 5, 4, 3
 
-pytestmark = pytest.mark.filterwarnings("ignore:enable_nested_tensor is True")
+pytestmark = [pytest.mark.filterwarnings("ignore:enable_nested_tensor is True"),
+              pytest.mark.usefixtures("torch_one_thread")]
 
 
 def make(name, *args, **kw):
