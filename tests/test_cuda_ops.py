@@ -8,38 +8,12 @@ import numpy as np
 import pytest
 
 import ember
-from conftest import FLOAT_DTYPES, INT_DTYPES, TOL, needs_cuda, torch
+from conftest import FLOAT_DTYPES, INT_DTYPES, needs_cuda, torch
+from cudautil import check, host, sample
 
 pytestmark = needs_cuda
 
 ALL = [ember.bool] + INT_DTYPES + FLOAT_DTYPES
-
-
-def host(t):
-    t = t.cpu()
-    return t.float().numpy() if t.dtype is ember.bfloat16 else t.numpy()
-
-
-def sample(shape, dtype, seed=0, positive=False):
-    rng = np.random.default_rng(seed)
-    a = rng.uniform(0.1 if positive else -3, 3, size=shape)
-    if dtype is ember.bool:
-        return ember.tensor(a > 0)
-    if not dtype.is_floating_point:
-        a = np.round(a * 10)
-        if dtype is ember.uint8:
-            a = np.abs(a)
-    return ember.tensor(a).to(dtype)
-
-
-def check(cuda_result, cpu_result):
-    assert cuda_result.is_cuda, "result should stay on the GPU"
-    assert cuda_result.dtype is cpu_result.dtype and tuple(cuda_result.shape) == tuple(cpu_result.shape)
-    rtol, atol = TOL.get(cpu_result.dtype, (0, 0))
-    if cpu_result.dtype in (ember.float32, ember.float64):  # libm vs CUDA math: a few ulp apart
-        rtol, atol = rtol * 10, atol * 10
-    np.testing.assert_allclose(host(cuda_result).astype(np.float64), host(cpu_result).astype(np.float64),
-                               rtol=rtol, atol=atol, equal_nan=True)
 
 
 # ---- fill / copy / cast -----------------------------------------------------------------------------
