@@ -17,6 +17,7 @@ struct StdMath {
   template <class C> static C log1p(C x) { return std::log1p(x); }
   template <class C> static C tanh(C x) { return std::tanh(x); }
   template <class C> static C erf(C x) { return std::erf(x); }
+  template <class C> static C erfc(C x) { return std::erfc(x); }
 };
 
 struct VecMath {  // float only
@@ -25,6 +26,7 @@ struct VecMath {  // float only
   static EMBER_VM_INLINE float log1p(float x) { return vm::vlog1p(x); }
   static EMBER_VM_INLINE float tanh(float x) { return vm::vtanh(x); }
   static EMBER_VM_INLINE float erf(float x) { return vm::verf(x); }
+  static EMBER_VM_INLINE float erfc(float x) { return 1.f - vm::verf(x); }
 };
 
 // Parameters in the compute type, with derived constants.
@@ -50,7 +52,7 @@ EMBER_VM_INLINE C forward(C x, const Coef<C>& q) {
   else if constexpr (OP == ActOp::LeakyRelu) return x > 0 ? x : x * q.a;
   else if constexpr (OP == ActOp::Hardtanh) return x < q.a ? q.a : (x > q.b ? q.b : x);
   else if constexpr (OP == ActOp::Elu) return x > 0 ? q.b * x : q.ab * M::expm1(x * q.c);
-  else if constexpr (OP == ActOp::Gelu) return x * C(0.5) * (C(1) + M::erf(x * kSqrt1_2<C>));
+  else if constexpr (OP == ActOp::Gelu) return x * C(0.5) * M::erfc(-x * kSqrt1_2<C>);  // erfc keeps Phi's digits for x << 0
   else if constexpr (OP == ActOp::GeluTanh)
     return C(0.5) * x * (C(1) + M::tanh(kSqrt2OverPi<C> * (x + kGeluC<C> * x * x * x)));
   else if constexpr (OP == ActOp::Silu) return x / (C(1) + M::exp(-x));
@@ -85,7 +87,7 @@ EMBER_VM_INLINE C backward(C g, C s, const Coef<C>& q) {
   else if constexpr (OP == ActOp::Hardtanh) return (s <= q.a || s >= q.b) ? C(0) : g;
   else if constexpr (OP == ActOp::Elu) return s > 0 ? g * q.b : g * q.abc * M::exp(s * q.c);
   else if constexpr (OP == ActOp::Gelu) {
-    C cdf = C(0.5) * (C(1) + M::erf(s * kSqrt1_2<C>));
+    C cdf = C(0.5) * M::erfc(-s * kSqrt1_2<C>);
     C pdf = kInvSqrt2Pi<C> * M::exp(C(-0.5) * s * s);
     return g * (cdf + s * pdf);
   } else if constexpr (OP == ActOp::GeluTanh) {
