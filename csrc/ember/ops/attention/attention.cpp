@@ -7,6 +7,9 @@
 #include "ember/core/fill.h"
 #include "ember/core/view.h"
 #include "ember/ops/attention/attention_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/attention/attention_cuda.h"
+#endif
 
 namespace ember {
 
@@ -29,8 +32,15 @@ void strides4(const Tensor& t, int64_t* s) {
 // compute dtype; they must outlive p).
 void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
                  bool is_causal, double scale) {
+  for (const Tensor* t : {&q, &k, &v, &mask}) {
+    if (!t->defined()) continue;
+    EMBER_CHECK(t->device() == q.device(), kOp, "Expected all tensors to be on the same device, but found at least "
+                "two devices, ", q.device().str(), " and ", t->device().str(), "!");
+  }
+#ifndef EMBER_WITH_CUDA
+  EMBER_CHECK(q.device().is_cpu(), kOp, "only CPU tensors are supported, got a tensor on ", q.device().str());
+#endif
   for (const Tensor* t : {&q, &k, &v}) {
-    EMBER_CHECK(t->device().is_cpu(), kOp, "only CPU tensors are supported, got a tensor on ", t->device().str());
     EMBER_CHECK(t->dim() == 4, kOp, "expected 4-D (N, H, L, E) query/key/value, got ", shape_str(t->sizes()));
   }
   EMBER_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype() && is_floating(q.dtype()), kOp,
@@ -43,9 +53,9 @@ void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& 
               shape_str(v.sizes()));
   EMBER_CHECK(p.Hk > 0 && p.Hq % p.Hk == 0, kOp, "number of heads in key and value (", p.Hk,
               ") must divide the number of heads in query (", p.Hq, ")");
-  p.q = q.data_ptr(); strides4(q, p.sq);
-  p.k = k.data_ptr(); strides4(k, p.sk);
-  p.v = v.data_ptr(); strides4(v, p.sv);
+  p.q = q.raw_data_ptr(); strides4(q, p.sq);  // devices checked above
+  p.k = k.raw_data_ptr(); strides4(k, p.sk);
+  p.v = v.raw_data_ptr(); strides4(v, p.sv);
   p.causal = is_causal;
   p.scale = scale;
   if (mask.defined()) {
@@ -55,7 +65,7 @@ void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& 
     EMBER_CHECK(mask.dtype() == DType::Bool || mask.dtype() == q.dtype(), kOp,
                 "Expected attn_mask dtype to be bool or ", dtype_name(q.dtype()), ", got ", dtype_name(mask.dtype()));
     p.mask_kind = mask.dtype() == DType::Bool ? AttnMask::Bool : AttnMask::Additive;
-    p.mask = mask.data_ptr();
+    p.mask = mask.raw_data_ptr();
     strides4(mask, p.sm);
   }
 }
@@ -75,13 +85,19 @@ std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, co
   fill_inputs(p, q, k, v, mask, is_causal, scale);
   Tensor out = Tensor::empty({p.N, p.Hq, p.L, p.Ev}, cdt, q.device());
   Tensor lse = Tensor::empty({p.N, p.Hq, p.L}, cdt, q.device());
-  p.out = out.data_ptr();
-  p.lse = lse.data_ptr();
+  p.out = out.raw_data_ptr();
+  p.lse = lse.raw_data_ptr();
   if (lse.numel() > 0) {
     if (p.S == 0) {  // no keys: every row is fully masked
       fill_(out, Scalar(0.0));
       fill_(lse, Scalar(-std::numeric_limits<double>::infinity()));
     } else {
+#ifdef EMBER_WITH_CUDA
+      if (q.device().is_cuda()) {
+        cuda::attention_forward(p, cdt, q);
+        return {dt == cdt ? out : to_dtype(out, dt), lse};
+      }
+#endif
       const AttentionKernel* kern = attention_kernels();
       (cdt == DType::Float32 ? kern->fwd_f32 : kern->fwd_f64)(p);
     }
@@ -104,20 +120,30 @@ std::vector<Tensor> attention_backward(const Tensor& dout_in, const Tensor& q_in
               " does not match the query");
   Tensor dout = to_dtype(dout_in, cdt);
   Tensor out = contiguous(to_dtype(out_in, cdt)), lse = contiguous(to_dtype(lse_in, cdt));
-  p.dout = dout.data_ptr(); strides4(dout, p.sdo);
-  p.out = out.data_ptr();
-  p.lse = lse.data_ptr();
+  for (const Tensor* t : {&dout, &out, &lse})
+    EMBER_CHECK(t->device() == q.device(), kOp, "Expected all tensors to be on the same device, but found at least "
+                "two devices, ", q.device().str(), " and ", t->device().str(), "!");
+  p.dout = dout.raw_data_ptr(); strides4(dout, p.sdo);
+  p.out = out.raw_data_ptr();
+  p.lse = lse.raw_data_ptr();
   Tensor dq = Tensor::empty(q.sizes(), cdt, q.device());
   Tensor dk = Tensor::empty(k.sizes(), cdt, q.device());
   Tensor dv = Tensor::empty(v.sizes(), cdt, q.device());
-  p.dq = dq.data_ptr(); p.dk = dk.data_ptr(); p.dv = dv.data_ptr();
+  p.dq = dq.raw_data_ptr(); p.dk = dk.raw_data_ptr(); p.dv = dv.raw_data_ptr();
   if (p.S == 0 || p.L == 0 || p.N == 0 || p.Hq == 0) {  // nothing attends: zero gradients
     if (dq.numel() > 0) fill_(dq, Scalar(0.0));
     if (dk.numel() > 0) fill_(dk, Scalar(0.0));
     if (dv.numel() > 0) fill_(dv, Scalar(0.0));
   } else {
-    const AttentionKernel* kern = attention_kernels();
-    (cdt == DType::Float32 ? kern->bwd_f32 : kern->bwd_f64)(p);
+#ifdef EMBER_WITH_CUDA
+    if (q.device().is_cuda()) {
+      cuda::attention_backward(p, cdt, q);
+    } else
+#endif
+    {
+      const AttentionKernel* kern = attention_kernels();
+      (cdt == DType::Float32 ? kern->bwd_f32 : kern->bwd_f64)(p);
+    }
   }
   if (dt == cdt) return {dq, dk, dv};
   return {to_dtype(dq, dt), to_dtype(dk, dt), to_dtype(dv, dt)};
