@@ -137,6 +137,26 @@ def test_optimizer_mixed_dtypes_and_missing_grads():
 
 
 @needs_cuda
+def test_optimizer_state_dict_moves_to_param_device():
+    """A state saved on the CPU, loaded into an optimizer over CUDA parameters: the moments move to
+    the GPU, the step counter stays on the host; further steps match the CPU run."""
+    make = dict(OPTIMS)["nadam"]
+    ps_c, opt_c = run_optim(make, "cpu", ember.float32, 2, shapes=[(40,), (3, 3)])
+    ps_g = [ember.nn.Parameter(p.detach().cuda()) for p in ps_c]
+    opt_g = make(ps_g)
+    opt_g.load_state_dict(opt_c.state_dict())
+    st = opt_g.state[ps_g[0]]
+    assert st["exp_avg"].is_cuda and not st["step"].is_cuda and not st["mu_product"].is_cuda
+    for k in range(2):
+        for i, (pc, pg) in enumerate(zip(ps_c, ps_g)):
+            g = sample(pc.shape, ember.float32, seed=77 + 10 * k + i)
+            pc.grad, pg.grad = g, g.cuda()
+        opt_c.step()
+        opt_g.step()
+    compare_states(opt_g, ps_g, opt_c, ps_c)
+
+
+@needs_cuda
 def test_optimizer_mixed_devices_error():
     p = ember.nn.Parameter(ember.ones(4, device="cuda"))
     with pytest.raises(RuntimeError, match=r"\[adam\] Expected all tensors to be on the same device"):
