@@ -1,7 +1,8 @@
 // attention.cpp — validation and dispatch of the fused attention forward/backward.
-// Inputs are read through their strides (no contiguous copies); float16/bfloat16 are converted to
-// float32 once and results converted back. The bool/additive mask arrives as an (N, Hq, L, S)
-// view whose broadcast dims have stride 0.
+// Inputs are read through their strides (no contiguous copies). CPU: float16/bfloat16 are converted
+// to float32 once and results converted back; CUDA (attention_cuda.cu): the kernels read and write
+// 16-bit tensors directly, with float32 arithmetic. The bool/additive mask arrives as an
+// (N, Hq, L, S) view whose broadcast dims have stride 0.
 #include "ember/ops/attention/attention.h"
 #include <limits>
 #include "ember/core/fill.h"
@@ -28,15 +29,17 @@ void strides4(const Tensor& t, int64_t* s) {
   for (int d = 0; d < 4; ++d) s[d] = t.size(d) == 1 ? 0 : t.stride(d);
 }
 
+void check_same_device(const Tensor& q, std::initializer_list<const Tensor*> others) {
+  for (const Tensor* t : others)
+    EMBER_CHECK(!t->defined() || t->device() == q.device(), kOp, "Expected all tensors to be on the same device, "
+                "but found at least two devices, ", q.device().str(), " and ", t->device().str(), "!");
+}
+
 // Validates shapes/dtypes and fills the geometry, inputs and mask of `p` (tensors already in the
 // compute dtype; they must outlive p).
 void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
                  bool is_causal, double scale) {
-  for (const Tensor* t : {&q, &k, &v, &mask}) {
-    if (!t->defined()) continue;
-    EMBER_CHECK(t->device() == q.device(), kOp, "Expected all tensors to be on the same device, but found at least "
-                "two devices, ", q.device().str(), " and ", t->device().str(), "!");
-  }
+  check_same_device(q, {&k, &v, &mask});
 #ifndef EMBER_WITH_CUDA
   EMBER_CHECK(q.device().is_cpu(), kOp, "only CPU tensors are supported, got a tensor on ", q.device().str());
 #endif
@@ -75,10 +78,72 @@ Tensor in_compute(const Tensor& t) {
   return t.dtype() == DType::Bool ? t : to_dtype(t, compute_dtype(t.dtype()));
 }
 
+void check_backward_shapes(const AttnParams& p, const Tensor& dout, const Tensor& out, const Tensor& lse) {
+  const Shape oshape{p.N, p.Hq, p.L, p.Ev};
+  EMBER_CHECK(dout.sizes() == oshape && out.sizes() == oshape, kOp, "backward: grad ", shape_str(dout.sizes()),
+              " and output ", shape_str(out.sizes()), " must have shape ", shape_str(oshape));
+  EMBER_CHECK(lse.sizes() == Shape({p.N, p.Hq, p.L}), kOp, "backward: lse of shape ", shape_str(lse.sizes()),
+              " does not match the query");
+}
+
+#ifdef EMBER_WITH_CUDA
+// CUDA: the kernels read q, k, v, dout (and an additive mask of q's dtype) in their own dtype,
+// 16-bit included, and write out/dq/dk/dv in it; lse is float32 (float64 for float64).
+std::vector<Tensor> cuda_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                                 bool is_causal, double scale) {
+  const DType dt = q.dtype(), cdt = compute_dtype(dt);
+  AttnParams p;
+  fill_inputs(p, q, k, v, mask, is_causal, scale);
+  Tensor out = Tensor::empty({p.N, p.Hq, p.L, p.Ev}, dt, q.device());
+  Tensor lse = Tensor::empty({p.N, p.Hq, p.L}, cdt, q.device());
+  p.out = out.raw_data_ptr();
+  p.lse = lse.raw_data_ptr();
+  if (lse.numel() > 0) {
+    if (p.S == 0) {  // no keys: every row is fully masked
+      if (out.numel() > 0) fill_(out, Scalar(0.0));
+      fill_(lse, Scalar(-std::numeric_limits<double>::infinity()));
+    } else {
+      cuda::attention_forward(p, dt, q);
+    }
+  }
+  return {out, lse};
+}
+
+std::vector<Tensor> cuda_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Tensor& out_in, const Tensor& lse_in, const Tensor& mask, bool is_causal,
+                                  double scale) {
+  const DType dt = q.dtype(), cdt = compute_dtype(dt);
+  AttnParams p;
+  fill_inputs(p, q, k, v, mask, is_causal, scale);
+  check_backward_shapes(p, dout_in, out_in, lse_in);
+  check_same_device(q, {&dout_in, &out_in, &lse_in});
+  Tensor dout = dout_in.dtype() == dt ? dout_in : to_dtype(dout_in, dt);
+  Tensor out = contiguous(out_in.dtype() == dt ? out_in : to_dtype(out_in, dt));
+  Tensor lse = contiguous(lse_in.dtype() == cdt ? lse_in : to_dtype(lse_in, cdt));
+  p.dout = dout.raw_data_ptr(); strides4(dout, p.sdo);
+  p.out = out.raw_data_ptr();
+  p.lse = lse.raw_data_ptr();
+  Tensor dq = Tensor::empty(q.sizes(), dt, q.device());
+  Tensor dk = Tensor::empty(k.sizes(), dt, q.device());
+  Tensor dv = Tensor::empty(v.sizes(), dt, q.device());
+  p.dq = dq.raw_data_ptr(); p.dk = dk.raw_data_ptr(); p.dv = dv.raw_data_ptr();
+  if (p.S == 0 || p.L == 0 || p.N == 0 || p.Hq == 0) {  // nothing attends: zero gradients
+    for (Tensor* t : {&dq, &dk, &dv})
+      if (t->numel() > 0) fill_(*t, Scalar(0.0));
+  } else {
+    cuda::attention_backward(p, dt, q);
+  }
+  return {dq, dk, dv};
+}
+#endif
+
 }  // namespace
 
 std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
                                       const Tensor& mask_in, bool is_causal, double scale) {
+#ifdef EMBER_WITH_CUDA
+  if (q_in.device().is_cuda()) return cuda_forward(q_in, k_in, v_in, mask_in, is_causal, scale);
+#endif
   const DType dt = q_in.dtype(), cdt = compute_dtype(dt);
   Tensor q = in_compute(q_in), k = in_compute(k_in), v = in_compute(v_in), mask = in_compute(mask_in);
   AttnParams p;
@@ -92,12 +157,6 @@ std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, co
       fill_(out, Scalar(0.0));
       fill_(lse, Scalar(-std::numeric_limits<double>::infinity()));
     } else {
-#ifdef EMBER_WITH_CUDA
-      if (q.device().is_cuda()) {
-        cuda::attention_forward(p, cdt, q);
-        return {dt == cdt ? out : to_dtype(out, dt), lse};
-      }
-#endif
       const AttentionKernel* kern = attention_kernels();
       (cdt == DType::Float32 ? kern->fwd_f32 : kern->fwd_f64)(p);
     }
@@ -108,21 +167,18 @@ std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, co
 std::vector<Tensor> attention_backward(const Tensor& dout_in, const Tensor& q_in, const Tensor& k_in,
                                        const Tensor& v_in, const Tensor& out_in, const Tensor& lse_in,
                                        const Tensor& mask_in, bool is_causal, double scale) {
+#ifdef EMBER_WITH_CUDA
+  if (q_in.device().is_cuda())
+    return cuda_backward(dout_in, q_in, k_in, v_in, out_in, lse_in, mask_in, is_causal, scale);
+#endif
   const DType dt = q_in.dtype(), cdt = compute_dtype(dt);
   Tensor q = in_compute(q_in), k = in_compute(k_in), v = in_compute(v_in), mask = in_compute(mask_in);
   AttnParams p;
   fill_inputs(p, q, k, v, mask, is_causal, scale);
-  const Shape oshape{p.N, p.Hq, p.L, p.Ev};
-  EMBER_CHECK(dout_in.sizes() == oshape && out_in.sizes() == oshape, kOp, "backward: grad ",
-              shape_str(dout_in.sizes()), " and output ", shape_str(out_in.sizes()), " must have shape ",
-              shape_str(oshape));
-  EMBER_CHECK(lse_in.sizes() == Shape({p.N, p.Hq, p.L}), kOp, "backward: lse of shape ", shape_str(lse_in.sizes()),
-              " does not match the query");
+  check_backward_shapes(p, dout_in, out_in, lse_in);
   Tensor dout = to_dtype(dout_in, cdt);
   Tensor out = contiguous(to_dtype(out_in, cdt)), lse = contiguous(to_dtype(lse_in, cdt));
-  for (const Tensor* t : {&dout, &out, &lse})
-    EMBER_CHECK(t->device() == q.device(), kOp, "Expected all tensors to be on the same device, but found at least "
-                "two devices, ", q.device().str(), " and ", t->device().str(), "!");
+  check_same_device(q, {&dout, &out, &lse});
   p.dout = dout.raw_data_ptr(); strides4(dout, p.sdo);
   p.out = out.raw_data_ptr();
   p.lse = lse.raw_data_ptr();
@@ -135,15 +191,8 @@ std::vector<Tensor> attention_backward(const Tensor& dout_in, const Tensor& q_in
     if (dk.numel() > 0) fill_(dk, Scalar(0.0));
     if (dv.numel() > 0) fill_(dv, Scalar(0.0));
   } else {
-#ifdef EMBER_WITH_CUDA
-    if (q.device().is_cuda()) {
-      cuda::attention_backward(p, cdt, q);
-    } else
-#endif
-    {
-      const AttentionKernel* kern = attention_kernels();
-      (cdt == DType::Float32 ? kern->bwd_f32 : kern->bwd_f64)(p);
-    }
+    const AttentionKernel* kern = attention_kernels();
+    (cdt == DType::Float32 ? kern->bwd_f32 : kern->bwd_f64)(p);
   }
   if (dt == cdt) return {dq, dk, dv};
   return {to_dtype(dq, dt), to_dtype(dk, dt), to_dtype(dv, dt)};

@@ -1,5 +1,6 @@
-// attention_cuda.cu — fused scaled dot-product attention on CUDA (flash-attention style, fp32 or
-// fp64 compute; attention.cpp converts 16-bit inputs to float32 once, as on the CPU).
+// attention_cuda.cu — fused scaled dot-product attention on CUDA (flash-attention style). Inputs
+// and outputs keep their dtype T (float32, float64, float16, bfloat16); the arithmetic runs in
+// C = acc_t<T> (float for the 16-bit types, as the CPU kernel after its conversion), and lse is C.
 //
 // Thread layout shared by the three main kernels: 256 threads = 64 "quads" of 4 consecutive lanes;
 // quad r owns one row (a query row in the forward and dQ kernels, a key row in the dK/dV kernel)
@@ -32,6 +33,7 @@
 
 #include "ember/cuda/block_reduce.cuh"
 #include "ember/cuda/internal.cuh"
+#include "ember/cuda/loops.cuh"
 #include "ember/ops/attention/attention_cuda.h"
 
 namespace ember::cuda {
@@ -77,7 +79,7 @@ struct Args {
 
 // Applies causality and the explicit mask to the log2-domain score s of (row i, key j) of head
 // (n, h); `ok` false means the pair is out of range. Returns -inf when (i, j) cannot attend.
-template <class C>
+template <class T, class C>
 __device__ __forceinline__ C masked_score(const Args& a, C s, bool ok, int64_t n, int64_t h, int64_t i, int64_t j) {
   if (!ok || (a.causal && j > i)) return ninf<C>();
   if (a.mask_kind != (int)AttnMask::None) {
@@ -85,7 +87,7 @@ __device__ __forceinline__ C masked_score(const Args& a, C s, bool ok, int64_t n
     if (a.mask_kind == (int)AttnMask::Bool) {
       if (!static_cast<const bool*>(a.mask)[mo]) return ninf<C>();
     } else {
-      s += (C)kLog2e * static_cast<const C*>(a.mask)[mo];
+      s += (C)kLog2e * load<T>(static_cast<const T*>(a.mask) + mo);
     }
   }
   return s;
@@ -93,20 +95,21 @@ __device__ __forceinline__ C masked_score(const Args& a, C s, bool ok, int64_t n
 
 // Loads `nrows` rows starting at row r0 of the (n, h) slice of a strided 4-D operand into a
 // [TR][D] shared tile (zeros past `rows_total` and past `cols`). All threads call it.
-template <class C, int D, int TR>
-__device__ __forceinline__ void load_tile(C* tile, const C* base, const int64_t* s, int64_t n, int64_t h, int64_t r0,
+template <class T, int D, int TR, class C = acc_t<T>>
+__device__ __forceinline__ void load_tile(C* tile, const void* base, const int64_t* s, int64_t n, int64_t h, int64_t r0,
                                           int64_t rows_total, int64_t cols) {
-  const C* p = base + n * s[0] + h * s[1];
+  const T* p = static_cast<const T*>(base) + n * s[0] + h * s[1];
   for (int idx = threadIdx.x; idx < TR * D; idx += blockDim.x) {
     const int r = idx / D, d = idx - (idx / D) * D;
     const int64_t row = r0 + r;
-    tile[idx] = (row < rows_total && d < cols) ? p[row * s[2] + (int64_t)d * s[3]] : C(0);
+    tile[idx] = (row < rows_total && d < cols) ? load<T>(p + row * s[2] + (int64_t)d * s[3]) : C(0);
   }
 }
 
 // ---- forward ------------------------------------------------------------------------------------------
-template <class C, int D>
+template <class T, int D>
 __global__ void __launch_bounds__(kAttnThreads) attn_fwd_kernel(Args a) {
+  using C = acc_t<T>;
   constexpr int NV = D / 16, TK = tile_rows<C>();
   __shared__ __align__(16) C Ks[TK * D];
   __shared__ __align__(16) C Vs[TK * D];
@@ -118,13 +121,13 @@ __global__ void __launch_bounds__(kAttnThreads) attn_fwd_kernel(Args a) {
 
   C q[NV * 4], o[NV * 4];
   {
-    const C* qp = static_cast<const C*>(a.q) + n * a.sq[0] + h * a.sq[1] + (row_ok ? i : 0) * a.sq[2];
+    const T* qp = static_cast<const T*>(a.q) + n * a.sq[0] + h * a.sq[1] + (row_ok ? i : 0) * a.sq[2];
 #pragma unroll
     for (int v = 0; v < NV; ++v)
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const int d = 16 * v + 4 * lane4 + e;
-        q[4 * v + e] = (row_ok && d < a.E) ? qp[(int64_t)d * a.sq[3]] * qscale : C(0);
+        q[4 * v + e] = (row_ok && d < a.E) ? load<T>(qp + (int64_t)d * a.sq[3]) * qscale : C(0);
         o[4 * v + e] = C(0);
       }
   }
@@ -133,8 +136,8 @@ __global__ void __launch_bounds__(kAttnThreads) attn_fwd_kernel(Args a) {
   const int64_t kv_end = (a.causal && i0 + kRows < a.S) ? i0 + kRows : a.S;
   for (int64_t j0 = 0; j0 < kv_end; j0 += TK) {
     __syncthreads();  // the previous tile is consumed
-    load_tile<C, D, TK>(Ks, static_cast<const C*>(a.k), a.sk, n, hk, j0, a.S, a.E);
-    load_tile<C, D, TK>(Vs, static_cast<const C*>(a.v), a.sv, n, hk, j0, a.S, a.Ev);
+    load_tile<T, D, TK>(Ks, a.k, a.sk, n, hk, j0, a.S, a.E);
+    load_tile<T, D, TK>(Vs, a.v, a.sv, n, hk, j0, a.S, a.Ev);
     __syncthreads();
     C s[TK];
     C mx = ninf<C>();
@@ -149,7 +152,7 @@ __global__ void __launch_bounds__(kAttnThreads) attn_fwd_kernel(Args a) {
       }
       acc = quad_sum(acc);
       const int64_t j = j0 + jj;
-      s[jj] = masked_score<C>(a, acc, row_ok && j < a.S, n, h, i, j);
+      s[jj] = masked_score<T, C>(a, acc, row_ok && j < a.S, n, h, i, j);
       mx = s[jj] > mx ? s[jj] : mx;
     }
     const C mnew = mx > m ? mx : m;
@@ -179,39 +182,41 @@ __global__ void __launch_bounds__(kAttnThreads) attn_fwd_kernel(Args a) {
   }
   if (!row_ok) return;  // no barriers or shuffles after this point
   const int64_t row = nh * a.L + i;
-  C* out = static_cast<C*>(a.out) + row * a.Ev;
+  T* out = static_cast<T*>(a.out) + row * a.Ev;
   const C inv = l > C(0) ? C(1) / l : C(0);
 #pragma unroll
   for (int v = 0; v < NV; ++v)
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
       const int d = 16 * v + 4 * lane4 + e;
-      if (d < a.Ev) out[d] = o[4 * v + e] * inv;
+      if (d < a.Ev) out[d] = from_acc<T>(o[4 * v + e] * inv);
     }
   if (lane4 == 0) static_cast<C*>(a.lse)[row] = l > C(0) ? (m + log2_(l)) * (C)kLn2 : ninf<C>();
 }
 
 // ---- backward: Dvec = rowsum(dO * O) --------------------------------------------------------------------
 // One warp per row (N*Hq*L rows); O is contiguous (N, Hq, L, Ev), dO strided.
-template <class C>
+template <class T>
 __global__ void attn_bwd_dvec_kernel(Args a, int64_t rows) {
+  using C = acc_t<T>;
   const int lane = threadIdx.x & 31;
   const int64_t warps_per_grid = (int64_t)gridDim.x * (blockDim.x >> 5);
   for (int64_t row = (int64_t)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5); row < rows;
        row += warps_per_grid) {  // row is warp-uniform: the whole warp enters warp_sum
     const int64_t i = row % a.L, nh = row / a.L, h = nh % a.Hq, n = nh / a.Hq;
-    const C* o = static_cast<const C*>(a.out) + row * a.Ev;
-    const C* g = static_cast<const C*>(a.dout) + n * a.sdo[0] + h * a.sdo[1] + i * a.sdo[2];
+    const T* o = static_cast<const T*>(a.out) + row * a.Ev;
+    const T* g = static_cast<const T*>(a.dout) + n * a.sdo[0] + h * a.sdo[1] + i * a.sdo[2];
     C acc = C(0);
-    for (int64_t d = lane; d < a.Ev; d += 32) acc += g[d * a.sdo[3]] * o[d];
+    for (int64_t d = lane; d < a.Ev; d += 32) acc += load<T>(g + d * a.sdo[3]) * load<T>(o + d);
     acc = warp_sum(acc);
     if (lane == 0) static_cast<C*>(a.dvec)[row] = acc;
   }
 }
 
 // ---- backward: dQ (one block per (n*Hq + h, 64 query rows)) ---------------------------------------------
-template <class C, int D>
+template <class T, int D>
 __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dq_kernel(Args a) {
+  using C = acc_t<T>;
   constexpr int NV = D / 16, TK = tile_rows<C>();
   __shared__ __align__(16) C Ks[TK * D];
   __shared__ __align__(16) C Vs[TK * D];
@@ -227,23 +232,23 @@ __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dq_kernel(Args a) {
 
   C q[NV * 4], g[NV * 4], dq[NV * 4];
   {
-    const C* qp = static_cast<const C*>(a.q) + n * a.sq[0] + h * a.sq[1] + (row_ok ? i : 0) * a.sq[2];
-    const C* gp = static_cast<const C*>(a.dout) + n * a.sdo[0] + h * a.sdo[1] + (row_ok ? i : 0) * a.sdo[2];
+    const T* qp = static_cast<const T*>(a.q) + n * a.sq[0] + h * a.sq[1] + (row_ok ? i : 0) * a.sq[2];
+    const T* gp = static_cast<const T*>(a.dout) + n * a.sdo[0] + h * a.sdo[1] + (row_ok ? i : 0) * a.sdo[2];
 #pragma unroll
     for (int v = 0; v < NV; ++v)
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const int d = 16 * v + 4 * lane4 + e;
-        q[4 * v + e] = (row_ok && d < a.E) ? qp[(int64_t)d * a.sq[3]] * qscale : C(0);
-        g[4 * v + e] = (row_ok && d < a.Ev) ? gp[(int64_t)d * a.sdo[3]] : C(0);
+        q[4 * v + e] = (row_ok && d < a.E) ? load<T>(qp + (int64_t)d * a.sq[3]) * qscale : C(0);
+        g[4 * v + e] = (row_ok && d < a.Ev) ? load<T>(gp + (int64_t)d * a.sdo[3]) : C(0);
         dq[4 * v + e] = C(0);
       }
   }
   const int64_t kv_end = (a.causal && i0 + kRows < a.S) ? i0 + kRows : a.S;
   for (int64_t j0 = 0; j0 < kv_end; j0 += TK) {
     __syncthreads();
-    load_tile<C, D, TK>(Ks, static_cast<const C*>(a.k), a.sk, n, hk, j0, a.S, a.E);
-    load_tile<C, D, TK>(Vs, static_cast<const C*>(a.v), a.sv, n, hk, j0, a.S, a.Ev);
+    load_tile<T, D, TK>(Ks, a.k, a.sk, n, hk, j0, a.S, a.E);
+    load_tile<T, D, TK>(Vs, a.v, a.sv, n, hk, j0, a.S, a.Ev);
     __syncthreads();
     for (int jj = 0; jj < TK; ++jj) {  // uniform trip count: every lane reaches the shuffles
       C sd = C(0), dp = C(0);
@@ -260,7 +265,7 @@ __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dq_kernel(Args a) {
       sd = quad_sum(sd);
       dp = quad_sum(dp);
       const int64_t j = j0 + jj;
-      const C s = masked_score<C>(a, sd, live && j < a.S, n, h, i, j);
+      const C s = masked_score<T, C>(a, sd, live && j < a.S, n, h, i, j);
       const C p = s == ninf<C>() ? C(0) : exp2_(s - lse2);
       const C ds = p * (dp - Di);
 #pragma unroll
@@ -272,20 +277,21 @@ __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dq_kernel(Args a) {
     }
   }
   if (!row_ok) return;
-  C* out = static_cast<C*>(a.dq) + row * a.E;
+  T* out = static_cast<T*>(a.dq) + row * a.E;
   const C sc = (C)a.scale;
 #pragma unroll
   for (int v = 0; v < NV; ++v)
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
       const int d = 16 * v + 4 * lane4 + e;
-      if (d < a.E) out[d] = dq[4 * v + e] * sc;
+      if (d < a.E) out[d] = from_acc<T>(dq[4 * v + e] * sc);
     }
 }
 
 // ---- backward: dK, dV (one block per (n*Hk + hk, 64 keys)) ----------------------------------------------
-template <class C, int D>
+template <class T, int D>
 __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dkdv_kernel(Args a) {
+  using C = acc_t<T>;
   constexpr int NV = D / 16, TQ = tile_rows<C>();
   __shared__ __align__(16) C Qs[TQ * D];
   __shared__ __align__(16) C Gs[TQ * D];
@@ -299,15 +305,15 @@ __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dkdv_kernel(Args a) {
 
   C kr[NV * 4], vr[NV * 4], dk[NV * 4], dv[NV * 4];
   {
-    const C* kp = static_cast<const C*>(a.k) + n * a.sk[0] + hk * a.sk[1] + (key_ok ? j : 0) * a.sk[2];
-    const C* vp = static_cast<const C*>(a.v) + n * a.sv[0] + hk * a.sv[1] + (key_ok ? j : 0) * a.sv[2];
+    const T* kp = static_cast<const T*>(a.k) + n * a.sk[0] + hk * a.sk[1] + (key_ok ? j : 0) * a.sk[2];
+    const T* vp = static_cast<const T*>(a.v) + n * a.sv[0] + hk * a.sv[1] + (key_ok ? j : 0) * a.sv[2];
 #pragma unroll
     for (int v = 0; v < NV; ++v)
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
         const int d = 16 * v + 4 * lane4 + e;
-        kr[4 * v + e] = (key_ok && d < a.E) ? kp[(int64_t)d * a.sk[3]] * qscale : C(0);
-        vr[4 * v + e] = (key_ok && d < a.Ev) ? vp[(int64_t)d * a.sv[3]] : C(0);
+        kr[4 * v + e] = (key_ok && d < a.E) ? load<T>(kp + (int64_t)d * a.sk[3]) * qscale : C(0);
+        vr[4 * v + e] = (key_ok && d < a.Ev) ? load<T>(vp + (int64_t)d * a.sv[3]) : C(0);
         dk[4 * v + e] = C(0);
         dv[4 * v + e] = C(0);
       }
@@ -317,8 +323,8 @@ __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dkdv_kernel(Args a) {
     const int64_t row0 = (n * a.Hq + h) * a.L;
     for (int64_t i0 = q_begin; i0 < a.L; i0 += TQ) {
       __syncthreads();
-      load_tile<C, D, TQ>(Qs, static_cast<const C*>(a.q), a.sq, n, h, i0, a.L, a.E);
-      load_tile<C, D, TQ>(Gs, static_cast<const C*>(a.dout), a.sdo, n, h, i0, a.L, a.Ev);
+      load_tile<T, D, TQ>(Qs, a.q, a.sq, n, h, i0, a.L, a.E);
+      load_tile<T, D, TQ>(Gs, a.dout, a.sdo, n, h, i0, a.L, a.Ev);
       for (int r = threadIdx.x; r < TQ; r += blockDim.x) {
         const int64_t i = i0 + r;
         lse2s[r] = i < a.L ? static_cast<const C*>(a.lse)[row0 + i] * (C)kLog2e : ninf<C>();
@@ -341,7 +347,7 @@ __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dkdv_kernel(Args a) {
         dp = quad_sum(dp);
         const int64_t i = i0 + ii;
         const C lse2 = lse2s[ii];
-        const C s = masked_score<C>(a, sd, key_ok && i < a.L && lse2 != ninf<C>(), n, h, i, j);
+        const C s = masked_score<T, C>(a, sd, key_ok && i < a.L && lse2 != ninf<C>(), n, h, i, j);
         const C p = s == ninf<C>() ? C(0) : exp2_(s - lse2);
         const C ds = p * (dp - Ds[ii]);
 #pragma unroll
@@ -359,16 +365,16 @@ __global__ void __launch_bounds__(kAttnThreads) attn_bwd_dkdv_kernel(Args a) {
   }
   if (!key_ok) return;
   const int64_t krow = nhk * a.S + j;
-  C* dkp = static_cast<C*>(a.dk) + krow * a.E;
-  C* dvp = static_cast<C*>(a.dv) + krow * a.Ev;
+  T* dkp = static_cast<T*>(a.dk) + krow * a.E;
+  T* dvp = static_cast<T*>(a.dv) + krow * a.Ev;
   const C sc = (C)a.scale;
 #pragma unroll
   for (int v = 0; v < NV; ++v)
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
       const int d = 16 * v + 4 * lane4 + e;
-      if (d < a.E) dkp[d] = dk[4 * v + e] * sc;
-      if (d < a.Ev) dvp[d] = dv[4 * v + e];
+      if (d < a.E) dkp[d] = from_acc<T>(dk[4 * v + e] * sc);
+      if (d < a.Ev) dvp[d] = from_acc<T>(dv[4 * v + e]);
     }
 }
 
@@ -402,9 +408,13 @@ template <class F> void dispatch_attn(DType dt, int64_t E, int64_t Ev, const F& 
     else if (dmax <= 64) f(tag, std::integral_constant<int, 64>{});
     else f(tag, std::integral_constant<int, 128>{});
   };
-  if (dt == DType::Float32) by_dim(DTag<float>{});
-  else if (dt == DType::Float64) by_dim(DTag<double>{});
-  else EMBER_FAIL(kOp, "internal error: CUDA kernel called with dtype ", dtype_name(dt));
+  switch (dt) {
+    case DType::Float32: by_dim(DTag<float>{}); break;
+    case DType::Float64: by_dim(DTag<double>{}); break;
+    case DType::Float16: by_dim(DTag<__half>{}); break;
+    case DType::BFloat16: by_dim(DTag<__nv_bfloat16>{}); break;
+    default: EMBER_FAIL(kOp, "expected a floating-point dtype, got ", dtype_name(dt));
+  }
 }
 
 void check_grid(int64_t x, int64_t y) {
@@ -414,26 +424,27 @@ void check_grid(int64_t x, int64_t y) {
 
 }  // namespace
 
-void attention_forward(const AttnParams& p, DType compute, const Tensor& like) {
+void attention_forward(const AttnParams& p, DType dtype, const Tensor& like) {
   if (p.N * p.Hq * p.L == 0 || p.S == 0) return;  // attention.cpp fills these cases
   DeviceGuard guard(like.device().index);
   cudaStream_t stream = stream_of(like);
   const Args a = make_args(p);
   const int64_t gx = p.N * p.Hq, gy = (p.L + kRows - 1) / kRows;
   check_grid(gx, gy);
-  dispatch_attn(compute, p.E, p.Ev, [&](auto tag, auto dim) {
-    using C = typename decltype(tag)::type;
+  dispatch_attn(dtype, p.E, p.Ev, [&](auto tag, auto dim) {
+    using T = typename decltype(tag)::type;
     constexpr int D = decltype(dim)::value;
-    attn_fwd_kernel<C, D><<<dim3((unsigned)gx, (unsigned)gy), kAttnThreads, 0, stream>>>(a);
+    attn_fwd_kernel<T, D><<<dim3((unsigned)gx, (unsigned)gy), kAttnThreads, 0, stream>>>(a);
     EMBER_CUDA_LAUNCH_CHECK(kOp);
   });
 }
 
-void attention_backward(const AttnParams& p, DType compute, const Tensor& like) {
+void attention_backward(const AttnParams& p, DType dtype, const Tensor& like) {
   if (p.N * p.Hq * p.L == 0 || p.S == 0) return;  // attention.cpp zero-fills these cases
   DeviceGuard guard(like.device().index);
   cudaStream_t stream = stream_of(like);
   const int64_t rows = p.N * p.Hq * p.L;
+  const DType compute = dtype == DType::Float64 ? DType::Float64 : DType::Float32;  // acc_t<T>
   Tensor dvec = Tensor::empty({rows}, compute, like.device());
   Args a = make_args(p);
   a.dvec = dvec.raw_data_ptr();
@@ -441,15 +452,15 @@ void attention_backward(const AttnParams& p, DType compute, const Tensor& like) 
   const int64_t kx = p.N * p.Hk, ky = (p.S + kRows - 1) / kRows;
   check_grid(gx, gy);
   check_grid(kx, ky);
-  dispatch_attn(compute, p.E, p.Ev, [&](auto tag, auto dim) {
-    using C = typename decltype(tag)::type;
+  dispatch_attn(dtype, p.E, p.Ev, [&](auto tag, auto dim) {
+    using T = typename decltype(tag)::type;
     constexpr int D = decltype(dim)::value;
     const int64_t dvec_blocks = std::min<int64_t>((rows + 7) / 8, 65535LL * 8);  // 8 warps per block
-    attn_bwd_dvec_kernel<C><<<(unsigned)dvec_blocks, 256, 0, stream>>>(a, rows);
+    attn_bwd_dvec_kernel<T><<<(unsigned)dvec_blocks, 256, 0, stream>>>(a, rows);
     EMBER_CUDA_LAUNCH_CHECK(kOp);
-    attn_bwd_dq_kernel<C, D><<<dim3((unsigned)gx, (unsigned)gy), kAttnThreads, 0, stream>>>(a);
+    attn_bwd_dq_kernel<T, D><<<dim3((unsigned)gx, (unsigned)gy), kAttnThreads, 0, stream>>>(a);
     EMBER_CUDA_LAUNCH_CHECK(kOp);
-    attn_bwd_dkdv_kernel<C, D><<<dim3((unsigned)kx, (unsigned)ky), kAttnThreads, 0, stream>>>(a);
+    attn_bwd_dkdv_kernel<T, D><<<dim3((unsigned)kx, (unsigned)ky), kAttnThreads, 0, stream>>>(a);
     EMBER_CUDA_LAUNCH_CHECK(kOp);
   });
 }
