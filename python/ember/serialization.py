@@ -9,6 +9,12 @@ references, so loading a file only parses JSON and copies bytes: it can never ru
 A flat ``{name: tensor}`` dict (a module's state_dict) is stored under its own names, so the
 file is readable by any safetensors tool, and files written by ``safetensors.torch.save_file``
 load as ``{name: tensor}`` dicts.
+
+Devices: the data of a CUDA tensor is copied to the host to be written, and its device ("cuda:0")
+is recorded in ``__metadata__["ember_devices"]`` (only for non-CPU tensors). ``load`` puts each
+tensor back on its recorded device unless ``map_location`` says otherwise, as ``torch.load``:
+a device or string (every tensor goes there), a dict ``{saved location: new location}``, or a
+callable ``f(cpu_tensor, saved_location)`` returning the tensor to use (None: the saved location).
 """
 import collections
 import json
@@ -84,14 +90,18 @@ def save(obj, f):
     else:
         structure = _encode(obj, tensors, "")
     header = {"__metadata__": {"format": "pt", "ember": json.dumps(structure)}}
+    devices = {}
     blobs, off = [], 0
     for name, t in tensors.items():
         if t.device.type != "cpu":
-            t = t.cpu()
+            devices[name] = str(t.device)
+            t = t.detach().cpu()
         b = _tensor_bytes(t)
         header[name] = {"dtype": _ST_DTYPES[t.dtype._name], "shape": list(t.shape), "data_offsets": [off, off + len(b)]}
         blobs.append(b)
         off += len(b)
+    if devices:
+        header["__metadata__"]["ember_devices"] = json.dumps(devices)
     hb = json.dumps(header, separators=(",", ":")).encode()
     hb += b" " * (-len(hb) % 8)  # align the data section to 8 bytes
     path = os.fspath(f)
@@ -130,6 +140,37 @@ def _decode(s, tensors):
             return d
         raise ValueError(f"[load] corrupt structure entry {sorted(s)}")
     return s
+
+
+def _move(t, dev):
+    """``t`` (a CPU tensor) on device ``dev`` (a string or device object)."""
+    dev = str(dev)
+    if dev.startswith("cuda"):
+        from . import cuda
+        if not cuda.is_available():
+            raise RuntimeError("[load] Attempting to deserialize object on a CUDA device but "
+                               "ember.cuda.is_available() is False. If you are running on a CPU-only machine, "
+                               "please use ember.load with map_location=ember.device('cpu') to map your "
+                               "storages to the CPU.")
+    elif dev != "cpu":
+        raise RuntimeError(f"[load] don't know how to restore data location {dev!r}")
+    return t if dev == "cpu" else t.to(dev)
+
+
+def _restore(t, location, map_location):
+    """The loaded CPU tensor ``t`` saved from ``location`` ("cpu", "cuda:0"), placed per ``map_location``."""
+    if map_location is None:
+        return _move(t, location)
+    if isinstance(map_location, dict):
+        return _move(t, map_location.get(location, location))
+    if callable(map_location) and not isinstance(map_location, str) and not hasattr(map_location, "type"):
+        r = map_location(t, location)
+        if r is None:
+            return _move(t, location)
+        if not isinstance(r, Tensor):
+            raise TypeError(f"[load] map_location callable must return a Tensor or None, got {type(r).__name__}")
+        return r
+    return _move(t, map_location)
 
 
 def load(f, map_location=None, weights_only=True, mmap=None):
@@ -181,6 +222,16 @@ def load(f, map_location=None, weights_only=True, mmap=None):
     for (b0, e0, n0), (b1, e1, n1) in zip(spans, spans[1:]):
         if b1 < e0:
             raise ValueError(f"[load] {path} is corrupt: tensors '{n0}' and '{n1}' overlap")
+    devices = {}
+    if isinstance(meta, dict) and meta.get("ember_devices"):
+        try:
+            devices = json.loads(meta["ember_devices"])
+            if not isinstance(devices, dict):
+                raise ValueError("not a dict")
+        except (ValueError, json.JSONDecodeError) as e:
+            raise ValueError(f"[load] {path} has corrupt ember device metadata: {e}") from None
+    for name in tensors:
+        tensors[name] = _restore(tensors[name], str(devices.get(name, "cpu")), map_location)
     structure = meta.get("ember") if isinstance(meta, dict) else None
     if structure is None:  # a plain safetensors file (e.g. from safetensors.torch.save_file)
         return collections.OrderedDict((k, tensors[k]) for k in header)

@@ -1,6 +1,6 @@
 """Train a character-level GPT on ember (nanoGPT-style), then sample from it.
 
-    python -m ember.examples.char_gpt [--data FILE] [--steps N] [--batch-size B] [--block-size T]
+    python -m ember.examples.char_gpt [--device cpu|cuda] [--data FILE] [--steps N] [--batch-size B] [--block-size T]
                                       [--n-layer L] [--n-head H] [--n-embd C] [--lr LR] [--seed S]
                                       [--temperature X] [--top-k K] [--save FILE]
 
@@ -199,7 +199,7 @@ def gpt_classes(torch):
             B, T = idx.shape
             if T > self.block_size:
                 raise ValueError(f"[char_gpt] sequence of length {T} is longer than block_size {self.block_size}")
-            pos = torch.arange(T, dtype=torch.int64)
+            pos = torch.arange(T, dtype=torch.int64, device=idx.device)
             x = self.drop(self.tok_emb(idx) + self.pos_emb(pos))
             for block in self.blocks:
                 x = block(x)
@@ -230,7 +230,8 @@ def gpt_classes(torch):
                         kth = torch.topk(logits, top_k, dim=-1).values[:, -1:]
                         logits = logits.masked_fill(logits < kth, float("-inf"))
                     probs = F.softmax(logits, dim=-1)
-                    nxt = torch.multinomial(probs, 1, generator=generator)
+                    # drawn on the CPU with the CPU generator: the same text on every device
+                    nxt = torch.multinomial(probs.cpu(), 1, generator=generator).to(idx.device)
                 idx = torch.cat([idx, nxt], dim=1)
             return idx
 
@@ -251,18 +252,25 @@ def lr_lambda(warmup, total, min_ratio):
     return f
 
 
+def to_device(x, y, device):
+    """A CPU batch on ``device`` (pinned and copied asynchronously for a GPU)."""
+    if str(device) == "cpu":
+        return x, y
+    return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
+
+
 @torch.no_grad()
-def estimate_loss(model, samplers, iters):
-    """Mean loss over ``iters`` fresh batches of each split, in eval mode."""
+def estimate_loss(model, samplers, iters, device="cpu"):
+    """Mean loss over ``iters`` fresh batches of each split, in eval mode (one host read per split)."""
     model.eval()
     out = {}
     for split, sample in samplers.items():
-        total = 0.0
+        total = None
         for _ in range(iters):
-            x, y = sample()
+            x, y = to_device(*sample(), device)
             _, loss = model(x, y)
-            total += float(loss)
-        out[split] = total / iters
+            total = loss if total is None else total + loss
+        out[split] = float(total) / iters
     model.train()
     return out
 
@@ -273,7 +281,8 @@ def estimate_loss(model, samplers, iters):
 def train(data, args, progress=True):
     """Train a GPT on ``data`` with the settings in ``args``; returns (model, results dict)."""
     torch.manual_seed(args.seed)
-    model = GPT(data.vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd, args.dropout)
+    device = getattr(args, "device", "cpu")
+    model = GPT(data.vocab_size, args.block_size, args.n_layer, args.n_head, args.n_embd, args.dropout).to(device)
     n_params = sum(p.numel() for p in model.parameters())
     opt = torch.optim.AdamW(model.optimizer_groups(args.weight_decay), lr=args.lr, betas=(0.9, 0.99))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_lambda(args.warmup, args.steps, args.min_lr_ratio))
@@ -288,8 +297,20 @@ def train(data, args, progress=True):
     history, losses, ema = [], [], None
     start, cpu_start = time.perf_counter(), time.process_time()
     eval_time = 0.0
+    pending = []  # losses not yet read back: the host reads them in one transfer at eval points
+
+    def flush():
+        nonlocal ema
+        if not pending:
+            return
+        vals = torch.stack(pending).tolist() if len(pending) > 1 else [float(pending[0])]
+        pending.clear()
+        for lv in vals:
+            losses.append(lv)
+            ema = lv if ema is None else 0.95 * ema + 0.05 * lv
+
     for step in range(1, args.steps + 1):
-        x, y = train_batch()
+        x, y = to_device(*train_batch(), device)
         _, loss = model(x, y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -297,12 +318,13 @@ def train(data, args, progress=True):
             nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
         opt.step()
         sched.step()
-        lv = float(loss)
-        losses.append(lv)
-        ema = lv if ema is None else 0.95 * ema + 0.05 * lv
+        pending.append(loss.detach())
+        if str(device) == "cpu":
+            flush()  # reading a CPU loss costs nothing
         if step % args.eval_interval == 0 or step == args.steps:
+            flush()
             t0 = time.perf_counter()
-            est = estimate_loss(model, evals, args.eval_iters)
+            est = estimate_loss(model, evals, args.eval_iters, device)
             eval_time += time.perf_counter() - t0
             history.append((step, est["train"], est["val"]))
             msg = f"step {step}: train loss {est['train']:.4f}, val loss {est['val']:.4f}"
@@ -311,7 +333,8 @@ def train(data, args, progress=True):
             else:
                 print(msg, flush=True)
         if bar is not None:
-            bar.set_postfix(loss=f"{ema:.4f}", lr=f"{sched.get_last_lr()[0]:.2e}")
+            if ema is not None:
+                bar.set_postfix(loss=f"{ema:.4f}", lr=f"{sched.get_last_lr()[0]:.2e}")
             bar.update(1)
     if bar is not None:
         bar.close()
@@ -329,7 +352,8 @@ def sample(model, data, n_chars, temperature, top_k, seed, prompt="\n"):
     model.eval()
     ids = data.encode(prompt) or [0]
     gen = torch.Generator().manual_seed(seed)
-    idx = torch.tensor([ids], dtype=torch.int64)
+    device = next(model.parameters()).device
+    idx = torch.tensor([ids], dtype=torch.int64, device=device)
     out = model.generate(idx, n_chars, temperature=temperature, top_k=top_k, generator=gen)
     return data.decode(out[0].tolist())
 
@@ -361,6 +385,8 @@ def parse_args(argv=None):
     ap.add_argument("--prompt", default="\n", help="text the sample continues")
     ap.add_argument("--save", metavar="FILE", default=None, help="save the trained weights (safetensors)")
     ap.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ap.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                    help="where to train (default cpu, also when a GPU is present: reproducible results)")
     args = ap.parse_args(argv)
     for name in ("steps", "batch_size", "block_size", "n_layer", "n_head", "n_embd", "eval_interval", "eval_iters"):
         if getattr(args, name) < 1:
@@ -374,6 +400,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        sys.exit("--device cuda: no CUDA device is available to ember on this machine")
     if args.threads:
         torch.set_num_threads(args.threads)
     text, source = load_text(args.data, args.max_chars or None)

@@ -73,13 +73,15 @@ def make_cnn():
 
 
 def error_rate(model, x, y, batch=1000):
+    """Percent misclassified; x, y on the model's device (one host read at the end)."""
     model.eval()
-    wrong = 0
+    wrong = None
     with torch.no_grad():
         for i in range(0, x.shape[0], batch):
-            wrong += int((model(x[i:i + batch]).argmax(1) != y[i:i + batch]).sum())
+            w = (model(x[i:i + batch]).argmax(1) != y[i:i + batch]).sum()
+            wrong = w if wrong is None else wrong + w
     model.train()
-    return 100.0 * wrong / x.shape[0]
+    return 100.0 * int(wrong) / x.shape[0]
 
 
 def train(name, data, epochs, lr, batch_size, seed, device, progress=True, momentum=0.0, step=None):
@@ -91,7 +93,11 @@ def train(name, data, epochs, lr, batch_size, seed, device, progress=True, momen
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=step, gamma=0.5) if step else None
     gen = torch.Generator().manual_seed(seed)
-    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True, generator=gen)
+    cuda = str(device).startswith("cuda")
+    # batches are drawn on the CPU (same shuffles as a CPU run), pinned, and moved asynchronously
+    loader = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True, generator=gen,
+                        pin_memory=cuda)
+    x_train_d, y_train_d, x_test_d, y_test_d = (t.to(device) for t in (x_train, y_train, x_test, y_test))
     history = {"train": [], "test": []}
     steps = 0
     start = time.perf_counter()
@@ -103,21 +109,26 @@ def train(name, data, epochs, lr, batch_size, seed, device, progress=True, momen
     # the epoch's running loss and accuracy and the current train/test error.
     epochs_iter = tqdm(range(epochs), desc=name, ncols=120, disable=not progress) if tqdm else range(epochs)
     for epoch in epochs_iter:
-        total_loss, correct, seen = 0.0, 0, 0
+        # running sums stay on the device: one host read per epoch, not per step
+        loss_sum, correct_sum, seen = None, None, 0
         for xb, yb in loader:
+            xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
             opt.zero_grad()
             out = model(xb)
             loss = loss_fn(out, yb)
             loss.backward()
             opt.step()
             steps += 1
-            total_loss += float(loss) * yb.shape[0]
-            correct += int((out.argmax(1) == yb).sum())
+            bl = loss.detach() * yb.shape[0]
+            bc = (out.argmax(1) == yb).sum()
+            loss_sum = bl if loss_sum is None else loss_sum + bl
+            correct_sum = bc if correct_sum is None else correct_sum + bc
             seen += yb.shape[0]
+        total_loss, correct = float(loss_sum), int(correct_sum)
         if sched is not None:
             sched.step()
-        history["train"].append(error_rate(model, x_train, y_train))
-        history["test"].append(error_rate(model, x_test, y_test))
+        history["train"].append(error_rate(model, x_train_d, y_train_d))
+        history["test"].append(error_rate(model, x_test_d, y_test_d))
         if tqdm and progress:
             epochs_iter.set_postfix(loss=f"{total_loss / seen:.4f}", acc=f"{correct / seen:.3f}",
                                     train_err=f"{history['train'][-1]:.1f}%", test_err=f"{history['test'][-1]:.1f}%")

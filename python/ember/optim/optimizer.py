@@ -163,11 +163,13 @@ class Optimizer:
 
     @staticmethod
     def _cast_state(p, name, value):
+        """As torch: floating state takes the parameter's dtype and device; the scalar bookkeeping
+        (``step``, NAdam's ``mu_product``) stays on the host, where reading it costs no GPU sync."""
         if isinstance(value, Tensor):
-            if name == "step":
-                return value.detach().clone()
+            if name in ("step", "mu_product"):
+                return value.detach().cpu().clone()
             if value.is_floating_point():
-                return value.detach().to(p.dtype).contiguous().clone()
+                return value.detach().to(device=p.device, dtype=p.dtype).contiguous().clone()
             return value.detach().clone()
         return copy.deepcopy(value)
 

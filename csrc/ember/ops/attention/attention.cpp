@@ -1,12 +1,16 @@
 // attention.cpp — validation and dispatch of the fused attention forward/backward.
-// Inputs are read through their strides (no contiguous copies); float16/bfloat16 are converted to
-// float32 once and results converted back. The bool/additive mask arrives as an (N, Hq, L, S)
-// view whose broadcast dims have stride 0.
+// Inputs are read through their strides (no contiguous copies). CPU: float16/bfloat16 are converted
+// to float32 once and results converted back; CUDA (attention_cuda.cu): the kernels read and write
+// 16-bit tensors directly, with float32 arithmetic. The bool/additive mask arrives as an
+// (N, Hq, L, S) view whose broadcast dims have stride 0.
 #include "ember/ops/attention/attention.h"
 #include <limits>
 #include "ember/core/fill.h"
 #include "ember/core/view.h"
 #include "ember/ops/attention/attention_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/attention/attention_cuda.h"
+#endif
 
 namespace ember {
 
@@ -25,12 +29,21 @@ void strides4(const Tensor& t, int64_t* s) {
   for (int d = 0; d < 4; ++d) s[d] = t.size(d) == 1 ? 0 : t.stride(d);
 }
 
+void check_same_device(const Tensor& q, std::initializer_list<const Tensor*> others) {
+  for (const Tensor* t : others)
+    EMBER_CHECK(!t->defined() || t->device() == q.device(), kOp, "Expected all tensors to be on the same device, "
+                "but found at least two devices, ", q.device().str(), " and ", t->device().str(), "!");
+}
+
 // Validates shapes/dtypes and fills the geometry, inputs and mask of `p` (tensors already in the
 // compute dtype; they must outlive p).
 void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
                  bool is_causal, double scale) {
+  check_same_device(q, {&k, &v, &mask});
+#ifndef EMBER_WITH_CUDA
+  EMBER_CHECK(q.device().is_cpu(), kOp, "only CPU tensors are supported, got a tensor on ", q.device().str());
+#endif
   for (const Tensor* t : {&q, &k, &v}) {
-    EMBER_CHECK(t->device().is_cpu(), kOp, "only CPU tensors are supported, got a tensor on ", t->device().str());
     EMBER_CHECK(t->dim() == 4, kOp, "expected 4-D (N, H, L, E) query/key/value, got ", shape_str(t->sizes()));
   }
   EMBER_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype() && is_floating(q.dtype()), kOp,
@@ -43,9 +56,9 @@ void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& 
               shape_str(v.sizes()));
   EMBER_CHECK(p.Hk > 0 && p.Hq % p.Hk == 0, kOp, "number of heads in key and value (", p.Hk,
               ") must divide the number of heads in query (", p.Hq, ")");
-  p.q = q.data_ptr(); strides4(q, p.sq);
-  p.k = k.data_ptr(); strides4(k, p.sk);
-  p.v = v.data_ptr(); strides4(v, p.sv);
+  p.q = q.raw_data_ptr(); strides4(q, p.sq);  // devices checked above
+  p.k = k.raw_data_ptr(); strides4(k, p.sk);
+  p.v = v.raw_data_ptr(); strides4(v, p.sv);
   p.causal = is_causal;
   p.scale = scale;
   if (mask.defined()) {
@@ -55,7 +68,7 @@ void fill_inputs(AttnParams& p, const Tensor& q, const Tensor& k, const Tensor& 
     EMBER_CHECK(mask.dtype() == DType::Bool || mask.dtype() == q.dtype(), kOp,
                 "Expected attn_mask dtype to be bool or ", dtype_name(q.dtype()), ", got ", dtype_name(mask.dtype()));
     p.mask_kind = mask.dtype() == DType::Bool ? AttnMask::Bool : AttnMask::Additive;
-    p.mask = mask.data_ptr();
+    p.mask = mask.raw_data_ptr();
     strides4(mask, p.sm);
   }
 }
@@ -65,18 +78,80 @@ Tensor in_compute(const Tensor& t) {
   return t.dtype() == DType::Bool ? t : to_dtype(t, compute_dtype(t.dtype()));
 }
 
+void check_backward_shapes(const AttnParams& p, const Tensor& dout, const Tensor& out, const Tensor& lse) {
+  const Shape oshape{p.N, p.Hq, p.L, p.Ev};
+  EMBER_CHECK(dout.sizes() == oshape && out.sizes() == oshape, kOp, "backward: grad ", shape_str(dout.sizes()),
+              " and output ", shape_str(out.sizes()), " must have shape ", shape_str(oshape));
+  EMBER_CHECK(lse.sizes() == Shape({p.N, p.Hq, p.L}), kOp, "backward: lse of shape ", shape_str(lse.sizes()),
+              " does not match the query");
+}
+
+#ifdef EMBER_WITH_CUDA
+// CUDA: the kernels read q, k, v, dout (and an additive mask of q's dtype) in their own dtype,
+// 16-bit included, and write out/dq/dk/dv in it; lse is float32 (float64 for float64).
+std::vector<Tensor> cuda_forward(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                                 bool is_causal, double scale) {
+  const DType dt = q.dtype(), cdt = compute_dtype(dt);
+  AttnParams p;
+  fill_inputs(p, q, k, v, mask, is_causal, scale);
+  Tensor out = Tensor::empty({p.N, p.Hq, p.L, p.Ev}, dt, q.device());
+  Tensor lse = Tensor::empty({p.N, p.Hq, p.L}, cdt, q.device());
+  p.out = out.raw_data_ptr();
+  p.lse = lse.raw_data_ptr();
+  if (lse.numel() > 0) {
+    if (p.S == 0) {  // no keys: every row is fully masked
+      if (out.numel() > 0) fill_(out, Scalar(0.0));
+      fill_(lse, Scalar(-std::numeric_limits<double>::infinity()));
+    } else {
+      cuda::attention_forward(p, dt, q);
+    }
+  }
+  return {out, lse};
+}
+
+std::vector<Tensor> cuda_backward(const Tensor& dout_in, const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Tensor& out_in, const Tensor& lse_in, const Tensor& mask, bool is_causal,
+                                  double scale) {
+  const DType dt = q.dtype(), cdt = compute_dtype(dt);
+  AttnParams p;
+  fill_inputs(p, q, k, v, mask, is_causal, scale);
+  check_backward_shapes(p, dout_in, out_in, lse_in);
+  check_same_device(q, {&dout_in, &out_in, &lse_in});
+  Tensor dout = dout_in.dtype() == dt ? dout_in : to_dtype(dout_in, dt);
+  Tensor out = contiguous(out_in.dtype() == dt ? out_in : to_dtype(out_in, dt));
+  Tensor lse = contiguous(lse_in.dtype() == cdt ? lse_in : to_dtype(lse_in, cdt));
+  p.dout = dout.raw_data_ptr(); strides4(dout, p.sdo);
+  p.out = out.raw_data_ptr();
+  p.lse = lse.raw_data_ptr();
+  Tensor dq = Tensor::empty(q.sizes(), dt, q.device());
+  Tensor dk = Tensor::empty(k.sizes(), dt, q.device());
+  Tensor dv = Tensor::empty(v.sizes(), dt, q.device());
+  p.dq = dq.raw_data_ptr(); p.dk = dk.raw_data_ptr(); p.dv = dv.raw_data_ptr();
+  if (p.S == 0 || p.L == 0 || p.N == 0 || p.Hq == 0) {  // nothing attends: zero gradients
+    for (Tensor* t : {&dq, &dk, &dv})
+      if (t->numel() > 0) fill_(*t, Scalar(0.0));
+  } else {
+    cuda::attention_backward(p, dt, q);
+  }
+  return {dq, dk, dv};
+}
+#endif
+
 }  // namespace
 
 std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
                                       const Tensor& mask_in, bool is_causal, double scale) {
+#ifdef EMBER_WITH_CUDA
+  if (q_in.device().is_cuda()) return cuda_forward(q_in, k_in, v_in, mask_in, is_causal, scale);
+#endif
   const DType dt = q_in.dtype(), cdt = compute_dtype(dt);
   Tensor q = in_compute(q_in), k = in_compute(k_in), v = in_compute(v_in), mask = in_compute(mask_in);
   AttnParams p;
   fill_inputs(p, q, k, v, mask, is_causal, scale);
   Tensor out = Tensor::empty({p.N, p.Hq, p.L, p.Ev}, cdt, q.device());
   Tensor lse = Tensor::empty({p.N, p.Hq, p.L}, cdt, q.device());
-  p.out = out.data_ptr();
-  p.lse = lse.data_ptr();
+  p.out = out.raw_data_ptr();
+  p.lse = lse.raw_data_ptr();
   if (lse.numel() > 0) {
     if (p.S == 0) {  // no keys: every row is fully masked
       fill_(out, Scalar(0.0));
@@ -92,25 +167,25 @@ std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, co
 std::vector<Tensor> attention_backward(const Tensor& dout_in, const Tensor& q_in, const Tensor& k_in,
                                        const Tensor& v_in, const Tensor& out_in, const Tensor& lse_in,
                                        const Tensor& mask_in, bool is_causal, double scale) {
+#ifdef EMBER_WITH_CUDA
+  if (q_in.device().is_cuda())
+    return cuda_backward(dout_in, q_in, k_in, v_in, out_in, lse_in, mask_in, is_causal, scale);
+#endif
   const DType dt = q_in.dtype(), cdt = compute_dtype(dt);
   Tensor q = in_compute(q_in), k = in_compute(k_in), v = in_compute(v_in), mask = in_compute(mask_in);
   AttnParams p;
   fill_inputs(p, q, k, v, mask, is_causal, scale);
-  const Shape oshape{p.N, p.Hq, p.L, p.Ev};
-  EMBER_CHECK(dout_in.sizes() == oshape && out_in.sizes() == oshape, kOp, "backward: grad ",
-              shape_str(dout_in.sizes()), " and output ", shape_str(out_in.sizes()), " must have shape ",
-              shape_str(oshape));
-  EMBER_CHECK(lse_in.sizes() == Shape({p.N, p.Hq, p.L}), kOp, "backward: lse of shape ", shape_str(lse_in.sizes()),
-              " does not match the query");
+  check_backward_shapes(p, dout_in, out_in, lse_in);
   Tensor dout = to_dtype(dout_in, cdt);
   Tensor out = contiguous(to_dtype(out_in, cdt)), lse = contiguous(to_dtype(lse_in, cdt));
-  p.dout = dout.data_ptr(); strides4(dout, p.sdo);
-  p.out = out.data_ptr();
-  p.lse = lse.data_ptr();
+  check_same_device(q, {&dout, &out, &lse});
+  p.dout = dout.raw_data_ptr(); strides4(dout, p.sdo);
+  p.out = out.raw_data_ptr();
+  p.lse = lse.raw_data_ptr();
   Tensor dq = Tensor::empty(q.sizes(), cdt, q.device());
   Tensor dk = Tensor::empty(k.sizes(), cdt, q.device());
   Tensor dv = Tensor::empty(v.sizes(), cdt, q.device());
-  p.dq = dq.data_ptr(); p.dk = dk.data_ptr(); p.dv = dv.data_ptr();
+  p.dq = dq.raw_data_ptr(); p.dk = dk.raw_data_ptr(); p.dv = dv.raw_data_ptr();
   if (p.S == 0 || p.L == 0 || p.N == 0 || p.Hq == 0) {  // nothing attends: zero gradients
     if (dq.numel() > 0) fill_(dq, Scalar(0.0));
     if (dk.numel() > 0) fill_(dk, Scalar(0.0));

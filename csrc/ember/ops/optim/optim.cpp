@@ -10,6 +10,9 @@
 #include "ember/core/dispatch.h"
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/optim/optim_cuda.h"
+#endif
 
 namespace ember {
 namespace {
@@ -19,8 +22,14 @@ void check_lists(const char* op, const TensorList& params, const TensorList& gra
                  std::initializer_list<const TensorList*> states) {
   EMBER_CHECK(params.size() == grads.size(), op, "expected as many gradients as parameters, got ",
               grads.size(), " for ", params.size());
+  const Device dev = params.empty() ? Device() : params[0].device();
+  auto same_device = [&](const Tensor& t) {
+    EMBER_CHECK(t.device() == dev, op, "Expected all tensors to be on the same device, but found at least two "
+                "devices, ", dev.str(), " and ", t.device().str(), "!");
+  };
   for (size_t i = 0; i < params.size(); ++i) {
     const Tensor& p = params[i];
+    same_device(p);
     EMBER_CHECK_TYPE(is_floating(p.dtype()), op, "parameter ", i, " must be floating point, got ",
                      dtype_name(p.dtype()));
     EMBER_CHECK(p.is_contiguous(), op, "parameter ", i, " must be contiguous");
@@ -30,6 +39,7 @@ void check_lists(const char* op, const TensorList& params, const TensorList& gra
       EMBER_CHECK(t.dtype() == p.dtype(), op, what, " ", i, " has dtype ", dtype_name(t.dtype()),
                   " but its parameter has dtype ", dtype_name(p.dtype()));
       EMBER_CHECK(t.is_contiguous(), op, what, " ", i, " must be contiguous");
+      same_device(t);
     };
     same(grads[i], "gradient");
     for (const TensorList* s : states)
@@ -80,6 +90,12 @@ void sgd_step(const TensorList& params, const TensorList& grads, const TensorLis
   check_lists("sgd", params, grads, {&bufs});
   EMBER_CHECK(momentum == 0 || (bufs.size() == params.size() && first.size() == params.size()), "sgd",
               "momentum needs one buffer per parameter");
+#ifdef EMBER_WITH_CUDA
+  if (!params.empty() && params[0].device().is_cuda()) {
+    cuda::sgd_step(params, grads, bufs, first, lr, momentum, dampening, weight_decay, nesterov, maximize);
+    return;
+  }
+#endif
   for_each_param("sgd", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
     using S = std::remove_pointer_t<decltype(tag)>;
     using C = compute_t<S>;
@@ -110,6 +126,13 @@ void adam_step(const TensorList& params, const TensorList& grads, const TensorLi
   EMBER_CHECK(exp_avgs.size() == params.size() && exp_avg_sqs.size() == params.size() &&
               step_size.size() == params.size() && bc2_sqrt.size() == params.size() &&
               (!amsgrad || max_sqs.size() == params.size()), "adam", "state lists must match the parameters");
+#ifdef EMBER_WITH_CUDA
+  if (!params.empty() && params[0].device().is_cuda()) {
+    cuda::adam_step(params, grads, exp_avgs, exp_avg_sqs, max_sqs, step_size, bc2_sqrt, lr, beta1, beta2, eps,
+                    weight_decay, decoupled, amsgrad, maximize);
+    return;
+  }
+#endif
   for_each_param("adam", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
     using S = std::remove_pointer_t<decltype(tag)>;
     using C = compute_t<S>;
@@ -141,6 +164,13 @@ void rmsprop_step(const TensorList& params, const TensorList& grads, const Tenso
   check_lists("rmsprop", params, grads, {&square_avgs, &grad_avgs, &bufs});
   EMBER_CHECK(square_avgs.size() == params.size() && (!centered || grad_avgs.size() == params.size()) &&
               (momentum <= 0 || bufs.size() == params.size()), "rmsprop", "state lists must match the parameters");
+#ifdef EMBER_WITH_CUDA
+  if (!params.empty() && params[0].device().is_cuda()) {
+    cuda::rmsprop_step(params, grads, square_avgs, grad_avgs, bufs, lr, alpha, eps, weight_decay, momentum,
+                       centered, maximize);
+    return;
+  }
+#endif
   for_each_param("rmsprop", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
     using S = std::remove_pointer_t<decltype(tag)>;
     using C = compute_t<S>;
@@ -180,6 +210,12 @@ void adagrad_step(const TensorList& params, const TensorList& grads, const Tenso
   check_lists("adagrad", params, grads, {&sums});
   EMBER_CHECK(sums.size() == params.size() && clr.size() == params.size(), "adagrad",
               "state lists must match the parameters");
+#ifdef EMBER_WITH_CUDA
+  if (!params.empty() && params[0].device().is_cuda()) {
+    cuda::adagrad_step(params, grads, sums, clr, weight_decay, eps, maximize);
+    return;
+  }
+#endif
   for_each_param("adagrad", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
     using S = std::remove_pointer_t<decltype(tag)>;
     using C = compute_t<S>;
@@ -204,6 +240,12 @@ void adadelta_step(const TensorList& params, const TensorList& grads, const Tens
   check_lists("adadelta", params, grads, {&square_avgs, &acc_deltas});
   EMBER_CHECK(square_avgs.size() == params.size() && acc_deltas.size() == params.size(), "adadelta",
               "state lists must match the parameters");
+#ifdef EMBER_WITH_CUDA
+  if (!params.empty() && params[0].device().is_cuda()) {
+    cuda::adadelta_step(params, grads, square_avgs, acc_deltas, lr, rho, eps, weight_decay, maximize);
+    return;
+  }
+#endif
   for_each_param("adadelta", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
     using S = std::remove_pointer_t<decltype(tag)>;
     using C = compute_t<S>;
@@ -231,6 +273,12 @@ void adamax_step(const TensorList& params, const TensorList& grads, const Tensor
   check_lists("adamax", params, grads, {&exp_avgs, &exp_infs});
   EMBER_CHECK(exp_avgs.size() == params.size() && exp_infs.size() == params.size() && clr.size() == params.size(),
               "adamax", "state lists must match the parameters");
+#ifdef EMBER_WITH_CUDA
+  if (!params.empty() && params[0].device().is_cuda()) {
+    cuda::adamax_step(params, grads, exp_avgs, exp_infs, clr, beta1, beta2, eps, weight_decay, maximize);
+    return;
+  }
+#endif
   for_each_param("adamax", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
     using S = std::remove_pointer_t<decltype(tag)>;
     using C = compute_t<S>;
@@ -259,6 +307,13 @@ void nadam_step(const TensorList& params, const TensorList& grads, const TensorL
   EMBER_CHECK(exp_avgs.size() == params.size() && exp_avg_sqs.size() == params.size() && bc2.size() == params.size() &&
               c_grad.size() == params.size() && c_avg.size() == params.size(), "nadam",
               "state lists must match the parameters");
+#ifdef EMBER_WITH_CUDA
+  if (!params.empty() && params[0].device().is_cuda()) {
+    cuda::nadam_step(params, grads, exp_avgs, exp_avg_sqs, bc2, c_grad, c_avg, lr, beta1, beta2, eps,
+                     weight_decay, decoupled, maximize);
+    return;
+  }
+#endif
   for_each_param("nadam", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
     using S = std::remove_pointer_t<decltype(tag)>;
     using C = compute_t<S>;
@@ -287,6 +342,13 @@ void radam_step(const TensorList& params, const TensorList& grads, const TensorL
   EMBER_CHECK(exp_avgs.size() == params.size() && exp_avg_sqs.size() == params.size() && bc1.size() == params.size() &&
               bc2_sqrt.size() == params.size() && rect.size() == params.size() && rectified.size() == params.size(),
               "radam", "state lists must match the parameters");
+#ifdef EMBER_WITH_CUDA
+  if (!params.empty() && params[0].device().is_cuda()) {
+    cuda::radam_step(params, grads, exp_avgs, exp_avg_sqs, bc1, bc2_sqrt, rect, rectified, lr, beta1, beta2,
+                     eps, weight_decay, decoupled, maximize);
+    return;
+  }
+#endif
   for_each_param("radam", params, [&](auto* tag, size_t i, int64_t b, int64_t e) {
     using S = std::remove_pointer_t<decltype(tag)>;
     using C = compute_t<S>;

@@ -1,12 +1,12 @@
 """nn.functional: scaled_dot_product_attention (PyTorch's semantics).
 
 Two paths:
-- fused (default): the C++ flash-style kernel (``_C.attention_forward/backward``, one autograd node
+- fused (default): the C++ flash-style kernel, CPU or CUDA (``_C.attention_forward/backward``, one autograd node
   ``ScaledDotProductFlashAttentionForCpuBackward0``); it never materializes the L x S scores.
 - ``_sdpa_reference``: materializes the scores with public ember ops, so autograd (and double
   backward) come from those ops. It is the checking oracle for the fused kernel and the path for
   what the fused kernel does not cover: ``dropout_p > 0``, a float ``attn_mask`` that requires
-  grad, q/k/v whose batch dims differ (broadcast), empty inputs, non-CPU tensors.
+  grad, q/k/v whose batch dims differ (broadcast), empty inputs, head dims > 128 on CUDA.
 ``EMBER_SDPA=reference`` (or ``_force_reference = True`` here) routes every call to the reference;
 ``ember.set_kernels("reference")`` keeps the fused entry points but runs their plain-loop C++
 reference.
@@ -63,6 +63,13 @@ def _check(q, k, v, attn_mask, dropout_p, is_causal, enable_gqa):
         if len(ms) > len(target) or any(a != b and a != 1 for a, b in zip(ms[::-1], target[::-1])):
             raise RuntimeError(f"[{_OP}] attn_mask of shape {list(ms)} cannot be broadcast to the attention "
                                f"scores of shape {list(target)}")
+    devs = {str(t.device) for t in (q, k, v)}
+    if attn_mask is not None:
+        devs.add(str(attn_mask.device))
+    if len(devs) > 1:
+        a, b = sorted(devs, key=lambda d: d == "cpu")[:2]
+        raise RuntimeError(f"[{_OP}] Expected all tensors to be on the same device, but found at least two "
+                           f"devices, {a} and {b}!")
     if enable_gqa:
         if q.dim() < 3 or k.dim() < 3 or v.dim() < 3:
             raise RuntimeError(f"[{_OP}] enable_gqa needs a heads dimension (-3) on query, key and value")
@@ -80,7 +87,7 @@ def _attention_weights(query, key, attn_mask, is_causal, scale):
     scores = ember.matmul(query, key.transpose(-2, -1)) * scale
     neg_inf = float("-inf")
     if is_causal:
-        keep = ember.ones(L, S, dtype=ember.bool).tril()
+        keep = ember.ones(L, S, dtype=ember.bool, device=query.device).tril()
         scores = scores.masked_fill(keep.logical_not(), neg_inf)
     if attn_mask is not None:  # with is_causal too: both apply (as torch 2.13)
         if attn_mask.dtype == ember.bool:
@@ -89,7 +96,9 @@ def _attention_weights(query, key, attn_mask, is_causal, scale):
             scores = scores + attn_mask
     # Rows whose every score is -inf: softmax over zeros instead (finite), then zero the weights.
     dead = (scores == neg_inf).all(dim=-1, keepdim=True)
-    has_dead = bool(dead.any())
+    # on the CPU skip the two masked_fills when no row is dead; on a GPU always apply them (a
+    # no-op when nothing is dead) instead of reading the flag back to the host
+    has_dead = query.device.type != "cpu" or bool(dead.any())
     if has_dead:
         scores = scores.masked_fill(dead, 0.0)
     attn = ember.softmax(scores, dim=-1)
@@ -138,12 +147,19 @@ _force_reference = os.environ.get("EMBER_SDPA", "").lower() == "reference"
 _HAVE_FUSED = hasattr(_C, "attention_forward")
 
 
+# Largest head dim (E and Ev) of the CUDA kernel; larger ones take the reference path on a GPU.
+_CUDA_MAX_HEAD_DIM = 128
+
+
 def _use_fused(q, k, v, attn_mask, dropout_p, enable_gqa):
-    """The fused kernel covers: no dropout, CPU, q/k/v of one rank with equal leading dims (GQA:
-    heads may differ), non-empty, and no float mask that requires grad."""
+    """The fused kernel covers: no dropout, CPU or CUDA (head dims <= 128 there), q/k/v of one rank
+    with equal leading dims (GQA: heads may differ), non-empty, and no float mask that requires grad."""
     if _force_reference or dropout_p > 0.0 or not _HAVE_FUSED:
         return False
-    if not (q.device.type == "cpu" and k.device.type == "cpu" and v.device.type == "cpu"):
+    dev = q.device.type
+    if dev not in ("cpu", "cuda"):
+        return False
+    if dev == "cuda" and max(q.shape[-1], v.shape[-1]) > _CUDA_MAX_HEAD_DIM:
         return False
     nd = q.dim()
     if k.dim() != nd or v.dim() != nd:

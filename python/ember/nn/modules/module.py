@@ -573,7 +573,7 @@ class Module:
         from ... import _dtype
         dtype = kwargs.pop("dtype", None)
         device = kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
+        non_blocking = bool(kwargs.pop("non_blocking", False))
         kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() received an invalid combination of arguments: unexpected {sorted(kwargs)}")
@@ -583,7 +583,7 @@ class Module:
             elif isinstance(a, _dtype.dtype):
                 dtype = a
             elif isinstance(a, bool):
-                continue  # non_blocking given positionally
+                non_blocking = a  # given positionally
             elif a is not None:
                 device = a
         if dtype is not None and not dtype.is_floating_point:
@@ -591,7 +591,7 @@ class Module:
                             f"dtype={dtype}")
 
         def convert(t):
-            return t.to(device=device, dtype=dtype if t.is_floating_point() else None)
+            return t.to(device=device, dtype=dtype if t.is_floating_point() else None, non_blocking=non_blocking)
         return self._apply(convert)
 
     def cpu(self):

@@ -5,6 +5,7 @@ tensor instead of stacking per-item tensors in Python. ``num_workers > 0`` runs 
 worker processes (fork), in order, each worker limited to one compute thread.
 """
 import collections
+import collections.abc
 import numbers
 import os
 
@@ -150,6 +151,12 @@ class DataLoader:
         return iter(self.batch_sampler if self.batch_sampler is not None else self.sampler)
 
     def __iter__(self):
+        it = self._iter_batches()
+        if self.pin_memory and _pin_wanted():
+            return (_pin_memory(b) for b in it)
+        return it
+
+    def _iter_batches(self):
         if self._iterable:
             return self._iter_iterable()
         fetch = _Fetcher(self.dataset, self.collate_fn, self._auto, self._fast)
@@ -213,3 +220,44 @@ def _worker_start(counter, num_workers, base_seed, dataset, init_fn):
 
 def _worker_fetch(fetch, index):
     return fetch(index)
+
+
+_pin_warned = False
+
+
+def _pin_wanted():
+    """pin_memory=True pins only when a GPU is usable (as torch: otherwise it warns once and the
+    batches stay in pageable memory)."""
+    global _pin_warned
+    from ... import cuda
+    if cuda.is_available():
+        return True
+    if not _pin_warned:
+        import warnings
+        warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then device pinned memory "
+                      "won't be used.", stacklevel=3)
+        _pin_warned = True
+    return False
+
+
+def _pin_memory(data):
+    """``data`` with every CPU tensor copied into pinned (page-locked) host memory, so that
+    ``.to('cuda', non_blocking=True)`` is asynchronous; containers are rebuilt with their type."""
+    if isinstance(data, Tensor):
+        return data if data.device.type != "cpu" or data.is_pinned() else data.pin_memory()
+    if isinstance(data, (str, bytes)):
+        return data
+    if hasattr(data, "pin_memory") and callable(data.pin_memory):  # a custom batch type
+        return data.pin_memory()
+    if isinstance(data, collections.abc.Mapping):
+        try:
+            return type(data)({k: _pin_memory(v) for k, v in data.items()})
+        except TypeError:
+            return {k: _pin_memory(v) for k, v in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # namedtuple
+        return type(data)(*(_pin_memory(v) for v in data))
+    if isinstance(data, tuple):
+        return tuple(_pin_memory(v) for v in data)
+    if isinstance(data, list):
+        return [_pin_memory(v) for v in data]
+    return data
