@@ -26,7 +26,7 @@ Tensor vector_norm(const Tensor& a, double ord, const DimList& dims, bool keepdi
   else {
     acc = reduce_acc(RK::PowSum, in, p, Tensor(), ord);
     const double inv = 1.0 / ord;
-    map_acc(acc, Tensor(), [inv](auto v, auto) { return std::pow(v, decltype(v)(inv)); });
+    acc_map(AccMap::Pow, acc, Tensor(), inv);
   }
   return finish_shape(to_dtype(acc, in.dtype()), p, keepdim);
 }

@@ -5,11 +5,15 @@
 #include <cmath>
 #include <limits>
 #include "ember/core/cpu_features.h"
+#include "ember/core/fill.h"
 #include "ember/core/parallel.h"
 #include "ember/core/view.h"
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/reduce/reduce_kernels.h"
 #include "ember/ops/reduce/reduce_util.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/reduce/reduce_cuda.h"
+#endif
 
 namespace ember {
 
@@ -46,9 +50,12 @@ Tensor finish_shape(const Tensor& acc, const DimPlan& p, bool keepdim) {
 }
 
 Tensor reduce_acc(RK kind, const Tensor& in, const DimPlan& p, const Tensor& aux, double param) {
-  Tensor out = Tensor::empty(p.keep_shape, reduce_acc_dtype(kind, in.dtype()));
+  Tensor out = Tensor::empty(p.keep_shape, reduce_acc_dtype(kind, in.dtype()), in.device());
   if (out.numel() == 0) return out;
   ReduceLayout L = make_reduce_layout(in, p.mask, out, true);
+#ifdef EMBER_WITH_CUDA
+  if (in.device().is_cuda()) { cuda::reduce_kernel(kind, L, in, out, aux, param); return out; }
+#endif
   ReduceArgs args{&L, (const char*)in.data_ptr(), (char*)out.data_ptr(),
                   aux.defined() ? (const char*)aux.data_ptr() : nullptr, param};
   const bool ref = use_reference_kernels();
@@ -57,7 +64,19 @@ Tensor reduce_acc(RK kind, const Tensor& in, const DimPlan& p, const Tensor& aux
   return out;
 }
 
-void sqrt_acc(const Tensor& t) { map_acc(t, Tensor(), [](auto v, auto) { return std::sqrt(v); }); }
+void acc_map(AccMap op, const Tensor& t, const Tensor& aux, double param) {
+#ifdef EMBER_WITH_CUDA
+  if (t.device().is_cuda()) { cuda::acc_map_kernel(op, t, aux, param); return; }
+#endif
+  switch (op) {
+    case AccMap::Sqrt: map_acc(t, aux, [](auto v, auto) { return std::sqrt(v); }); break;
+    case AccMap::FiniteOrZero: map_acc(t, aux, [](auto v, auto) { return std::isfinite(v) ? v : decltype(v)(0); }); break;
+    case AccMap::LogAdd: map_acc(t, aux, [](auto v, auto sh) { return std::log(v) + sh; }); break;
+    case AccMap::Pow: map_acc(t, aux, [param](auto v, auto) { return std::pow(v, decltype(v)(param)); }); break;
+  }
+}
+
+void sqrt_acc(const Tensor& t) { acc_map(AccMap::Sqrt, t); }
 
 static Tensor scale_acc(const Tensor& acc, double by) {  // acc / by, acc stays float
   return binary(BinaryOp::Div, acc, Scalar(by));
@@ -121,7 +140,7 @@ static std::pair<Tensor, Tensor> var_acc(const Tensor& a, const DimPlan& p, doub
   Tensor sq = reduce_acc(RK::SqDev, a, p, m);
   double denom = std::max(0.0, (double)p.nred - correction);
   Tensor v = scale_acc(sq, denom);
-  if (p.nred == 0) map_acc(v, Tensor(), [](auto x, auto) { return decltype(x)(NAN); });
+  if (p.nred == 0 && v.numel()) fill_(v, Scalar(std::numeric_limits<double>::quiet_NaN()));
   return {v, m};
 }
 
@@ -185,10 +204,13 @@ static std::pair<Tensor, Tensor> arg_reduce(const Tensor& a, const DimPlan& p, b
   DType vd = (a.dtype() == DType::Float16 || a.dtype() == DType::BFloat16) ? DType::Float32 : a.dtype();
   Tensor in = a.dtype() == DType::Bool ? to_dtype(a, DType::UInt8) : a;
   if (a.dtype() == DType::Bool) vd = DType::UInt8;
-  Tensor vals = want_values ? Tensor::empty(p.keep_shape, vd) : Tensor();
-  Tensor idx = Tensor::empty(p.keep_shape, DType::Int64);
+  Tensor vals = want_values ? Tensor::empty(p.keep_shape, vd, a.device()) : Tensor();
+  Tensor idx = Tensor::empty(p.keep_shape, DType::Int64, a.device());
   if (idx.numel() == 0) return {vals, idx};
   ReduceLayout L = make_reduce_layout(in, p.mask, idx, true);
+#ifdef EMBER_WITH_CUDA
+  if (in.device().is_cuda()) { cuda::arg_reduce_kernel(is_max, L, in, vals, idx); return {vals, idx}; }
+#endif
   ArgArgs args{&L, (const char*)in.data_ptr(), want_values ? (char*)vals.data_ptr() : nullptr, idx.data<int64_t>()};
   const bool ref = use_reference_kernels();
   if (ref || !fast_reduce_kernels(cpu_isa())->arg(is_max, in.dtype(), args)) generic::run_arg(is_max, in.dtype(), args, ref);
@@ -224,13 +246,13 @@ Tensor logsumexp(const Tensor& a, const DimList& dims, bool keepdim) {
   Tensor in = to_dtype(a, rd);
   Tensor m;
   if (p.nred == 0) {
-    m = Tensor::empty(p.keep_shape, reduce_acc_dtype(RK::ExpShift, rd));
-    if (m.numel()) map_acc(m, Tensor(), [](auto, auto) { return -std::numeric_limits<double>::infinity(); });
+    m = Tensor::empty(p.keep_shape, reduce_acc_dtype(RK::ExpShift, rd), a.device());
+    if (m.numel()) fill_(m, Scalar(-std::numeric_limits<double>::infinity()));
   } else {
     m = reduce_acc(RK::Max, in, p);  // the shift: max, or 0 where it is not finite
-    map_acc(m, Tensor(), [](auto v, auto) { return std::isfinite(v) ? v : decltype(v)(0); });
+    acc_map(AccMap::FiniteOrZero, m);
     Tensor s = reduce_acc(RK::ExpShift, in, p, m);
-    map_acc(s, m, [](auto v, auto sh) { return std::log(v) + sh; });
+    acc_map(AccMap::LogAdd, s, m);
     m = s;
   }
   return finish_shape(to_dtype(m, rd), p, keepdim);
@@ -253,12 +275,18 @@ Tensor count_nonzero(const Tensor& a, const DimList& dims) {
 // ---- scans ----
 static Tensor scan(SK kind, const char* op, const Tensor& in, int64_t dim, Tensor* idx) {
   int64_t d = wrap_dim(dim, in.dim(), op);
-  Tensor out = Tensor::empty(in.sizes(), in.dtype());
-  if (idx) *idx = Tensor::empty(in.sizes(), DType::Int64);
+  Tensor out = Tensor::empty(in.sizes(), in.dtype(), in.device());
+  if (idx) *idx = Tensor::empty(in.sizes(), DType::Int64, in.device());
   if (in.numel() == 0) return out;
   std::vector<bool> mask(in.dim(), false);
   if (in.dim()) mask[d] = true;
   ReduceLayout L = make_reduce_layout(in, mask, out, true);
+#ifdef EMBER_WITH_CUDA
+  if (in.device().is_cuda()) {
+    cuda::scan_kernel(kind, L, in.dim() ? out.strides()[d] : 0, in, out, idx ? *idx : Tensor());
+    return out;
+  }
+#endif
   ScanArgs s{&L, in.dim() ? out.strides()[d] : 0, (const char*)in.data_ptr(), (char*)out.data_ptr(),
              idx ? idx->data<int64_t>() : nullptr};
   generic::run_scan(kind, in.dtype(), s, use_reference_kernels());
@@ -290,7 +318,9 @@ Tensor logcumsumexp(const Tensor& a, int64_t dim) {
 void write_out(const char* op, Tensor& out, const Tensor& result) {
   EMBER_CHECK(can_cast(result.dtype(), out.dtype()), op, "result type ", dtype_name(result.dtype()),
               " can't be cast to the desired output type ", dtype_name(out.dtype()));
-  if (out.sizes() != result.sizes()) out.set_(Tensor::empty(result.sizes(), out.dtype()));
+  EMBER_CHECK(out.device() == result.device(), op, "Expected out tensor to have device ", result.device().str(),
+              ", but got ", out.device().str(), " instead");
+  if (out.sizes() != result.sizes()) out.set_(Tensor::empty(result.sizes(), out.dtype(), out.device()));
   copy_(out, result);
 }
 

@@ -44,6 +44,9 @@ struct ScanArgs {
 
 DType reduce_acc_dtype(RK kind, DType in);
 
+// In-place finishing maps of an acc tensor (float32/float64, contiguous) after a reduction.
+enum class AccMap { Sqrt, FiniteOrZero /* non-finite -> 0 */, LogAdd /* log(t) + aux */, Pow /* t ** param */ };
+
 namespace generic {
 void run_reduce(RK kind, DType dt, const ReduceArgs& a, bool reference);
 void run_arg(bool is_max, DType dt, const ArgArgs& a, bool reference);

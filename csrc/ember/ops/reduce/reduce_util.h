@@ -20,8 +20,10 @@ DimPlan plan_dims(const char* op, const Tensor& a, const DimList& dims);
 Tensor reduce_acc(RK kind, const Tensor& in, const DimPlan& p, const Tensor& aux = Tensor(), double param = 0);
 Tensor finish_shape(const Tensor& acc, const DimPlan& p, bool keepdim);
 void sqrt_acc(const Tensor& t);  // in place, float32/float64 contiguous
+// In place t[i] = op(t[i], aux[i]) on a contiguous float32/float64 acc tensor, on its device.
+void acc_map(AccMap op, const Tensor& t, const Tensor& aux = Tensor(), double param = 0);
 
-// In-place t[i] = f(t[i], aux[i] or 0) on a contiguous float32/float64 acc tensor.
+// In-place t[i] = f(t[i], aux[i] or 0) on a contiguous float32/float64 CPU acc tensor.
 template <class F>
 void map_acc(const Tensor& t, const Tensor& aux, F f) {
   auto run = [&](auto* p, const auto* q) {
