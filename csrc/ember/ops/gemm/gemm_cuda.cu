@@ -130,6 +130,15 @@ __device__ __forceinline__ void load_run(T (&r)[V], const T* __restrict__ X, int
   }
 }
 
+// V elements to 16-byte-aligned shared memory in one store (every caller's row stride and run
+// start are multiples of 16 bytes: see the PAD choices).
+template <class T, int V> __device__ __forceinline__ void store_run(T* dst, const T (&r)[V]) {
+  Vec<T, V> v;
+#pragma unroll
+  for (int t = 0; t < V; ++t) v.v[t] = r[t];
+  *reinterpret_cast<Vec<T, V>*>(dst) = v;
+}
+
 // Position inside an (O x BK) tile of run number `e / V` (e = first element index of the run):
 // kmajor: runs go along k, rows of BK; else runs go along o, rows of BO.
 template <int BO, int BK>
@@ -186,13 +195,18 @@ __global__ void __launch_bounds__(256) simt_gemm_kernel(const GemmArgs<T> g) {
         load_run<T, V>(ra, Ap, g.rsA, g.csA, m0 + a_o, k0 + a_k, g.M, g.K, g.a_kmajor, g.a_vec);
         load_run<T, V>(rb, Bp, g.csB, g.rsB, n0 + b_o, k0 + b_k, g.N, g.K, g.b_kmajor, g.b_vec);
       };
-      auto sstore = [&](int buf) {
+      auto sstore = [&](int buf) {  // runs along m / n land in one row: a 16-byte store
+        if (g.a_kmajor) {
 #pragma unroll
-        for (int t = 0; t < V; ++t) {
-          if (g.a_kmajor) As[buf][a_k + t][a_o] = ra[t];
-          else As[buf][a_k][a_o + t] = ra[t];
-          if (g.b_kmajor) Bs[buf][b_k + t][b_o] = rb[t];
-          else Bs[buf][b_k][b_o + t] = rb[t];
+          for (int t = 0; t < V; ++t) As[buf][a_k + t][a_o] = ra[t];
+        } else {
+          store_run<T, V>(&As[buf][a_k][a_o], ra);
+        }
+        if (g.b_kmajor) {
+#pragma unroll
+          for (int t = 0; t < V; ++t) Bs[buf][b_k + t][b_o] = rb[t];
+        } else {
+          store_run<T, V>(&Bs[buf][b_k][b_o], rb);
         }
       };
       gload(0);
@@ -314,14 +328,22 @@ __global__ void __launch_bounds__(256) wmma_gemm_kernel(const GemmArgs<T> g) {
         T* as = As + buf * A_STAGE;
         T* bs = Bs + buf * B_STAGE;
 #pragma unroll
-        for (int r = 0; r < RUNS; ++r)
+        for (int r = 0; r < RUNS; ++r) {
+          // A's k runs and B's n runs are contiguous in shared memory (16-byte stores); the
+          // other two layouts transpose element by element.
+          if (g.a_kmajor) {
+            store_run<T, V>(as + a_o[r] * LDA + a_k[r], ra[r]);
+          } else {
 #pragma unroll
-          for (int t = 0; t < V; ++t) {
-            if (g.a_kmajor) as[a_o[r] * LDA + a_k[r] + t] = ra[r][t];
-            else as[(a_o[r] + t) * LDA + a_k[r]] = ra[r][t];
-            if (g.b_kmajor) bs[(b_k[r] + t) * LDB + b_o[r]] = rb[r][t];
-            else bs[b_k[r] * LDB + b_o[r] + t] = rb[r][t];
+            for (int t = 0; t < V; ++t) as[(a_o[r] + t) * LDA + a_k[r]] = ra[r][t];
           }
+          if (g.b_kmajor) {
+#pragma unroll
+            for (int t = 0; t < V; ++t) bs[(b_k[r] + t) * LDB + b_o[r]] = rb[r][t];
+          } else {
+            store_run<T, V>(bs + b_k[r] * LDB + b_o[r], rb[r]);
+          }
+        }
       };
       gload(0);
       sstore(0);
