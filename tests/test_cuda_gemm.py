@@ -96,6 +96,35 @@ def test_mm_block_edges(dtype):
 
 
 @needs_cuda
+@pytest.mark.parametrize("dtype,shape", [
+    (ember.float32, (64, 64, 65536)), (ember.float64, (100, 130, 5000)), (ember.float16, (64, 64, 20000)),
+    (ember.bfloat16, (3, 40, 50, 3000)), (ember.float32, (2, 130, 7, 9000)),
+])
+def test_split_k(dtype, shape):
+    # few output tiles and a long k: the k range is split over blocks and reduced in a second pass
+    *lead, M, N, K = shape
+    a, b = mat(tuple(lead) + (M, K), dtype, 1), mat(tuple(lead) + (K, N), dtype, 2, "t")
+    cmp(*both(ember.matmul, a, b), K)
+    inp = sample((N,), dtype, 3)
+    cmp(*both(lambda i, x, y: ember.addmm(i, x, y, beta=0.5, alpha=-1.5), inp, a.reshape(-1, K)[:M], b.reshape(-1, N)[:K]), K)
+    x, w, bias = sample((8, K), dtype, 4), sample((16, K), dtype, 5), sample((16,), dtype, 6)
+    cmp(*both(F.linear, x, w, bias), K)
+
+
+@needs_cuda
+def test_split_k_tf32():
+    a, b = mat((64, 8192), ember.float32, 1), mat((8192, 96), ember.float32, 2)
+    ref = ember.mm(a, b)
+    try:
+        ember.backends.cuda.matmul.allow_tf32 = True
+        g = ember.mm(a.cuda(), b.cuda())
+    finally:
+        ember.backends.cuda.matmul.allow_tf32 = False
+    r, at = tol(ember.float32, 8192, TF32_EPS)
+    check(g, ref, rtol=r, atol=at)
+
+
+@needs_cuda
 def test_mm_tf32():
     M, N, K = 257, 129, 511
     a, b = mat((M, K), ember.float32, 5), mat((K, N), ember.float32, 6, "t")

@@ -96,6 +96,11 @@ template <class T> struct GemmArgs {
   bool b_kmajor = false; // B's k neighbours are adjacent (rsB == 1): threads walk k, else n
   bool a_vec = false, b_vec = false;  // 16-byte loads along the walked dim are aligned
   int64_t tiles_m = 0, tiles_n = 0, batch = 1;
+  // Split-K: each batch item's k range is cut into ksplit chunks of kchunk (a multiple of the
+  // kernel's BK); chunk s of item b writes its raw sums to ws[s][b][m][n] and splitk_reduce_kernel
+  // adds the chunks in order and applies the epilogue. ksplit == 1: no workspace, epilogue in place.
+  int64_t ksplit = 1, kchunk = 0;
+  acc_t<T>* ws = nullptr;
   BatchMap bm;  // s0 = A, s1 = B, s2 = C
   Epi<T> epi;
 };
@@ -175,11 +180,13 @@ __global__ void __launch_bounds__(256) simt_gemm_kernel(const GemmArgs<T> g) {
   run_pos<BM, BK>(tid * V, g.a_kmajor, a_o, a_k);
   run_pos<BN, BK>(tid * V, g.b_kmajor, b_o, b_k);
   const int64_t ntiles = g.tiles_m * g.tiles_n;
-  const int64_t nk = (g.K + BK - 1) / BK;
 
-  for (int64_t bz = blockIdx.z; bz < g.batch; bz += gridDim.z) {
+  for (int64_t bz = blockIdx.z; bz < g.batch * g.ksplit; bz += gridDim.z) {
+    const int64_t bi = bz / g.ksplit, split = bz - bi * g.ksplit;
+    const int64_t k_lo = split * g.kchunk, k_hi = min(g.K, k_lo + g.kchunk);
+    const int64_t nk = (k_hi - k_lo + BK - 1) / BK;
     int64_t oa, ob, oc;
-    g.bm.offsets(bz, oa, ob, oc);
+    g.bm.offsets(bi, oa, ob, oc);
     const T* __restrict__ Ap = g.A + oa;
     const T* __restrict__ Bp = g.B + ob;
     T* Cp = g.C + oc;
@@ -192,8 +199,8 @@ __global__ void __launch_bounds__(256) simt_gemm_kernel(const GemmArgs<T> g) {
         for (int j = 0; j < TN; ++j) acc[i][j] = A(0);
       T ra[V], rb[V];
       auto gload = [&](int64_t k0) {
-        load_run<T, V>(ra, Ap, g.rsA, g.csA, m0 + a_o, k0 + a_k, g.M, g.K, g.a_kmajor, g.a_vec);
-        load_run<T, V>(rb, Bp, g.csB, g.rsB, n0 + b_o, k0 + b_k, g.N, g.K, g.b_kmajor, g.b_vec);
+        load_run<T, V>(ra, Ap, g.rsA, g.csA, m0 + a_o, k0 + a_k, g.M, k_hi, g.a_kmajor, g.a_vec);
+        load_run<T, V>(rb, Bp, g.csB, g.rsB, n0 + b_o, k0 + b_k, g.N, k_hi, g.b_kmajor, g.b_vec);
       };
       auto sstore = [&](int buf) {  // runs along m / n land in one row: a 16-byte store
         if (g.a_kmajor) {
@@ -209,12 +216,12 @@ __global__ void __launch_bounds__(256) simt_gemm_kernel(const GemmArgs<T> g) {
           store_run<T, V>(&Bs[buf][b_k][b_o], rb);
         }
       };
-      gload(0);
+      gload(k_lo);
       sstore(0);
       __syncthreads();
       for (int64_t kt = 0; kt < nk; ++kt) {
         const int cur = (int)(kt & 1);
-        if (kt + 1 < nk) gload((kt + 1) * BK);  // in flight while this step computes
+        if (kt + 1 < nk) gload(k_lo + (kt + 1) * BK);  // in flight while this step computes
 #pragma unroll
         for (int kk = 0; kk < BK; ++kk) {
           T a[TM], b[TN];
@@ -242,8 +249,12 @@ __global__ void __launch_bounds__(256) simt_gemm_kernel(const GemmArgs<T> g) {
         for (int j = 0; j < TN; ++j) {
           const int64_t n = n0 + (j / V) * (BN / 2) + tx * V + (j % V);
           if (n >= g.N) continue;
-          T* c = Cp + m * g.rsC + n * g.csC;
-          *c = g.epi.apply(acc[i][j], c, m, n);
+          if (g.ws) {
+            g.ws[((split * g.batch + bi) * g.M + m) * g.N + n] = acc[i][j];
+          } else {
+            T* c = Cp + m * g.rsC + n * g.csC;
+            *c = g.epi.apply(acc[i][j], c, m, n);
+          }
         }
       }
     }
@@ -300,12 +311,14 @@ __global__ void __launch_bounds__(256) wmma_gemm_kernel(const GemmArgs<T> g) {
     run_pos<BN, BK>((r * 256 + tid) * V, g.b_kmajor, b_o[r], b_k[r]);
   }
   const int64_t ntiles = g.tiles_m * g.tiles_n;
-  const int64_t nk = (g.K + BK - 1) / BK;
   float* cs = Cs + warp * 256;
 
-  for (int64_t bz = blockIdx.z; bz < g.batch; bz += gridDim.z) {
+  for (int64_t bz = blockIdx.z; bz < g.batch * g.ksplit; bz += gridDim.z) {
+    const int64_t bi = bz / g.ksplit, split = bz - bi * g.ksplit;
+    const int64_t k_lo = split * g.kchunk, k_hi = min(g.K, k_lo + g.kchunk);
+    const int64_t nk = (k_hi - k_lo + BK - 1) / BK;
     int64_t oa, ob, oc;
-    g.bm.offsets(bz, oa, ob, oc);
+    g.bm.offsets(bi, oa, ob, oc);
     const T* __restrict__ Ap = g.A + oa;
     const T* __restrict__ Bp = g.B + ob;
     T* Cp = g.C + oc;
@@ -320,8 +333,8 @@ __global__ void __launch_bounds__(256) wmma_gemm_kernel(const GemmArgs<T> g) {
       auto gload = [&](int64_t k0) {
 #pragma unroll
         for (int r = 0; r < RUNS; ++r) {
-          load_run<T, V>(ra[r], Ap, g.rsA, g.csA, m0 + a_o[r], k0 + a_k[r], g.M, g.K, g.a_kmajor, g.a_vec);
-          load_run<T, V>(rb[r], Bp, g.csB, g.rsB, n0 + b_o[r], k0 + b_k[r], g.N, g.K, g.b_kmajor, g.b_vec);
+          load_run<T, V>(ra[r], Ap, g.rsA, g.csA, m0 + a_o[r], k0 + a_k[r], g.M, k_hi, g.a_kmajor, g.a_vec);
+          load_run<T, V>(rb[r], Bp, g.csB, g.rsB, n0 + b_o[r], k0 + b_k[r], g.N, k_hi, g.b_kmajor, g.b_vec);
         }
       };
       auto sstore = [&](int buf) {
@@ -345,12 +358,12 @@ __global__ void __launch_bounds__(256) wmma_gemm_kernel(const GemmArgs<T> g) {
           }
         }
       };
-      gload(0);
+      gload(k_lo);
       sstore(0);
       __syncthreads();
       for (int64_t kt = 0; kt < nk; ++kt) {
         const int cur = (int)(kt & 1);
-        if (kt + 1 < nk) gload((kt + 1) * BK);
+        if (kt + 1 < nk) gload(k_lo + (kt + 1) * BK);
         const T* as = As + cur * A_STAGE;
         const T* bs = Bs + cur * B_STAGE;
 #pragma unroll
@@ -393,8 +406,12 @@ __global__ void __launch_bounds__(256) wmma_gemm_kernel(const GemmArgs<T> g) {
             const int e = q * 32 + lane, r = e / 16, c = e % 16;
             const int64_t m = m0 + wm * 64 + i * 16 + r, n = n0 + wn * 32 + j * 16 + c;
             if (m < g.M && n < g.N) {
-              T* cp = Cp + m * g.rsC + n * g.csC;
-              *cp = g.epi.apply(cs[e], cp, m, n);
+              if (g.ws) {
+                g.ws[((split * g.batch + bi) * g.M + m) * g.N + n] = cs[e];
+              } else {
+                T* cp = Cp + m * g.rsC + n * g.csC;
+                *cp = g.epi.apply(cs[e], cp, m, n);
+              }
             }
           }
           __syncwarp();  // the staging tile is rewritten by the next fragment
@@ -496,6 +513,23 @@ __global__ void scale_kernel(T* C, int64_t M, int64_t N, int64_t rsC, int64_t cs
   }
 }
 
+// ==== split-K: C = epi(sum over the chunks, in chunk order) =============================================
+template <class T>
+__global__ void splitk_reduce_kernel(const acc_t<T>* __restrict__ ws, int64_t S, T* C, int64_t M, int64_t N,
+                                     int64_t rsC, int64_t csC, int64_t batch, BatchMap bm, Epi<T> epi) {
+  const int64_t total = M * N * batch;
+  const int64_t stride = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t o = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; o < total; o += stride) {
+    acc_t<T> s = ws[o];
+    for (int64_t sp = 1; sp < S; ++sp) s += ws[sp * total + o];
+    const int64_t j = o % N, r = o / N, i = r % M, b = r / M;
+    int64_t o0, o1, oc;
+    bm.offsets(b, o0, o1, oc);
+    T* c = C + oc + i * rsC + j * csC;
+    *c = epi.apply(s, c, i, j);
+  }
+}
+
 // ---- host side -------------------------------------------------------------------------------------
 const char* torch_type_name(DType dt) {
   switch (dt) {
@@ -564,23 +598,70 @@ template <class T> GemmArgs<T> make_args(const GemmProblem& p, int V) {
   return g;
 }
 
-template <class T> void run_simt(const GemmProblem& p, cudaStream_t s, const char* op) {
+int sm_count(int device) {
+  static int cache[64] = {};  // a benign race: every writer stores the same value
+  if (device >= 0 && device < 64 && cache[device] > 0) return cache[device];
+  int v = 0;
+  EMBER_CUDA_CHECK_OP(cudaDeviceGetAttribute(&v, cudaDevAttrMultiProcessorCount, device), "gemm");
+  if (device >= 0 && device < 64) cache[device] = v;
+  return v > 0 ? v : 1;
+}
+
+// Split-K when the output has too few tiles to fill the GPU and k is long: about two blocks per SM,
+// chunks of at least 512 k (a multiple of BK), at most 64 chunks and 64 MiB of workspace.
+template <class T> void plan_split(GemmArgs<T>& g, int bk, int device) {
+  g.ksplit = 1;
+  g.kchunk = g.K;
+  const int64_t blocks = g.tiles_m * g.tiles_n * g.batch;
+  const int64_t sms = sm_count(device);
+  if (blocks >= sms || g.K < 1024) return;
+  int64_t S = std::min<int64_t>({(2 * sms + blocks - 1) / blocks, g.K / 512, 64});
+  const int64_t outs = g.M * g.N * g.batch;
+  S = std::min<int64_t>(S, (int64_t)(64 << 20) / std::max<int64_t>(1, outs * (int64_t)sizeof(acc_t<T>)));
+  if (S < 2) return;
+  int64_t chunk = (g.K + S - 1) / S;
+  chunk = (chunk + bk - 1) / bk * bk;
+  g.kchunk = chunk;
+  g.ksplit = (g.K + chunk - 1) / chunk;  // every chunk non-empty
+  if (g.ksplit < 2) { g.ksplit = 1; g.kchunk = g.K; }
+}
+
+// Launches `kernel` for g (split-K through a workspace tensor on the device when planned).
+template <class T, class Kernel>
+void launch_tiled(Kernel kernel, GemmArgs<T>& g, const GemmProblem& p, int bk, int device, cudaStream_t s,
+                  const char* op) {
+  plan_split(g, bk, device);
+  Tensor ws;
+  if (g.ksplit > 1) {
+    const DType wdt = std::is_same_v<acc_t<T>, double> ? DType::Float64 : DType::Float32;
+    ws = Tensor::empty(Shape(1, g.ksplit * g.batch * g.M * g.N), wdt, Device(DeviceType::CUDA, device));
+    g.ws = static_cast<acc_t<T>*>(ws.raw_data_ptr());
+  }
+  dim3 grid(capped(g.tiles_m * g.tiles_n, INT_MAX), 1, capped(g.batch * g.ksplit, 65535));
+  kernel<<<grid, 256, 0, s>>>(g);
+  EMBER_CUDA_LAUNCH_CHECK(op);
+  if (g.ksplit > 1) {
+    // ws goes back to the caching allocator after this launch is queued: blocks are reused in
+    // stream order, so the reduction below reads it before anything else can write it.
+    splitk_reduce_kernel<T><<<grid_for(g.M * g.N * g.batch), kThreads, 0, s>>>(
+        g.ws, g.ksplit, g.C, g.M, g.N, g.rsC, g.csC, g.batch, g.bm, g.epi);
+    EMBER_CUDA_LAUNCH_CHECK(op);
+  }
+}
+
+template <class T> void run_simt(const GemmProblem& p, int device, cudaStream_t s, const char* op) {
   using Cfg = SimtCfg<T>;
   GemmArgs<T> g = make_args<T>(p, Cfg::V);
   g.tiles_m = (p.M + Cfg::BM - 1) / Cfg::BM;
   g.tiles_n = (p.N + Cfg::BN - 1) / Cfg::BN;
-  dim3 grid(capped(g.tiles_m * g.tiles_n, INT_MAX), 1, capped(g.batch, 65535));
-  simt_gemm_kernel<T><<<grid, Cfg::NT, 0, s>>>(g);
-  EMBER_CUDA_LAUNCH_CHECK(op);
+  launch_tiled<T>(simt_gemm_kernel<T>, g, p, Cfg::BK, device, s, op);
 }
 
-template <class T> void run_wmma(const GemmProblem& p, cudaStream_t s, const char* op) {
+template <class T> void run_wmma(const GemmProblem& p, int device, cudaStream_t s, const char* op) {
   GemmArgs<T> g = make_args<T>(p, 16 / (int)sizeof(T));
   g.tiles_m = (p.M + 127) / 128;
   g.tiles_n = (p.N + 127) / 128;
-  dim3 grid(capped(g.tiles_m * g.tiles_n, INT_MAX), 1, capped(g.batch, 65535));
-  wmma_gemm_kernel<T><<<grid, 256, 0, s>>>(g);
-  EMBER_CUDA_LAUNCH_CHECK(op);
+  launch_tiled<T>(wmma_gemm_kernel<T>, g, p, WmmaCfg<T>::BK, device, s, op);
 }
 
 template <class T> void run_gemv(const GemmProblem& p, cudaStream_t s, const char* op) {
@@ -621,16 +702,17 @@ template <class T> void run_scale(const GemmProblem& p, cudaStream_t s, const ch
   EMBER_CUDA_LAUNCH_CHECK(op);
 }
 
-template <class T> void run_typed(const GemmProblem& p, bool allow_tf32, cudaStream_t s, const char* op) {
+template <class T>
+void run_typed(const GemmProblem& p, bool allow_tf32, int device, cudaStream_t s, const char* op) {
   if (p.K == 0) return run_scale<T>(p, s, op);
   if (p.M == 1 || p.N == 1) return run_gemv<T>(p, s, op);
   if constexpr (is_half_v<T>) {
-    run_wmma<T>(p, s, op);
+    run_wmma<T>(p, device, s, op);
   } else if constexpr (std::is_same_v<T, float>) {
-    if (allow_tf32) run_wmma<float>(p, s, op);
-    else run_simt<float>(p, s, op);
+    if (allow_tf32) run_wmma<float>(p, device, s, op);
+    else run_simt<float>(p, device, s, op);
   } else {
-    run_simt<T>(p, s, op);
+    run_simt<T>(p, device, s, op);
   }
 }
 
@@ -646,7 +728,7 @@ void gemm(const GemmProblem& p, int device, bool allow_tf32, const char* op) {
   cudaStream_t s = as_stream(current_stream(device));
   dispatch_float(dt, op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    run_typed<T>(p, allow_tf32, s, op);
+    run_typed<T>(p, allow_tf32, device, s, op);
   });
 }
 
