@@ -68,7 +68,7 @@ void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scala
   GemmProblem p;
   p.dtype = c.dtype();
   p.M = c.size(-2); p.N = c.size(-1); p.K = a.size(-1);
-  const Device dev = common_device(op, {&a, &b, &c});
+  [[maybe_unused]] const Device dev = common_device(op, {&a, &b, &c});  // used by the CUDA branch
   p.A = gemm_data(a); p.rsA = a.stride(-2); p.csA = a.stride(-1);
   p.B = gemm_data(b); p.rsB = b.stride(-2); p.csB = b.stride(-1);
   p.C = gemm_data(c); p.rsC = c.stride(-2); p.csC = c.stride(-1);
