@@ -2,7 +2,9 @@
 // batch broadcasting), mm, bmm, mv, dot, vdot, inner and the add* forms. Everything lowers to
 // gemm_tensors(), which hands operand strides (transposed, stepped, broadcast stride 0) straight to
 // the GEMM kernel; batch dims that line up are merged, and a batch that only strides through A's
-// rows is folded into M (one big GEMM instead of many small ones).
+// rows is folded into M (one big GEMM instead of many small ones). Outputs and temporaries are
+// allocated on the operands' device (all operands must share it); on CUDA the same GemmProblem goes
+// to cuda::gemm (gemm_cuda.h / gemm_cuda.cu) instead of gemm_run.
 #include "ember/ops/gemm/matmul_util.h"
 
 #include "ember/core/view.h"
