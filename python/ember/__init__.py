@@ -27,6 +27,7 @@ from . import autograd  # noqa: E402,F401
 from .autograd import grad_fns as _grad_fns  # noqa: E402,F401
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled  # noqa: E402,F401
 from . import cuda  # noqa: E402
+from . import backends  # noqa: E402,F401
 
 
 def _export_top_level():

@@ -58,6 +58,10 @@ void init_gemm(py::module_& m) {
         py::arg("alpha") = Scalar((int64_t)1), py::arg("beta") = Scalar((int64_t)0), py::arg("bias_dim") = -1,
         py::arg("act") = "none", py::arg("out") = py::none(),
         "act(alpha * a @ b + beta * c + bias) in one pass (see gemm.h); bias_dim -1: per column, -2: per row");
+  // float32 matmul precision: 0 highest, 1 high, 2 medium (ember.set_float32_matmul_precision,
+  // ember.backends.cuda.matmul.allow_tf32).
+  m.def("_set_float32_matmul_precision", [](int level) { set_float32_matmul_precision(level); });
+  m.def("_get_float32_matmul_precision", []() { return float32_matmul_precision(); });
   // Blocking and micro-kernel of the build the current ISA selects (benchmarks, docs).
   m.def("gemm_info", [](const std::string& dtype) {
     const GemmKernel* k = gemm_kernels(cpu_isa());

@@ -9,7 +9,8 @@ from .._tensor import Tensor, _register_method, _wrap
 from ..autograd._dispatch import differentiable
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr", "addbmm", "baddbmm",
-           "einsum", "tensordot", "chain_matmul", "matrix_power"]
+           "einsum", "tensordot", "chain_matmul", "matrix_power", "set_float32_matmul_precision",
+           "get_float32_matmul_precision"]
 
 # Names re-exported by ember.linalg (see python/ember/linalg.py).
 LINALG_EXPORTS = ["matmul", "multi_dot", "vecdot", "matrix_power"]
@@ -39,6 +40,26 @@ def _num(x, op, name):
 
 def _result(r, out):
     return out if out is not None else _wrap(r)
+
+
+# ---- float32 matmul precision ----------------------------------------------------------------------
+_PRECISIONS = ("highest", "high", "medium")
+
+
+def set_float32_matmul_precision(precision):
+    """Internal precision of float32 matrix products on CUDA: ``"highest"`` (default: full float32),
+    ``"high"`` or ``"medium"`` (TF32 tensor cores allowed; ember has no bfloat16-based float32 mode,
+    so "medium" behaves as "high"). Same switch as ``ember.backends.cuda.matmul.allow_tf32``. The CPU
+    always computes in full float32."""
+    if not isinstance(precision, str) or precision.lower() not in _PRECISIONS:
+        raise RuntimeError(f"[set_float32_matmul_precision] expected one of 'highest', 'high', 'medium', "
+                           f"got {precision!r}")
+    _C._set_float32_matmul_precision(_PRECISIONS.index(precision.lower()))
+
+
+def get_float32_matmul_precision():
+    """The current float32 matmul precision: "highest", "high" or "medium"."""
+    return _PRECISIONS[_C._get_float32_matmul_precision()]
 
 
 # ---- products -------------------------------------------------------------------------------------

@@ -33,8 +33,8 @@ Tensor sum_dims(const Tensor& t, const std::vector<int64_t>& dims, const char* o
   for (int64_t d : dims) perm.push_back(d);
   const int64_t S = prod(t, dims), P = shape_numel(keep_sizes);
   Tensor a = reshape(permute(t, perm), {P, S});
-  Tensor ones = expand(full({1, 1}, Scalar((int64_t)1), t.dtype()), {S, 1});
-  Tensor c = Tensor::empty({P, 1}, t.dtype());
+  Tensor ones = expand(full({1, 1}, Scalar((int64_t)1), t.dtype(), t.device()), {S, 1});
+  Tensor c = Tensor::empty({P, 1}, t.dtype(), t.device());
   if (P > 0) gemm_tensors(a, ones, c, Scalar((int64_t)1), Scalar((int64_t)0), op);
   return view(c, keep_sizes);
 }
@@ -117,7 +117,7 @@ Term contract(Term a, Term b, const Needed& needed, const char* op) {
   b_shape.push_back(K); b_shape.push_back(N);
   c_shape.push_back(M); c_shape.push_back(N);
   Tensor a3 = reshape(permute(a.t, pa), a_shape), b3 = reshape(permute(b.t, pb), b_shape);
-  Tensor c = Tensor::empty(c_shape, a.t.dtype());
+  Tensor c = Tensor::empty(c_shape, a.t.dtype(), a.t.device());
   if (c.numel() > 0) gemm_tensors(a3, b3, c, Scalar((int64_t)1), Scalar((int64_t)0), op);
   r.t = view(c, res_shape);
   return r;
@@ -133,6 +133,7 @@ Tensor einsum(const std::string& equation, const std::vector<Tensor>& operands) 
                 "operand 0 is ", dtype_name(operands[0].dtype()), " and operand ", i, " is ",
                 dtype_name(operands[i].dtype()));
   check_numeric(op, operands[0].dtype());
+  for (size_t i = 1; i < operands.size(); ++i) common_device(op, {&operands[0], &operands[i]});
   // ---- parse ----
   std::vector<std::vector<int>> terms(1);   // -1 marks the ellipsis
   std::vector<int> out_spec;
@@ -286,6 +287,7 @@ Tensor tensordot(const Tensor& a, const Tensor& b, const Shape& dims_a, const Sh
   check_numeric(op, a.dtype());
   EMBER_CHECK(a.dtype() == b.dtype(), op, "expected both tensors to have the same dtype, but got ",
               dtype_name(a.dtype()), " and ", dtype_name(b.dtype()));
+  common_device(op, {&a, &b});
   std::vector<bool> ca(a.dim(), false), cb(b.dim(), false);
   std::vector<int64_t> da, db;
   for (size_t i = 0; i < dims_a.size(); ++i) {
@@ -340,6 +342,7 @@ Tensor multi_dot(const std::vector<Tensor>& ts, const Tensor& out, const char* o
                 "is ", dtype_name(ts[0].dtype()), " and tensor ", i, " is ", dtype_name(ts[i].dtype()));
   }
   check_numeric(op, ts[0].dtype());
+  for (size_t i = 1; i < n; ++i) common_device(op, {&ts[0], &ts[i]});
   std::vector<Tensor> m(n);
   m[0] = ts[0].dim() == 1 ? unsqueeze(ts[0], 0) : ts[0];
   for (size_t i = 1; i < n; ++i) m[i] = (i == n - 1 && ts[i].dim() == 1) ? unsqueeze(ts[i], 1) : ts[i];
@@ -371,7 +374,7 @@ Tensor multi_dot(const std::vector<Tensor>& ts, const Tensor& out, const char* o
   };
   Tensor r = view(contiguous(chain(0, n - 1)), res);
   if (!out.defined()) return r;
-  Tensor dst = prepare_out(op, res, r.dtype(), out);
+  Tensor dst = prepare_out(op, res, r.dtype(), out, r.device());
   copy_(dst, r);
   dst.bump_version();
   return dst;
@@ -385,7 +388,7 @@ Tensor matrix_power(const Tensor& a, int64_t n, const char* op) {
   EMBER_CHECK_KIND(n >= 0, NotImplemented, op, "negative exponents need a matrix inverse, which is not implemented "
                    "(got n=", n, ")");
   if (n == 0) {
-    Tensor r = full(a.sizes(), Scalar((int64_t)0), a.dtype());
+    Tensor r = full(a.sizes(), Scalar((int64_t)0), a.dtype(), a.device());
     if (r.numel() > 0) fill_(diagonal(r, 0, -2, -1), Scalar((int64_t)1));
     return r;
   }
@@ -396,7 +399,7 @@ Tensor matrix_power(const Tensor& a, int64_t n, const char* op) {
     if (e & 1) result = result.defined() ? matmul(result, base) : base;
     if (e > 1) base = matmul(base, base);
   }
-  return result.data_ptr() == a.data_ptr() ? clone(a) : result;
+  return result.raw_data_ptr() == a.raw_data_ptr() ? clone(a) : result;
 }
 
 }  // namespace ember

@@ -2,6 +2,7 @@
 // reference or the per-ISA blocked kernel. Tensor-level ops live in matmul.cpp / einsum.cpp.
 #include <unistd.h>
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -109,6 +110,16 @@ void gemm_run(const GemmProblem& p) {
   }
   if (use_reference_kernels()) gemm_reference(p);
   else gemm_kernels(cpu_isa())->run(p);
+}
+
+namespace {
+std::atomic<int> g_fp32_precision{0};
+}  // namespace
+int float32_matmul_precision() { return g_fp32_precision.load(std::memory_order_relaxed); }
+void set_float32_matmul_precision(int level) {
+  EMBER_CHECK_VALUE(level >= 0 && level <= 2, "set_float32_matmul_precision", "level must be 0 (highest), 1 (high) "
+                    "or 2 (medium), got ", level);
+  g_fp32_precision.store(level, std::memory_order_relaxed);
 }
 
 namespace {

@@ -73,6 +73,12 @@ struct GemmProblem {
 // Runs the reference (use_reference_kernels()) or the blocked per-ISA kernel.
 void gemm_run(const GemmProblem& p);
 
+// float32 matmul precision (PyTorch's set_float32_matmul_precision): 0 "highest" (full float32,
+// the default), 1 "high", 2 "medium". Above 0, float32 products on CUDA may use TF32 tensor cores
+// (ember.backends.cuda.matmul.allow_tf32). The CPU kernels always compute in full float32.
+int float32_matmul_precision();
+void set_float32_matmul_precision(int level);
+
 // ---- Tensor ops (PyTorch names and semantics) ------------------------------------------------------
 // `out` (if defined) must have the result's dtype and shape; results are new contiguous tensors.
 Tensor matmul(const Tensor& a, const Tensor& b, const Tensor& out = Tensor());  // numpy/PyTorch broadcasting

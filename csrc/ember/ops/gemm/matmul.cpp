@@ -2,10 +2,15 @@
 // batch broadcasting), mm, bmm, mv, dot, vdot, inner and the add* forms. Everything lowers to
 // gemm_tensors(), which hands operand strides (transposed, stepped, broadcast stride 0) straight to
 // the GEMM kernel; batch dims that line up are merged, and a batch that only strides through A's
-// rows is folded into M (one big GEMM instead of many small ones).
+// rows is folded into M (one big GEMM instead of many small ones). Outputs and temporaries are
+// allocated on the operands' device (all operands must share it); on CUDA the same GemmProblem goes
+// to cuda::gemm (gemm_cuda.h / gemm_cuda.cu) instead of gemm_run.
 #include "ember/ops/gemm/matmul_util.h"
 
 #include "ember/core/view.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/gemm/gemm_cuda.h"
+#endif
 
 namespace ember {
 namespace gemm_detail {
@@ -19,8 +24,32 @@ void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const ch
               dtype_name(a.dtype()), " != ", dtype_name(b.dtype()));
 }
 
-Tensor prepare_out(const char* op, const Shape& shape, DType dt, const Tensor& out) {
-  if (!out.defined()) return Tensor::empty(shape, dt);
+Device common_device(const char* op, std::initializer_list<const Tensor*> ts) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : ts) {
+    if (!t->defined()) continue;
+    if (!first) { first = t; continue; }
+    if (t->device() != first->device()) {  // name the CUDA device first, as PyTorch does
+      if (first->device().is_cuda()) device_mismatch_fail(op, first->device(), t->device());
+      device_mismatch_fail(op, t->device(), first->device());
+    }
+  }
+  return first ? first->device() : Device();
+}
+
+void* gemm_data(const Tensor& t) {
+#ifdef EMBER_WITH_CUDA
+  if (t.device().is_cuda()) return t.raw_data_ptr();
+#endif
+  return t.data_ptr();
+}
+
+Tensor prepare_out(const char* op, const Shape& shape, DType dt, const Tensor& out, const Device& dev) {
+  if (!out.defined()) return Tensor::empty(shape, dt, dev);
+  if (out.device() != dev) {
+    if (dev.is_cuda()) device_mismatch_fail(op, dev, out.device());
+    device_mismatch_fail(op, out.device(), dev);
+  }
   EMBER_CHECK(out.dtype() == dt, op, "Expected out tensor to have dtype ", dtype_name(dt), ", but got ",
               dtype_name(out.dtype()), " instead");
   EMBER_CHECK(out.sizes() == shape, op, "out tensor has shape ", shape_str(out.sizes()), " but the result has shape ",
@@ -41,9 +70,10 @@ void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scala
   GemmProblem p;
   p.dtype = c.dtype();
   p.M = c.size(-2); p.N = c.size(-1); p.K = a.size(-1);
-  p.A = a.data_ptr(); p.rsA = a.stride(-2); p.csA = a.stride(-1);
-  p.B = b.data_ptr(); p.rsB = b.stride(-2); p.csB = b.stride(-1);
-  p.C = c.data_ptr(); p.rsC = c.stride(-2); p.csC = c.stride(-1);
+  [[maybe_unused]] const Device dev = common_device(op, {&a, &b, &c});  // used by the CUDA branch
+  p.A = gemm_data(a); p.rsA = a.stride(-2); p.csA = a.stride(-1);
+  p.B = gemm_data(b); p.rsB = b.stride(-2); p.csB = b.stride(-1);
+  p.C = gemm_data(c); p.rsC = c.stride(-2); p.csC = c.stride(-1);
   p.alpha = alpha; p.beta = beta;
   p.epi = epi;
   // Batch dims (outer to inner), size-1 dims dropped, broadcast dims at stride 0, mergeable dims merged.
@@ -67,6 +97,13 @@ void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scala
               " non-mergeable batch dimensions are supported, got ", sz.size());
   p.nbatch = (int)sz.size();
   for (int d = 0; d < p.nbatch; ++d) { p.bshape[d] = sz[d]; p.bsA[d] = sa[d]; p.bsB[d] = sb[d]; p.bsC[d] = sc[d]; }
+#ifdef EMBER_WITH_CUDA
+  if (dev.is_cuda()) {
+    EMBER_CHECK(p.epi.bias_kind == GemmBias::None || p.epi.bias, op, "bias kind set but no bias pointer");
+    cuda::gemm(p, dev.index, float32_matmul_precision() > 0, op);
+    return;
+  }
+#endif
   gemm_run(p);
 }
 
@@ -75,11 +112,12 @@ bool scalar_is_zero(const Scalar& s) { return s.to_double() == 0.0 && !(s.is_flo
 Tensor product_into(const char* op, const Shape& out_shape, const Tensor& a3, const Tensor& b3, const Shape& c_shape,
                     const Tensor& out, const Tensor& input, const Scalar& beta, const Scalar& alpha,
                     const GemmEpilogue& epi) {
-  Tensor dst = prepare_out(op, out_shape, a3.dtype(), out);
+  const Device dev = common_device(op, {&a3, &b3, &input});
+  Tensor dst = prepare_out(op, out_shape, a3.dtype(), out, dev);
   const bool use_input = input.defined() && !scalar_is_zero(beta);
   const bool direct = writable_directly(dst, {&a3, &b3});
-  Tensor work = direct ? dst : Tensor::empty(out_shape, a3.dtype());
-  if (use_input && !(work.data_ptr() == input.data_ptr() && work.sizes() == input.sizes() &&
+  Tensor work = direct ? dst : Tensor::empty(out_shape, a3.dtype(), dev);
+  if (use_input && !(work.raw_data_ptr() == input.raw_data_ptr() && work.sizes() == input.sizes() &&
                      work.strides() == input.strides())) {
     copy_(work, input);
   }
@@ -149,7 +187,8 @@ Tensor gemm_epilogue(const Tensor& a, const Tensor& b, const Tensor& bias, const
     EMBER_CHECK(bias.dtype() == a.dtype(), op, "bias has dtype ", dtype_name(bias.dtype()), " but the product has ",
                 dtype_name(a.dtype()));
     e.bias_kind = bias_dim == -1 ? GemmBias::PerCol : GemmBias::PerRow;
-    e.bias = bias.data_ptr();
+    common_device(op, {&a, &b, &bias});
+    e.bias = gemm_data(bias);
     e.bias_stride = bias.stride(0);
   }
   Shape ba(a.sizes().begin(), a.sizes().end() - 2), bb(b.sizes().begin(), b.sizes().end() - 2);

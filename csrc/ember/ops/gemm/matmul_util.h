@@ -10,8 +10,13 @@ namespace ember::gemm_detail {
 void check_numeric(const char* op, DType dt);
 // "[op] expected m1 and m2 to have the same dtype, but got: float32 != float64"
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const char* na = "m1", const char* nb = "m2");
-// `out` checked for dtype and shape, or a new contiguous tensor.
-Tensor prepare_out(const char* op, const Shape& shape, DType dt, const Tensor& out);
+// `out` checked for dtype, shape and device, or a new contiguous tensor on `dev`.
+Tensor prepare_out(const char* op, const Shape& shape, DType dt, const Tensor& out, const Device& dev = Device());
+// Every defined tensor on one device (PyTorch's "Expected all tensors to be on the same device"
+// RuntimeError otherwise); returns that device (the CPU when none is defined).
+Device common_device(const char* op, std::initializer_list<const Tensor*> ts);
+// The address of a GEMM operand: data_ptr() on the CPU (the device guard), the device address on CUDA.
+void* gemm_data(const Tensor& t);
 // dst is contiguous and shares no memory with the inputs (else compute into a temporary).
 bool writable_directly(const Tensor& dst, std::initializer_list<const Tensor*> inputs);
 // c = alpha * a @ b + beta * c over [batch..., M, K] x [batch..., K, N] -> [batch..., M, N]: all three
