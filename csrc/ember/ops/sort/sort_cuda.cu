@@ -123,13 +123,17 @@ __global__ void bitonic_rows_kernel(const T* __restrict__ x, T* __restrict__ val
 }
 
 // ---- long rows: CUB radix sort of (key, position) ---------------------------------------------------
+// Keys of 1, 2 and 4 bytes are stored zero-extended in 32 bits (CUB sorts only their low bits),
+// so CUB is instantiated for two key types instead of four.
+template <class K> using cub_key_t = std::conditional_t<sizeof(K) <= 4, uint32_t, uint64_t>;
+
 template <class T>
-__global__ void make_keys_kernel(const T* __restrict__ x, key_t<T>* __restrict__ keys, int* __restrict__ pos,
-                                 int64_t total, int n, bool desc) {
+__global__ void make_keys_kernel(const T* __restrict__ x, cub_key_t<key_t<T>>* __restrict__ keys,
+                                 int* __restrict__ pos, int64_t total, int n, bool desc) {
   const int64_t stride = (int64_t)gridDim.x * blockDim.x;
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += stride) {
     const key_t<T> k = to_key(x[i]);
-    keys[i] = desc ? key_t<T>(~k) : k;
+    keys[i] = desc ? key_t<T>(~k) : k;  // ~ in the key's own width, then zero-extended
     pos[i] = (int)(i % n);
   }
 }
@@ -152,12 +156,12 @@ __global__ void segment_offsets_kernel(int* off, int64_t count, int n) {
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < count; i += stride) off[i] = (int)(i * n);
 }
 
-// Sorts `rb` rows of n (key, position) pairs in place (DoubleBuffer: the result is Current()).
+// Sorts `rb` rows of n (key, position) pairs in place (DoubleBuffer: the result is Current()) on
+// the low `bits` bits of the keys.
 template <class K>
 void cub_sort_pairs(cub::DoubleBuffer<K>& kb, cub::DoubleBuffer<int>& vb, int64_t rb, int n, const int* off,
-                    cudaStream_t s, const Device& dev, const char* op) {
+                    int bits, cudaStream_t s, const Device& dev, const char* op) {
   const int num = (int)(rb * n);
-  const int bits = (int)sizeof(K) * 8;
   size_t bytes = 0;
   if (rb == 1) {
     EMBER_CUDA_CHECK_OP(cub::DeviceRadixSort::SortPairs(nullptr, bytes, kb, vb, num, 0, bits, s), op);
@@ -187,6 +191,7 @@ template <class T>
 void sort_rows_t(const Tensor& x, int64_t rows, int64_t n, bool desc, const Tensor& values, const Tensor& indices,
                  const char* op) {
   using K = key_t<T>;
+  using SK = cub_key_t<K>;
   const Device dev = x.device();
   cudaStream_t s = stream_of(x);
   const T* xp = static_cast<const T*>(x.raw_data_ptr());
@@ -206,10 +211,10 @@ void sort_rows_t(const Tensor& x, int64_t rows, int64_t n, bool desc, const Tens
   // Rows per CUB call: the element count of one call must fit in int.
   const int64_t per_batch = std::max<int64_t>(1, std::min<int64_t>(rows, (int64_t)INT_MAX / n));
   const int64_t total = rows * n;
-  Tensor keys = Tensor::empty({total}, key_dtype<K>(), dev), keys_alt = Tensor::empty({total}, key_dtype<K>(), dev);
+  Tensor keys = Tensor::empty({total}, key_dtype<SK>(), dev), keys_alt = Tensor::empty({total}, key_dtype<SK>(), dev);
   Tensor pos = Tensor::empty({total}, DType::Int32, dev), pos_alt = Tensor::empty({total}, DType::Int32, dev);
-  K* kp = static_cast<K*>(keys.raw_data_ptr());
-  K* kap = static_cast<K*>(keys_alt.raw_data_ptr());
+  SK* kp = static_cast<SK*>(keys.raw_data_ptr());
+  SK* kap = static_cast<SK*>(keys_alt.raw_data_ptr());
   int* pp = static_cast<int*>(pos.raw_data_ptr());
   int* pap = static_cast<int*>(pos_alt.raw_data_ptr());
   make_keys_kernel<T><<<grid_for(total), kThreads, 0, s>>>(xp, kp, pp, total, (int)n, desc);
@@ -224,9 +229,9 @@ void sort_rows_t(const Tensor& x, int64_t rows, int64_t n, bool desc, const Tens
   }
   for (int64_t r0 = 0; r0 < rows; r0 += per_batch) {
     const int64_t rb = std::min(per_batch, rows - r0), e0 = r0 * n;
-    cub::DoubleBuffer<K> kb(kp + e0, kap + e0);
+    cub::DoubleBuffer<SK> kb(kp + e0, kap + e0);
     cub::DoubleBuffer<int> vb(pp + e0, pap + e0);
-    cub_sort_pairs<K>(kb, vb, rb, (int)n, op_, s, dev, op);
+    cub_sort_pairs<SK>(kb, vb, rb, (int)n, op_, (int)sizeof(K) * 8, s, dev, op);
     gather_sorted_kernel<T><<<grid_for(rb * n), kThreads, 0, s>>>(xp + e0, vb.Current(), vp + e0, ip + e0, rb * n,
                                                                    (int)n);
     EMBER_CUDA_LAUNCH_CHECK(op);
