@@ -274,8 +274,7 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
     """Uniform [0, 1) samples shaped like ``input``."""
     _like(input, "rand_like")
     return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-               requires_grad=requires_grad,
-                generator=generator)
+                requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
@@ -283,8 +282,7 @@ def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fal
     """Standard normal samples shaped like ``input``."""
     _like(input, "randn_like")
     return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
-               requires_grad=requires_grad,
-                 generator=generator)
+                 requires_grad=requires_grad, generator=generator)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,

@@ -163,11 +163,13 @@ void cub_sort_pairs(cub::DoubleBuffer<K>& kb, cub::DoubleBuffer<int>& vb, int64_
                     int bits, cudaStream_t s, const Device& dev, const char* op) {
   const int num = (int)(rb * n);
   size_t bytes = 0;
+  cub::DoubleBuffer<K> qk(kb.Current(), kb.Alternate());  // the size query gets copies: kb/vb stay as given
+  cub::DoubleBuffer<int> qv(vb.Current(), vb.Alternate());
   if (rb == 1) {
-    EMBER_CUDA_CHECK_OP(cub::DeviceRadixSort::SortPairs(nullptr, bytes, kb, vb, num, 0, bits, s), op);
+    EMBER_CUDA_CHECK_OP(cub::DeviceRadixSort::SortPairs(nullptr, bytes, qk, qv, num, 0, bits, s), op);
   } else {
     EMBER_CUDA_CHECK_OP(
-        cub::DeviceSegmentedRadixSort::SortPairs(nullptr, bytes, kb, vb, num, (int)rb, off, off + 1, 0, bits, s), op);
+        cub::DeviceSegmentedRadixSort::SortPairs(nullptr, bytes, qk, qv, num, (int)rb, off, off + 1, 0, bits, s), op);
   }
   Tensor tmp = Tensor::empty({(int64_t)std::max<size_t>(bytes, 1)}, DType::UInt8, dev);
   void* tp = tmp.raw_data_ptr();
