@@ -14,8 +14,8 @@ __all__ = ["is_available", "device_count", "current_device", "set_device", "devi
            "current_stream", "default_stream", "set_stream", "stream", "memory_allocated", "max_memory_allocated",
            "memory_reserved", "max_memory_reserved", "reset_peak_memory_stats", "reset_max_memory_allocated",
            "reset_accumulated_memory_stats", "empty_cache", "memory_stats", "memory_summary", "mem_get_info",
-           "manual_seed", "manual_seed_all", "seed", "seed_all", "initial_seed", "OutOfMemoryError", "is_initialized",
-           "init"]
+           "manual_seed", "manual_seed_all", "seed", "seed_all", "initial_seed", "get_rng_state", "set_rng_state",
+           "get_rng_state_all", "set_rng_state_all", "OutOfMemoryError", "is_initialized", "init"]
 
 OutOfMemoryError = _C.OutOfMemoryError
 OutOfMemoryError.__module__ = "ember.cuda"
@@ -348,19 +348,17 @@ def memory_summary(device=None, abbreviated=False):
     return _C._cuda_memory_summary(idx)
 
 
-# ---- seeding (the CUDA random kernels are a later slice; seeds are kept per device) ----------------
+# ---- seeding: one Philox generator (seed, offset) per device, _C.cuda_generator(i) ----------------
 def manual_seed(seed):
     """Seed the random number generator of the current CUDA device."""
     seed = int(seed) & ((1 << 64) - 1)
     if is_available():
-        _C._cuda_manual_seed(current_device(), seed)
+        _C.cuda_generator(current_device()).manual_seed(seed)
 
 
 def manual_seed_all(seed):
     """Seed the random number generators of all CUDA devices."""
-    seed = int(seed) & ((1 << 64) - 1)
-    for i in range(device_count()):
-        _C._cuda_manual_seed(i, seed)
+    _C.cuda_manual_seed_all(int(seed) & ((1 << 64) - 1))
 
 
 def seed():
@@ -375,7 +373,35 @@ def seed_all():
 
 def initial_seed():
     _require("initial_seed")
-    return _C._cuda_initial_seed(current_device())
+    return _C.cuda_generator(current_device()).initial_seed()
+
+
+def get_rng_state(device="cuda"):
+    """The generator state of ``device`` as a 16-element uint8 CPU tensor (seed, offset)."""
+    from ._ops.creation import tensor
+    from . import _dtype
+    import numpy as np
+    g = _C.cuda_generator(_index(None if device == "cuda" else device, "get_rng_state"))
+    return tensor(np.array(g.get_state(), dtype=np.uint8), dtype=_dtype.uint8)
+
+
+def set_rng_state(new_state, device="cuda"):
+    """Restore a state returned by ``get_rng_state``."""
+    from ._tensor import Tensor
+    from . import _dtype
+    if not isinstance(new_state, Tensor) or new_state.dtype is not _dtype.uint8:
+        raise TypeError(f"[set_rng_state] expected a ember.ByteTensor (uint8), got {type(new_state).__name__}")
+    g = _C.cuda_generator(_index(None if device == "cuda" else device, "set_rng_state"))
+    g.set_state([int(x) for x in new_state.cpu().__array__().reshape(-1)])
+
+
+def get_rng_state_all():
+    return [get_rng_state(i) for i in range(device_count())]
+
+
+def set_rng_state_all(new_states):
+    for i, st in enumerate(new_states):
+        set_rng_state(st, i)
 
 
 # ---- autograd: device transfers are differentiable (PyTorch's ToCopyBackward0) ---------------------

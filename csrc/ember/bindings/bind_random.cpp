@@ -39,8 +39,11 @@ void init_random(py::module_& m) {
                             std::optional<Tensor> out) {
     return normal(mean ? *mean : Tensor(), std ? *std : Tensor(), ms, ss, gen, out ? *out : Tensor());
   }, py::arg("mean"), py::arg("std"), py::arg("mean_s"), py::arg("std_s"), g, py::arg("out") = py::none());
-  m.def("randperm", [](int64_t n, int dt, Generator* gen) { return randperm(n, to_dtype(dt), gen); }, py::arg("n"),
-        py::arg("dtype"), g);
+  m.def("randperm", [](int64_t n, int dt, Generator* gen, int cuda_index) { return randperm(n, to_dtype(dt), gen, cuda_index); },
+        py::arg("n"), py::arg("dtype"), g, py::arg("cuda_index") = -1);
+  // The default generators of the CUDA devices (plain C++ state, present in every build).
+  m.def("cuda_generator", [](int index) { return cuda_default_generator(index); }, py::arg("index"));
+  m.def("cuda_manual_seed_all", &cuda_manual_seed_all, py::arg("seed"));
   m.def("multinomial", &multinomial, py::arg("probs"), py::arg("num_samples"), py::arg("replacement"), g);
 }
 

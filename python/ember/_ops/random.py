@@ -97,7 +97,9 @@ _DEFAULT_C = default_generator._g
 
 def manual_seed(seed):
     """Seed the default generator; returns it. Accepts any integer-valued number."""
-    return default_generator.manual_seed(_seed_arg(int(seed), "manual_seed"))
+    s = _seed_arg(int(seed), "manual_seed")
+    _C.cuda_manual_seed_all(s)  # as torch.manual_seed: every CUDA device too
+    return default_generator.manual_seed(s)
 
 
 def seed():
@@ -154,8 +156,20 @@ def _store(result, out, op):
 
 
 def _new(shape, dtype, device, op):
-    _check_device(device)
-    return _wrap(_C.empty(shape, dtype._code, "cpu"))
+    if device is None:
+        return _wrap(_C.empty(shape, dtype._code, "cpu"))
+    d = _check_device(device)
+    return _wrap(_C.empty(shape, dtype._code, str(d)))
+
+
+def _cuda_index(d):
+    """-1 for the CPU, else the CUDA device index of ``d`` (the current device when unset)."""
+    if d.type == "cpu":
+        return -1
+    if d.index is not None:
+        return d.index
+    from .. import cuda
+    return cuda.current_device()
 
 
 def _float_dtype(dtype, op):
@@ -242,8 +256,11 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
         dt = out.dtype
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[randperm] Only Tensors of floating point dtype can require gradients")
-    _check_device(device)
-    t = _wrap(_C.randperm(n, dt._code, _gen(generator, "randperm")))
+    d = _check_device(device)
+    # the shuffle runs on the host with the device's generator, then moves (one copy)
+    t = _wrap(_C.randperm(n, dt._code, _gen(generator, "randperm"), _cuda_index(d)))
+    if d.type != "cpu":
+        t = _wrap(_C.to_device(t._t, str(d), False, False))
     return _finish(_store(t, out, "randperm"), requires_grad)
 
 
@@ -256,16 +273,16 @@ def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=Fals
               generator=None):
     """Uniform [0, 1) samples shaped like ``input``."""
     _like(input, "rand_like")
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
-                generator=generator)
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                requires_grad=requires_grad, generator=generator)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
                generator=None):
     """Standard normal samples shaped like ``input``."""
     _like(input, "randn_like")
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device, requires_grad=requires_grad,
-                 generator=generator)
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
+                 requires_grad=requires_grad, generator=generator)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None, requires_grad=False,
@@ -274,7 +291,7 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     _like(input, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device,
+    return randint(low, high, tuple(input.shape), dtype=dtype or input.dtype, device=device or input.device,
                    requires_grad=requires_grad, generator=generator)
 
 
@@ -286,7 +303,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     if p is None:
         t = _wrap(_C.bernoulli(input._t, g))
     else:
-        t = _wrap(_C.empty(list(input.shape), input.dtype._code, "cpu"))
+        t = _wrap(_C.empty(list(input.shape), input.dtype._code, str(input.device)))
         if isinstance(p, Tensor):
             _C.bernoulli_tensor_(t._t, p._t, g)
         else:

@@ -53,4 +53,25 @@ const std::shared_ptr<Generator>& default_generator() {
   return g;
 }
 
+namespace {
+std::vector<std::shared_ptr<Generator>>& cuda_generators() {
+  static std::vector<std::shared_ptr<Generator>> gens = [] {
+    std::vector<std::shared_ptr<Generator>> v;
+    for (int i = 0; i < kMaxCudaGenerators; ++i) v.push_back(std::make_shared<Generator>());
+    return v;
+  }();
+  return gens;
+}
+}  // namespace
+
+const std::shared_ptr<Generator>& cuda_default_generator(int index) {
+  EMBER_CHECK(index >= 0 && index < kMaxCudaGenerators, "cuda generator", "device index ", index,
+              " out of range [0, ", kMaxCudaGenerators, ")");
+  return cuda_generators()[index];
+}
+
+void cuda_manual_seed_all(uint64_t seed) {
+  for (auto& g : cuda_generators()) g->manual_seed(seed);
+}
+
 }  // namespace ember

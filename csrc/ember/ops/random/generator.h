@@ -39,4 +39,20 @@ const std::shared_ptr<Generator>& default_generator();
 // `g` or the default generator when null.
 inline Generator& generator_or_default(Generator* g) { return g ? *g : *default_generator(); }
 
+// The default generator of CUDA device `index` (ember.cuda.manual_seed & co.): plain C++ state,
+// present in every build; only CUDA builds draw from it. Index range [0, kMaxCudaGenerators).
+constexpr int kMaxCudaGenerators = 64;
+const std::shared_ptr<Generator>& cuda_default_generator(int index);
+// Seeds the CPU default generator's CUDA siblings (torch.manual_seed seeds every device).
+void cuda_manual_seed_all(uint64_t seed);
+
+// The generator a random op on `device_is_cuda`/`device_index` draws from: `g` when given, except
+// that the CPU default generator (what the Python layer passes for generator=None) stands for
+// "the default generator of the tensor's device".
+inline Generator& generator_for(bool device_is_cuda, int device_index, Generator* g) {
+  if (device_is_cuda && (g == nullptr || g == default_generator().get()))
+    return *cuda_default_generator(device_index < 0 ? 0 : device_index);
+  return generator_or_default(g);
+}
+
 }  // namespace ember

@@ -8,6 +8,9 @@
 #include "ember/core/view.h"
 #include "ember/ops/random/random_common.h"
 #include "ember/ops/random/random_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/random/random_cuda.h"
+#endif
 
 namespace ember {
 
@@ -36,17 +39,48 @@ template <class Fn>
 void fill_into_as(const Tensor& self, DType as, Generator* gen, const char* op, const Fn& fn) {
   check_writable(self, op);
   int64_t n = self.numel();
-  Generator::Draw d = generator_or_default(gen).reserve((uint64_t)n);
+  Generator::Draw d = generator_for(self.device().is_cuda(), self.device().index, gen).reserve((uint64_t)n);
   if (n == 0) return;
   if (self.is_contiguous() && self.dtype() == as) {
     fn(self, d);
   } else {
-    Tensor tmp = Tensor::empty(self.sizes(), as);
+    Tensor tmp = Tensor::empty(self.sizes(), as, self.device());
     fn(tmp, d);
     copy_(self, tmp);
   }
   self.bump_version();
 }
+
+// random_cuda.h's kinds as plain ints, so a CPU-only build compiles the same calls.
+constexpr int kCudaNormal = 1, kCudaLogNormal = 2, kCudaExponential = 3, kCudaCauchy = 4, kCudaGeometric = 5,
+              kCudaBernoulli = 7;
+#ifdef EMBER_WITH_CUDA
+static_assert(kCudaNormal == cuda::kRandNormal && kCudaLogNormal == cuda::kRandLogNormal &&
+              kCudaExponential == cuda::kRandExponential && kCudaCauchy == cuda::kRandCauchy &&
+              kCudaGeometric == cuda::kRandGeometric && kCudaBernoulli == cuda::kRandBernoulli);
+#endif
+
+// The CUDA fill of `kind` (random_cuda.h) for the reserved draw; true when `t` is a CUDA tensor
+// (then the caller's CPU loop must not run). Always false in a CPU-only build.
+#ifdef EMBER_WITH_CUDA
+bool cuda_fill(int kind, const Tensor& t, Generator::Draw d, const char* op, double a = 0, double b = 0,
+               const Tensor& prob = Tensor()) {
+  if (!t.device().is_cuda()) return false;
+  cuda::RandArgs args;
+  args.seed = d.seed;
+  args.offset = d.offset;
+  args.a = a;
+  args.b = b;
+  cuda::random_fill(kind, t, args, prob, op);
+  return true;
+}
+#define EMBER_RAND_CUDA(...) \
+  if (cuda_fill(__VA_ARGS__)) return
+#else
+#define EMBER_RAND_CUDA(...) \
+  do {                        \
+  } while (0)
+#endif
 
 template <class Fn>
 void fill_into(const Tensor& self, Generator* gen, const char* op, const Fn& fn) {
@@ -60,6 +94,7 @@ DType bernoulli_gen_dtype(DType t) {
 
 template <class F>
 void bernoulli_fill(const Tensor& t, Generator::Draw d, const F& prob) {
+  (void)d;
   auto run = [&](auto* out) {
     using T = std::remove_pointer_t<decltype(out)>;
     fill_blocks<4, T>(out, t.numel(), d, [&](const uint32_t* r, int64_t i0, int m, T* v) {
@@ -87,10 +122,14 @@ void float_or_double(const Tensor& t, const F& body) {
 }
 
 // Fill a floating tensor with g(u) for u uniform in (0, 1] (open_low) or [0, 1).
+// cuda_kind/ca/cb: the same map on the GPU (random_cuda.h).
 template <bool OpenLow, class G>
-void fill_unit_map(const Tensor& self, Generator* gen, const char* op, const G& g) {
+void fill_unit_map(const Tensor& self, Generator* gen, const char* op, const G& g, int cuda_kind, double ca,
+                   double cb) {
   check_floating(self, op);
+  (void)cuda_kind; (void)ca; (void)cb;
   fill_into_as(self, wide_float(self.dtype()), gen, op, [&](const Tensor& t, Generator::Draw d) {
+    EMBER_RAND_CUDA(cuda_kind, t, d, op, ca, cb);
     float_or_double(t, [&](auto* out) {
       constexpr int E = elems_per_block<std::remove_pointer_t<decltype(out)>>();
       fill_blocks<E, double>(out, t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
@@ -124,6 +163,19 @@ void uniform_(const Tensor& self, double from, double to, Generator* gen) {
       const bool clamp = (C)top >= hi && lo < hi;
       scalar_t under = clamp ? below(top) : top;
       if (clamp && (C)under < lo) under = scalar_t(lo);
+#ifdef EMBER_WITH_CUDA
+      if (t.device().is_cuda()) {
+        cuda::RandArgs args;
+        args.seed = d.seed;
+        args.offset = d.offset;
+        args.a = (double)lo;
+        args.b = (double)span;
+        args.hi = clamp ? (double)hi : std::numeric_limits<double>::infinity();
+        args.under = (double)(C)under;
+        cuda::random_fill(cuda::kRandUniform, t, args, Tensor(), "uniform_");
+        return;
+      }
+#endif
       if constexpr (std::is_same_v<scalar_t, float>) {
         if (!use_reference_kernels() && t.numel() >= kMinTiled) {
           random_kernels(cpu_isa())->uniform_f32(t.data<float>(), t.numel(), d, lo, span,
@@ -148,6 +200,7 @@ void normal_(const Tensor& self, double mean, double std, Generator* gen) {
   check_floating(self, "normal_");
   EMBER_CHECK(std >= 0.0, "normal_", "normal expects std >= 0.0, but found std ", std);
   fill_into(self, gen, "normal_", [&](const Tensor& t, Generator::Draw d) {
+    EMBER_RAND_CUDA(kCudaNormal, t, d, "normal_", mean, std);
     EMBER_DISPATCH_FLOAT(t.dtype(), "normal_", [&] {
       if constexpr (std::is_same_v<scalar_t, double>) {
         fill_blocks<2, double>(t.data<double>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
@@ -177,6 +230,7 @@ void log_normal_(const Tensor& self, double mean, double std, Generator* gen) {
   check_floating(self, "log_normal_");
   EMBER_CHECK(std > 0.0, "log_normal_", "log_normal_ expects std > 0.0, but found std=", std);
   fill_into_as(self, wide_float(self.dtype()), gen, "log_normal_", [&](const Tensor& t, Generator::Draw d) {
+    EMBER_RAND_CUDA(kCudaLogNormal, t, d, "log_normal_", mean, std);
     float_or_double(t, [&](auto* out) {
       constexpr int E = elems_per_block<std::remove_pointer_t<decltype(out)>>();
       fill_blocks<E, double>(out, t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
@@ -193,13 +247,15 @@ void exponential_(const Tensor& self, double lambd, Generator* gen) {
               lambd);
   EMBER_CHECK(is_floating(self.dtype()), "exponential_", "Exponential distribution is a continuous probability "
               "distribution. dtype must be a floating point but you specified ", dtype_name(self.dtype()));
-  fill_unit_map<true>(self, gen, "exponential_", [=](double u) { return -std::log(u) / lambd; });
+  fill_unit_map<true>(self, gen, "exponential_", [=](double u) { return -std::log(u) / lambd; }, kCudaExponential,
+                      lambd, 0.0);
 }
 
 void cauchy_(const Tensor& self, double median, double sigma, Generator* gen) {
   EMBER_CHECK(sigma > 0.0, "cauchy_", "cauchy_ expects sigma > 0.0, but found sigma=", sigma);
   constexpr double kPi = 3.14159265358979323846;
-  fill_unit_map<false>(self, gen, "cauchy_", [=](double u) { return median + sigma * std::tan(kPi * (u - 0.5)); });
+  fill_unit_map<false>(self, gen, "cauchy_", [=](double u) { return median + sigma * std::tan(kPi * (u - 0.5)); },
+                       kCudaCauchy, median, sigma);
 }
 
 void geometric_(const Tensor& self, double p, Generator* gen) {
@@ -212,6 +268,7 @@ void geometric_(const Tensor& self, double p, Generator* gen) {
   });
   // Generated in float64 (53-bit uniforms) and converted: the values are integers.
   fill_into_as(self, DType::Float64, gen, "geometric_", [&](const Tensor& t, Generator::Draw d) {
+    EMBER_RAND_CUDA(kCudaGeometric, t, d, "geometric_", denom, top);
     fill_blocks<2, double>(t.data<double>(), t.numel(), d, [&](const uint32_t* r, int64_t, int m, double* v) {
       for (int l = 0; l < m; ++l) v[l] = std::min(std::max(std::ceil(std::log(unit_oc<2>(r, l)) / denom), 1.0), top);
     });
@@ -256,6 +313,17 @@ void random_(const Tensor& self, std::optional<int64_t> from, std::optional<int6
   });
   // Generated as int64 (every value fits the target dtype exactly) and converted by copy_.
   fill_into_as(self, DType::Int64, gen, "random_", [&](const Tensor& t, Generator::Draw d) {
+#ifdef EMBER_WITH_CUDA
+    if (t.device().is_cuda()) {
+      cuda::RandArgs args;
+      args.seed = d.seed;
+      args.offset = d.offset;
+      args.lo = lo;
+      args.range = range;
+      cuda::random_fill(cuda::kRandInt, t, args, Tensor(), "random_");
+      return;
+    }
+#endif
     fill_blocks<2, int64_t>(t.data<int64_t>(), t.numel(), d, [&](const uint32_t* r, int64_t, int, int64_t* v) {
       for (int l = 0; l < 2; ++l) {  // both lanes (the driver keeps only the first m)
         uint64_t x = philox::u64(r[2 * l], r[2 * l + 1]);
@@ -269,6 +337,7 @@ void random_(const Tensor& self, std::optional<int64_t> from, std::optional<int6
 void bernoulli_(const Tensor& self, double p, Generator* gen) {
   EMBER_CHECK(p >= 0.0 && p <= 1.0, "bernoulli_", "bernoulli_ expects p to be in [0, 1], but got p=", p);
   fill_into_as(self, bernoulli_gen_dtype(self.dtype()), gen, "bernoulli_", [&](const Tensor& t, Generator::Draw d) {
+    EMBER_RAND_CUDA(kCudaBernoulli, t, d, "bernoulli_", p);
     bernoulli_fill(t, d, [=](int64_t) { return p; });
   });
 }
@@ -280,7 +349,18 @@ void bernoulli_(const Tensor& self, const Tensor& p, Generator* gen) {
   Shape bs = broadcast_shapes(self.sizes(), p.sizes(), op);
   EMBER_CHECK(bs == self.sizes(), op, "probability tensor of shape ", shape_str(p.sizes()),
               " can't be broadcast to the shape ", shape_str(self.sizes()));
+  if (p.device() != self.device()) device_mismatch_fail(op, self.device(), p.device());
   Tensor pd = contiguous(to_dtype(expand(p, self.sizes()), DType::Float64));
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {
+    // No range check on the GPU (it would need a host sync): p < 0 or NaN gives 0, p > 1 gives 1.
+    fill_into_as(self, bernoulli_gen_dtype(self.dtype()), gen, op, [&](const Tensor& t, Generator::Draw d) {
+      EMBER_RAND_CUDA(kCudaBernoulli, t, d, op, 0.0, 0.0, pd);
+      EMBER_FAIL(op, "internal error: bernoulli_ buffer not on ", self.device().str());
+    });
+    return;
+  }
+#endif
   const double* pp = pd.data<double>();
   for (int64_t i = 0, n = pd.numel(); i < n; ++i)
     EMBER_CHECK(pp[i] >= 0.0 && pp[i] <= 1.0, "bernoulli", "Expected p_in >= 0 && p_in <= 1 to be true, but got false "
@@ -294,7 +374,7 @@ Tensor bernoulli(const Tensor& probs, Generator* gen) {
   if (!is_floating(probs.dtype()))
     EMBER_NOT_IMPLEMENTED("bernoulli", "bernoulli expects a floating point probability tensor, got ",
                           dtype_name(probs.dtype()));
-  Tensor out = Tensor::empty(probs.sizes(), probs.dtype());
+  Tensor out = Tensor::empty(probs.sizes(), probs.dtype(), probs.device());
   bernoulli_(out, probs, gen);
   return out;
 }
@@ -309,7 +389,12 @@ Tensor normal(const Tensor& mean, const Tensor& std, double mean_s, double std_s
     EMBER_NOT_IMPLEMENTED(op, "normal expects floating point mean and std, got ", dtype_name(dt));
   Shape shape = mean.defined() && std.defined() ? broadcast_shapes(mean.sizes(), std.sizes(), op)
                 : mean.defined()                ? mean.sizes() : std.sizes();
-  if (std.defined()) {
+  if (mean.defined() && std.defined() && mean.device() != std.device())
+    device_mismatch_fail(op, mean.device(), std.device());
+  const Device dev = mean.defined() ? mean.device() : std.device();
+  if (std.defined() && dev.is_cuda()) {
+    // no std >= 0 check on the GPU (it would need a host sync): a negative std scales by it
+  } else if (std.defined()) {
     Tensor sd = contiguous(to_dtype(std, DType::Float64));
     const double* sp = sd.data<double>();
     for (int64_t i = 0, n = sd.numel(); i < n; ++i)
@@ -317,8 +402,9 @@ Tensor normal(const Tensor& mean, const Tensor& std, double mean_s, double std_s
   } else {
     EMBER_CHECK(std_s >= 0.0, op, "normal expects std >= 0.0, but found std ", std_s);
   }
-  Tensor res = out.defined() ? out : Tensor::empty(shape, dt);
+  Tensor res = out.defined() ? out : Tensor::empty(shape, dt, dev);
   if (out.defined()) {
+    if (out.device() != dev) device_mismatch_fail(op, dev, out.device());
     EMBER_CHECK(out.sizes() == shape, op, "output with shape ", shape_str(out.sizes()),
                 " doesn't match the broadcast shape ", shape_str(shape));
     EMBER_CHECK(is_floating(out.dtype()), op, "output dtype ", dtype_name(out.dtype()), " must be floating");
@@ -328,6 +414,16 @@ Tensor normal(const Tensor& mean, const Tensor& std, double mean_s, double std_s
   Tensor m = mean.defined() ? to_dtype(mean, rt) : Tensor();
   Tensor s = std.defined() ? to_dtype(std, rt) : Tensor();
   if (res.numel() == 0) return res;
+#ifdef EMBER_WITH_CUDA
+  if (res.device().is_cuda()) {
+    Tensor r = res.is_contiguous() ? res : contiguous(res);
+    Tensor mc = m.defined() ? contiguous(expand(m, shape)) : Tensor();
+    Tensor sc = s.defined() ? contiguous(expand(s, shape)) : Tensor();
+    cuda::normal_affine(r, mc, sc, mean_s, std_s);
+    if (!res.is_contiguous()) copy_(res, r);
+    return res;
+  }
+#endif
   EMBER_DISPATCH_FLOAT(rt, op, [&] {
     using C = compute_t<scalar_t>;
     const C ms = (C)mean_s, ss = (C)std_s;

@@ -32,9 +32,12 @@ Tensor bernoulli(const Tensor& probs, Generator* gen);
 Tensor normal(const Tensor& mean, const Tensor& std, double mean_s, double std_s, Generator* gen,
               const Tensor& out = Tensor());
 
-// A random permutation of 0..n-1 (Fisher-Yates on the Philox stream).
-Tensor randperm(int64_t n, DType dtype, Generator* gen);
-// int64 indices sampled from rows of `probs` (1-D (C,) -> (k,), 2-D (R, C) -> (R, k)).
+// A random permutation of 0..n-1 (Fisher-Yates on the Philox stream), as a CPU tensor. cuda_index
+// >= 0: drawn from that CUDA device's default generator when `gen` is the default (the caller
+// moves the result to the device; the shuffle itself is sequential, so it runs on the host).
+Tensor randperm(int64_t n, DType dtype, Generator* gen, int cuda_index = -1);
+// int64 indices sampled from rows of `probs` (1-D (C,) -> (k,), 2-D (R, C) -> (R, k)). CUDA probs:
+// computed on the host with the device's generator, result on the device.
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement, Generator* gen);
 
 }  // namespace ember

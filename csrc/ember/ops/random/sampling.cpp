@@ -12,7 +12,7 @@ namespace ember {
 
 using namespace rng;
 
-Tensor randperm(int64_t n, DType dtype, Generator* gen) {
+Tensor randperm(int64_t n, DType dtype, Generator* gen, int cuda_index) {
   EMBER_CHECK(n >= 0, "randperm", "n must be non-negative, got", n);
   EMBER_CHECK(dtype != DType::Bool || n <= 2, "randperm", "n is too large for result tensor type: 'bool'");
   EMBER_DISPATCH_NUMERIC(dtype, "randperm", [&] {
@@ -21,7 +21,7 @@ Tensor randperm(int64_t n, DType dtype, Generator* gen) {
     else lim = float_int_limit<scalar_t>();
     EMBER_CHECK(n - 1 <= lim, "randperm", "n is too large for result tensor type: '", dtype_name(dtype), "'");
   });
-  Generator::Draw d = generator_or_default(gen).reserve((uint64_t)n);
+  Generator::Draw d = generator_for(cuda_index >= 0, cuda_index, gen).reserve((uint64_t)n);
   // j[i] = uniform integer in [0, i]: element i of the request (block i / 2, lane i % 2).
   std::vector<int64_t> perm(n), swap_with(n);
   fill_blocks<2, int64_t>(swap_with.data(), n, d, [&](const uint32_t* r, int64_t i0, int m, int64_t* v) {
@@ -39,6 +39,17 @@ Tensor randperm(int64_t n, DType dtype, Generator* gen) {
 
 Tensor multinomial(const Tensor& probs, int64_t k, bool replacement, Generator* gen) {
   const char* op = "multinomial";
+  if (probs.defined() && probs.device().is_cuda()) {
+    // Runs on the host with the device's generator (one sync: the probabilities come to the CPU,
+    // the samples go back), so the samples equal the CPU's for the same seed.
+    Tensor host = Tensor::empty(probs.sizes(), probs.dtype());
+    copy_(host, probs);
+    Generator& g = generator_for(true, probs.device().index, gen);
+    Tensor r = multinomial(host, k, replacement, &g);
+    Tensor out = Tensor::empty(r.sizes(), r.dtype(), probs.device());
+    copy_(out, r);
+    return out;
+  }
   EMBER_CHECK(probs.dim() == 1 || probs.dim() == 2, op, "prob_dist must be 1 or 2 dim, got shape ",
               shape_str(probs.sizes()));
   EMBER_CHECK(is_floating(probs.dtype()), op, "multinomial only supports floating-point dtypes for input, got: ",

@@ -9,6 +9,9 @@
 #include "ember/core/view.h"
 #include "ember/ops/sort/sort.h"
 #include "ember/ops/sort/sort_rows.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/sort/sort_cuda.h"
+#endif
 
 namespace ember {
 
@@ -55,6 +58,31 @@ Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength) {
   if (weights.defined())
     EMBER_CHECK(weights.dim() == 1 && weights.size(0) == n, "bincount", "weights should be 1-d and have the same "
                 "length as input (input ", shape_str(self.sizes()), ", weights ", shape_str(weights.sizes()), ")");
+  sortk::check_same_device(self, weights, "bincount");
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {  // the output length depends on the data: one host sync for the range
+    const Device dev = self.device();
+    Tensor xi = contiguous(to_dtype(self, DType::Int64));
+    int64_t mn = 0, mx = -1;
+    if (n > 0) {
+      int64_t lo = 0, hi = 0;
+      cuda::minmax_int64(xi, &lo, &hi);
+      mn = std::min<int64_t>(0, lo);
+      mx = hi;
+    }
+    EMBER_CHECK(mn >= 0, "bincount", "bincount only supports 1-d non-negative integral inputs, got a negative value ", mn);
+    const int64_t len = std::max(mx + 1, minlength);
+    Tensor w;
+    DType odt = DType::Int64;
+    if (weights.defined()) {
+      odt = weights.dtype() == DType::Float32 ? DType::Float32 : DType::Float64;
+      w = contiguous(to_dtype(weights, odt));
+    }
+    Tensor out = Tensor::empty({len}, odt, dev);
+    cuda::bincount(xi, w, out);
+    return out;
+  }
+#endif
   Tensor xi = contiguous(to_dtype(self, DType::Int64));
   const int64_t* x = xi.data<int64_t>();
   int64_t mx = -1, mn = 0;
@@ -78,6 +106,29 @@ Tensor histc(const Tensor& self, int64_t bins, double min, double max) {
                    dtype_name(self.dtype()), "'");
   EMBER_CHECK(bins > 0, "histc", "bins must be > 0, but got ", bins);
   int64_t n = self.numel();
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {  // min == max: the data range (one host sync, as PyTorch)
+    Tensor x = contiguous(reshape(self, {n}));
+    double lo = min, hi = max;
+    if (lo == hi && n > 0) {
+      bool any_nan = false;
+      cuda::minmax_float(x, &lo, &hi, &any_nan);
+      if (any_nan) lo = hi = std::nan("");
+    }
+    if (lo == hi) { lo -= 1; hi += 1; }
+    EMBER_CHECK(!(lo > hi), "histc", "max must be larger than min (min = ", lo, ", max = ", hi, ")");
+    EMBER_CHECK(std::isfinite(lo) && std::isfinite(hi), "histc", "range of [", lo, ", ", hi, "] is not finite");
+    Tensor h = Tensor::empty({bins}, DType::Int64, self.device());
+    EMBER_DISPATCH_FLOAT(self.dtype(), "histc", [&] {
+      using T = scalar_t;
+      using C = compute_t<T>;
+      auto rd = [](C v) { return (C)(T)v; };
+      const C left = rd((C)lo), right = rd((C)hi), width = rd(right - left), nb = rd((C)bins);
+      cuda::histc(x, bins, (double)left, (double)right, (double)width, (double)nb, h);
+    });
+    return to_dtype(h, self.dtype());
+  }
+#endif
   Tensor xd = contiguous(to_dtype(reshape(self, {n}), DType::Float64));  // exact for every float dtype
   const double* x = xd.data<double>();
   double lo = min, hi = max;

@@ -8,6 +8,9 @@
 #include "ember/core/view.h"
 #include "ember/ops/sort/sort.h"
 #include "ember/ops/sort/sort_rows.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/sort/sort_cuda.h"
+#endif
 
 namespace ember {
 
@@ -43,6 +46,9 @@ void search_kernel(const Tensor& s, const Tensor& v, const int64_t* sorter, bool
 Tensor searchsorted(const Tensor& seq, const Tensor& values, bool right, bool out_int32, const Tensor& sorter) {
   const char* op = "searchsorted";
   for (const Tensor* t : {&seq, &values, &sorter}) sortk::check_cpu(*t, op);
+  sortk::check_same_device(seq, values, op);
+  sortk::check_same_device(seq, sorter, op);
+  const bool on_cuda = seq.device().is_cuda();
   EMBER_CHECK(seq.dim() > 0, op, "boundaries tensor should have positive dimension, but got 0 dimension");
   if (seq.dim() > 1) {
     bool ok = values.dim() == seq.dim();
@@ -61,13 +67,20 @@ Tensor searchsorted(const Tensor& seq, const Tensor& values, bool right, bool ou
     EMBER_CHECK(sorter.sizes() == seq.sizes(), op, "boundary and sorter must have the same size, but got boundary "
                 "tensor ", shape_str(seq.sizes()), " and sorter tensor ", shape_str(sorter.sizes()));
     srt = contiguous(sorter);
-    const int64_t* p = srt.data<int64_t>();
-    for (int64_t i = 0; i < srt.numel(); ++i)
+    // (no range check on the GPU, which would need a host sync: the kernel clamps sorter entries)
+    const int64_t* p = on_cuda ? nullptr : srt.data<int64_t>();
+    for (int64_t i = 0; p && i < srt.numel(); ++i)
       EMBER_CHECK(p[i] >= 0 && p[i] < n, op, "sorter index out of range (", p[i], " for size ", n, ")");
   }
-  Tensor out = Tensor::empty(values.sizes(), out_int32 ? DType::Int32 : DType::Int64);
+  Tensor out = Tensor::empty(values.sizes(), out_int32 ? DType::Int32 : DType::Int64, values.device());
   if (values.numel() == 0) return out;
   Tensor s = contiguous(to_dtype(seq, ct)), v = contiguous(to_dtype(values, ct));
+#ifdef EMBER_WITH_CUDA
+  if (on_cuda) {
+    cuda::searchsorted(s, v, srt, right, seq.dim() == 1, n, values.dim() ? values.size(-1) : 1, out);
+    return out;
+  }
+#endif
   const int64_t* sp = srt.defined() ? srt.data<int64_t>() : nullptr;
   bool one_row = seq.dim() == 1;
   EMBER_DISPATCH_NUMERIC(ct, op, [&] {

@@ -9,6 +9,9 @@
 #include "ember/core/view.h"
 #include "ember/ops/sort/sort.h"
 #include "ember/ops/sort/sort_rows.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/sort/sort_cuda.h"
+#endif
 
 namespace ember {
 
@@ -47,11 +50,58 @@ void check_nonempty_dim(const Tensor& t, int64_t d, const char* op) {
   EMBER_CHECK_INDEX(dim_size(t, d) > 0, op, "Expected reduction dim ", d, " to have non-zero size.");
 }
 
+#ifdef EMBER_WITH_CUDA
+// ---- CUDA: rows along `d` are made the contiguous last dim, sorted by sort_cuda, moved back ----
+struct LastDim {
+  Tensor x;           // self with d moved last, contiguous (0-d: shape {1})
+  int64_t rows, n;
+};
+
+LastDim last_dim(const Tensor& self, int64_t d) {
+  Tensor x = self.dim() == 0 ? reshape(self, {1}) : movedim(self, {d}, {self.dim() - 1});
+  x = contiguous(x);
+  const int64_t n = x.size(x.dim() - 1);
+  return {x, n ? x.numel() / n : 0, n};
+}
+
+// t laid out like last_dim's x (any size of the last dim) back to self's layout, contiguous.
+Tensor restore_dim(const Tensor& t, const Tensor& self, int64_t d) {
+  if (self.dim() == 0) return reshape(t, {});
+  return contiguous(movedim(t, {t.dim() - 1}, {d}));
+}
+
+ValuesIndices cuda_sorted(const LastDim& l, bool desc, const char* op) {
+  Tensor v = Tensor::empty(l.x.sizes(), l.x.dtype(), l.x.device());
+  Tensor i = Tensor::empty(l.x.sizes(), DType::Int64, l.x.device());
+  if (l.x.numel() > 0) cuda::sort_rows(l.x, l.rows, l.n, desc, v, i, op);
+  return {v, i};
+}
+
+// kthvalue / median / nanmedian / mode on the GPU: sort ascending, pick one element per row.
+ValuesIndices cuda_select(const Tensor& self, int64_t d, bool keepdim, int kind, int64_t k, const char* op) {
+  LastDim l = last_dim(self, d);
+  Shape os = l.x.sizes();
+  os.back() = 1;
+  Tensor ov = Tensor::empty(os, self.dtype(), self.device()), oi = Tensor::empty(os, DType::Int64, self.device());
+  if (l.rows > 0 && l.n > 0) {
+    ValuesIndices r = cuda_sorted(l, false, op);
+    cuda::select_sorted(kind, r.values, r.indices, l.rows, l.n, k, ov, oi, op);
+  }
+  return {drop_dim(restore_dim(ov, self, d), d, keepdim), drop_dim(restore_dim(oi, self, d), d, keepdim)};
+}
+#endif
+
 }  // namespace
 
 ValuesIndices sort(const Tensor& self, int64_t dim, bool descending) {
   sortk::check_cpu(self, "sort");
   int64_t d = wrap_dim(dim, self.dim(), "sort");
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {
+    ValuesIndices r = cuda_sorted(last_dim(self, d), descending, "sort");
+    return {restore_dim(r.values, self, d), restore_dim(r.indices, self, d)};
+  }
+#endif
   Tensor values = Tensor::empty(self.sizes(), self.dtype()), indices = Tensor::empty(self.sizes(), DType::Int64);
   if (self.numel() == 0) return {values, indices};
   Rows in = sortk::rows_of(self, d), out = sortk::rows_of(values, d);
@@ -75,6 +125,16 @@ ValuesIndices topk(const Tensor& self, int64_t k, int64_t dim, bool largest, boo
   EMBER_CHECK(self.dtype() != DType::Bool, "topk", "topk does not support bool dtypes on CPU");
   Shape os = self.sizes();
   if (self.dim()) os[d] = k;
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {  // the first k of the stable order: the CPU's result exactly
+    LastDim l = last_dim(self, d);
+    if (l.x.numel() == 0 || (self.dim() && k == 0))
+      return {Tensor::empty(os, self.dtype(), self.device()), Tensor::empty(os, DType::Int64, self.device())};
+    ValuesIndices r = cuda_sorted(l, largest, "topk");
+    const int64_t m = self.dim() ? k : 1, last = l.x.dim() - 1;
+    return {restore_dim(narrow(r.values, last, 0, m), self, d), restore_dim(narrow(r.indices, last, 0, m), self, d)};
+  }
+#endif
   Tensor values = Tensor::empty(os, self.dtype()), indices = Tensor::empty(os, DType::Int64);
   if (values.numel() == 0) return {values, indices};
   int64_t m = self.dim() ? k : 1;
@@ -118,6 +178,9 @@ ValuesIndices kthvalue(const Tensor& self, int64_t k, int64_t dim, bool keepdim)
   int64_t n = dim_size(self, d);
   EMBER_CHECK(k >= 1 && k <= n, "kthvalue", "selected number k out of range for dimension ", d, " (k = ", k,
               ", size ", n, ")");
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) return cuda_select(self, d, keepdim, cuda::kSelectKth, k, "kthvalue");
+#endif
   return select_rows(self, d, keepdim, [&](RowSorter& s, const char* p, const Rows& in, int64_t* ord) {
     s.order(p, in.stride, in.n, k, true, ord);
     return ord[k - 1];
@@ -130,6 +193,10 @@ ValuesIndices median_dim(const Tensor& self, int64_t dim, bool keepdim, bool ign
   int64_t d = wrap_dim(dim, self.dim(), op);
   check_not_bool(self, op, ignore_nan ? "nanmedian_cpu" : "median_cpu");
   check_nonempty_dim(self, d, op);
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda())
+    return cuda_select(self, d, keepdim, ignore_nan ? cuda::kSelectNanMedian : cuda::kSelectMedian, 0, op);
+#endif
   DType dt = self.dtype();
   return select_rows(self, d, keepdim, [&](RowSorter& s, const char* p, const Rows& in, int64_t* ord) {
     int64_t nans = 0;
@@ -152,6 +219,13 @@ Tensor median_all(const Tensor& self, bool ignore_nan) {
       if constexpr (std::is_integral_v<scalar_t>) *out.data<scalar_t>() = std::numeric_limits<scalar_t>::lowest();
       else *out.data<scalar_t>() = scalar_t(std::numeric_limits<float>::quiet_NaN());
     });
+#ifdef EMBER_WITH_CUDA
+    if (self.device().is_cuda()) {
+      Tensor o = Tensor::empty({}, self.dtype(), self.device());
+      copy_(o, out);
+      return o;
+    }
+#endif
     return out;
   }
   Tensor flat = reshape(self, {self.numel()});
@@ -162,6 +236,9 @@ ValuesIndices mode(const Tensor& self, int64_t dim, bool keepdim) {
   sortk::check_cpu(self, "mode");
   int64_t d = wrap_dim(dim, self.dim(), "mode");
   check_nonempty_dim(self, d, "mode");
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) return cuda_select(self, d, keepdim, cuda::kSelectMode, 0, "mode");
+#endif
   DType dt = self.dtype();
   bool fl = is_floating(dt);
   return select_rows(self, d, keepdim, [&](RowSorter& s, const char* p, const Rows& in, int64_t* ord) {

@@ -49,11 +49,29 @@ int64_t first_nan(DType dtype, const char* p, int64_t stride, int64_t n, int64_t
 void gather_row(DType dtype, const char* in, int64_t istride, const int64_t* idx, int64_t m, char* out,
                 int64_t ostride);
 
-// The sort family has CPU kernels only.
+// The sort family's device check: CPU tensors always; CUDA tensors in a CUDA build (sort_cuda.h).
 inline void check_cpu(const Tensor& t, const char* op) {
+#ifdef EMBER_WITH_CUDA
+  (void)t;
+  (void)op;
+#else
   if (t.defined())
     EMBER_CHECK_KIND(t.device().is_cpu(), NotImplemented, op, "not implemented for ", t.device().str(),
                      " tensors (CPU only)");
+#endif
+}
+
+// For the variants that have only a CPU kernel (e.g. unique with dim): the device guard's error
+// (the bindings prefix the calling op's name, as for the guard itself).
+inline void check_cpu_only(const Tensor& t, const char* what) {
+  if (t.defined() && !t.device().is_cpu())
+    throw Error(ErrorKind::DeviceUnsupported, std::string("not implemented for 'cuda' (") + what +
+                                                  " has a CPU kernel only; move the input with .cpu())");
+}
+
+// PyTorch's error when two operands of one op live on different devices.
+inline void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
+  if (a.defined() && b.defined() && a.device() != b.device()) device_mismatch_fail(op, a.device(), b.device());
 }
 
 // Rows per parallel task so that each task has about `work` elements.

@@ -8,6 +8,9 @@
 #include "ember/core/view.h"
 #include "ember/ops/sort/sort.h"
 #include "ember/ops/sort/sort_rows.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/sort/sort_cuda.h"
+#endif
 
 namespace ember {
 
@@ -42,9 +45,25 @@ Triple runs_to_outputs(const Tensor& self, const Tensor& flat, const std::vector
 
 Triple unique_flat(const Tensor& self, bool consecutive) {
   int64_t n = self.numel();
+  const Device dev = self.device();
   if (n == 0)
-    return {Tensor::empty({0}, self.dtype()), Tensor::empty(self.sizes(), DType::Int64), Tensor::empty({0}, DType::Int64)};
+    return {Tensor::empty({0}, self.dtype(), dev), Tensor::empty(self.sizes(), DType::Int64, dev),
+            Tensor::empty({0}, DType::Int64, dev)};
   Tensor flat = contiguous(reshape(self, {n}));
+#ifdef EMBER_WITH_CUDA
+  if (dev.is_cuda()) {  // sort (unless consecutive), then runs of equal neighbours: one host sync
+    const char* op = consecutive ? "unique_consecutive" : "unique";
+    Tensor sv = flat, si;
+    if (!consecutive) {
+      sv = Tensor::empty({n}, self.dtype(), dev);
+      si = Tensor::empty({n}, DType::Int64, dev);
+      cuda::sort_rows(flat, 1, n, false, sv, si, op);
+    }
+    Tensor values, inverse, counts;
+    cuda::unique_runs(sv, si, &values, &inverse, &counts, op);
+    return {values, reshape(inverse, self.sizes()), counts};
+  }
+#endif
   const char* p = static_cast<const char*>(flat.data_ptr());
   std::vector<int64_t> ord(n);
   if (consecutive) {
@@ -108,11 +127,13 @@ Triple unique_dim(const Tensor& self, int64_t dim, bool consecutive) {
 
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, std::optional<int64_t> dim) {
   sortk::check_cpu(self, "unique");
+  if (dim) sortk::check_cpu_only(self, "unique with dim");
   return dim ? unique_dim(self, *dim, false) : unique_flat(self, false);
 }
 
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, std::optional<int64_t> dim) {
   sortk::check_cpu(self, "unique_consecutive");
+  if (dim) sortk::check_cpu_only(self, "unique_consecutive with dim");
   return dim ? unique_dim(self, *dim, true) : unique_flat(self, true);
 }
 
