@@ -12,6 +12,9 @@
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/shape/shape.h"
 #include "ember/ops/shape/shape_util.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/shape/shape_cuda.h"
+#endif
 
 namespace ember {
 using namespace shape_detail;
@@ -69,6 +72,13 @@ void tri_into(const Tensor& out, const Tensor& t, int64_t k, bool lower) {
     EMBER_CHECK(out.strides()[d] != 0 || out.sizes()[d] <= 1, lower ? "tril" : "triu", "unsupported operation: more "
                 "than one element of the written-to tensor refers to a single memory location. Please clone() the "
                 "tensor before performing the operation.");
+#ifdef EMBER_WITH_CUDA
+  if (out.device().is_cuda()) {
+    if (t.device() != out.device()) device_mismatch_fail(lower ? "tril" : "triu", out.device(), t.device());
+    cuda::shape_tri(out, t, k, lower, lower ? "tril" : "triu");
+    return;
+  }
+#endif
   EMBER_DISPATCH_BYTES(t.dtype(), "tril", [&] { tri_kernel<scalar_t>(out, t, k, lower); });
 }
 
@@ -81,6 +91,7 @@ Tensor tri(const Tensor& t, int64_t k, const Tensor& out, bool lower) {
   EMBER_CHECK(out.dtype() == t.dtype(), op, "Expected out tensor to have dtype ", dtype_name(t.dtype()), ", but got ",
               dtype_name(out.dtype()), " instead");
   if (out.sizes() != t.sizes()) return res;  // the caller rebinds `out` to the result
+  if (out.device() != t.device()) device_mismatch_fail(op, t.device(), out.device());
   copy_(out, res);
   return out;
 }
