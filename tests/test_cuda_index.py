@@ -74,7 +74,8 @@ def test_index_select(dtype, dim):
     x = sample((7, 9, 5), dtype)
     i = idx(11, x.shape[dim], seed=3)
     check(*on_both(lambda a, b: ember.index_select(a, dim, b), x, i))
-    check(*on_both(lambda a, b: ember.index_select(a, dim, b), x.transpose(0, 2), i[:5]))
+    xt = x.transpose(0, 2)
+    check(*on_both(lambda a, b: ember.index_select(a, dim, b), xt, idx(5, xt.shape[dim], seed=33)))
     check(*on_both(lambda a, b: ember.index_select(a, dim, b), x, i.to(ember.int32)))
 
 
@@ -155,8 +156,8 @@ def test_scatter_add(dtype, n):
     src = sample((3, n), dtype, seed=12)
     i = idx(3 * n, 40, seed=13).reshape(3, n)
     yg, yc = on_both(lambda a, b, c: ember.scatter_add(a, 1, b, c), x, i, src)
-    lowp = dtype in (ember.float16, ember.bfloat16)
-    check(yg, yc, rtol=5e-2 if lowp else None, atol=0.5 if lowp else None)
+    lowp = dtype in (ember.float16, ember.bfloat16)  # 16-bit sums in another order: errors grow with n
+    check(yg, yc, rtol=5e-2 if lowp else None, atol=0.05 * (1 + n ** 0.5) if lowp else None)
 
 
 @needs_cuda

@@ -9,6 +9,19 @@ namespace ember::cuda {
 
 namespace {
 
+// a + b * c without fused multiply-add contraction (the CPU rounds the product first): the
+// closed forms must give the CPU's values bit for bit (an integer linspace truncates them).
+template <class A> __device__ __forceinline__ A mul_add_rn(A a, A b, A c) {
+  if constexpr (std::is_same_v<A, double>) return __dadd_rn(a, __dmul_rn(b, c));
+  else if constexpr (std::is_same_v<A, float>) return __fadd_rn(a, __fmul_rn(b, c));
+  else return a + b * c;
+}
+template <class A> __device__ __forceinline__ A mul_sub_rn(A a, A b, A c) {  // a - b * c
+  if constexpr (std::is_same_v<A, double>) return __dsub_rn(a, __dmul_rn(b, c));
+  else if constexpr (std::is_same_v<A, float>) return __fsub_rn(a, __fmul_rn(b, c));
+  else return a - b * c;
+}
+
 // arange's accumulation type (creation.cpp range_acc): integers in int64, 16-bit floats in float.
 template <class T> struct RangeAcc { using type = double; };
 template <> struct RangeAcc<__half> { using type = float; };
@@ -22,7 +35,7 @@ template <> struct RangeAcc<int64_t> { using type = int64_t; };
 template <class T, class A> __global__ void range_kernel(T* __restrict__ out, int64_t n, A start, A step) {
   const int64_t stride = (int64_t)gridDim.x * blockDim.x;
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
-    const A v = start + (A)i * step;
+    const A v = mul_add_rn<A>(start, (A)i, step);
     if constexpr (std::is_integral_v<T>) out[i] = (T)v;
     else out[i] = from_acc<T>((acc_t<T>)v);
   }
@@ -34,7 +47,7 @@ __global__ void linspace_kernel(T* __restrict__ out, int64_t steps, V a, V b, S 
   const int64_t half = steps / 2;
   const int64_t stride = (int64_t)gridDim.x * blockDim.x;
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < steps; i += stride) {
-    const S v = i < half ? (S)a + step * (S)i : (S)b - step * (S)(steps - i - 1);
+    const S v = i < half ? mul_add_rn<S>((S)a, step, (S)i) : mul_sub_rn<S>((S)b, step, (S)(steps - i - 1));
     if constexpr (std::is_integral_v<T>) out[i] = (T)v;
     else out[i] = from_acc<T>((acc_t<T>)v);
   }
@@ -47,7 +60,7 @@ __global__ void logspace_kernel(T* __restrict__ out, int64_t steps, double a, do
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < steps; i += stride) {
     double v;
     if (steps == 1) v = pow(base, a);
-    else v = i < half ? pow(base, a + step * (double)i) : pow(base, b - step * (double)(steps - i - 1));
+    else v = i < half ? pow(base, mul_add_rn(a, step, (double)i)) : pow(base, mul_sub_rn(b, step, (double)(steps - i - 1)));
     if constexpr (std::is_integral_v<T>) out[i] = (T)(int64_t)v;
     else out[i] = from_acc<T>((acc_t<T>)v);
   }

@@ -143,7 +143,10 @@ template <class T> struct Combine {
       using A = acc_t<T>;
       const A x = load<T>(&cur), y = load<T>(&v);
       switch (red) {
-        case kAdd: return from_acc<T>(static_cast<A>(x + alpha * y));
+        case kAdd:  // the product rounded first, as the CPU (no fused multiply-add)
+          if constexpr (std::is_same_v<A, float>) return from_acc<T>(__fadd_rn(x, __fmul_rn(alpha, y)));
+          else if constexpr (std::is_same_v<A, double>) return from_acc<T>(__dadd_rn(x, __dmul_rn(alpha, y)));
+          else return from_acc<T>(static_cast<A>(x + alpha * y));
         case kMul: return from_acc<T>(static_cast<A>(x * y));
         case kMax:
           if constexpr (is_float_v<T>) { if (x != x) return cur; if (y != y) return v; }
@@ -160,7 +163,7 @@ template <class T> struct Combine {
 template <class T> __device__ __forceinline__ void atomic_reduce(T* p, T v, int red, acc_t<T> alpha) {
   if (red == kAdd) {
     if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      atomicAdd(p, alpha * v);  // x + alpha * y, rounded once: the CPU's result for one contributor
+      atomicAdd(p, alpha * v);  // alpha * y rounded, then the sum rounded: the CPU's result for one contributor
       return;
     } else if constexpr (std::is_same_v<T, int32_t>) {
       atomicAdd(reinterpret_cast<unsigned int*>(p), (unsigned int)alpha * (unsigned int)v);  // wraps as the CPU
