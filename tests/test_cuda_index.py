@@ -65,6 +65,15 @@ def test_embedding_module_and_out_of_range():
         emb_g(ember.tensor([1, 10]).cuda())
 
 
+@needs_cuda
+def test_embedding_bag_sum():
+    w = sample((20, 6), ember.float32)
+    i2 = idx(12, 20, seed=60).reshape(3, 4)
+    check(*on_both(lambda a, b: F.embedding_bag(a, b, mode="sum"), i2, w))
+    i1, offs = idx(10, 20, seed=61), ember.tensor([0, 3, 3, 7])
+    check(*on_both(lambda a, b, c: F.embedding_bag(a, b, c, mode="sum"), i1, w, offs))
+
+
 # ---- along a dim ------------------------------------------------------------------------------------
 
 @needs_cuda
