@@ -3,7 +3,7 @@
 scatter_reduce, index_add_ / index_copy_ / index_fill_, take / put_, index_put_, advanced indexing
 (get and set, integer and bool), masked_fill / masked_select / masked_scatter, nonzero / argwhere /
 where(cond); cat / stack, pad (all modes, forward and backward), tril / triu, flip, roll, repeat, tile,
-diag / diag_embed, one_hot, repeat_interleave; factories with device='cuda'. Out-of-range indices on
+diag / diag_embed, trace, cross, one_hot, repeat_interleave; factories with device='cuda'. Out-of-range indices on
 the GPU raise the CPU's errors.
 
 The GPU cases skip without a usable GPU. The device checks (operands on two devices) run here even
@@ -512,6 +512,18 @@ def test_diag_one_hot(dtype):
     c = idx(33, 7, seed=8).reshape(3, 11)
     check(*on_both(lambda t: F.one_hot(t), c))
     check(*on_both(lambda t: F.one_hot(t, 9), c))
+
+
+@needs_cuda
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.float16, ember.int64, ember.int32, ember.uint8])
+def test_trace_cross(dtype):
+    for shape in [(5, 7), (33, 33), (0, 3), (1000, 3)]:
+        check(*on_both(lambda t: ember.trace(t), sample(shape, dtype)),
+              rtol=1e-2 if dtype is ember.float16 else None, atol=5e-2 if dtype is ember.float16 else None)
+    a, b = sample((4, 3, 5), dtype), sample((4, 3, 5), dtype, seed=1)
+    tol = dict(rtol=1e-2, atol=5e-2) if dtype is ember.float16 else {}
+    check(*on_both(lambda x, y: ember.cross(x, y, dim=1), a, b), **tol)
+    check(*on_both(lambda x, y: ember.cross(x, y, dim=0), a.transpose(0, 1), b[:1].transpose(0, 1)), **tol)
 
 
 # ---- creation -------------------------------------------------------------------------------------------

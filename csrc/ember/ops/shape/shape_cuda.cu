@@ -7,6 +7,7 @@
 // bounded by the element count; map entries are range-checked before use as addresses.
 #include <cstring>
 #include "ember/core/view.h"
+#include "ember/cuda/block_reduce.cuh"
 #include "ember/cuda/loops.cuh"
 #include "ember/ops/shape/shape_cuda.h"
 
@@ -70,7 +71,86 @@ __global__ void tri_kernel(T* out, const T* src, int64_t n, int64_t k, bool lowe
   }
 }
 
+// One block; blockDim.x == kThreads (a multiple of 32), every thread reaches block_sum.
+template <class T, class Acc, class Out>
+__global__ void trace_kernel(Out* out, const T* d, int64_t n, int64_t st) {
+  __shared__ Acc scratch[32];
+  Acc s = 0;
+  for (int64_t i = threadIdx.x; i < n; i += blockDim.x) s += (Acc)load<T>(d + i * st);
+  s = block_sum(s, scratch);
+  if (threadIdx.x == 0) {
+    if constexpr (is_float_v<T>) *out = from_acc<T>((acc_t<T>)s);
+    else *out = (Out)s;
+  }
+}
+
+// a*b - c*d with each product rounded (no fused multiply-add), as the CPU computes it.
+template <class A> __device__ __forceinline__ A det2(A a, A b, A c, A d) {
+  if constexpr (std::is_same_v<A, double>) return __dsub_rn(__dmul_rn(a, b), __dmul_rn(c, d));
+  else if constexpr (std::is_same_v<A, float>) return __fsub_rn(__fmul_rn(a, b), __fmul_rn(c, d));
+  else return static_cast<A>(a * b - c * d);
+}
+
+template <class T>
+__global__ void cross_kernel(char* o, const char* a, const char* b, int64_t n, int64_t so, int64_t sa, int64_t sb,
+                             OffsetCalc<3> oc) {
+  using A = acc_t<T>;
+  const int64_t stride = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += stride) {
+    int64_t off[3];
+    oc.get(i, off);
+    const char* pa = a + off[1];
+    const char* pb = b + off[2];
+    char* po = o + off[0];
+    const A a0 = load<T>((const T*)pa), a1 = load<T>((const T*)(pa + sa)), a2 = load<T>((const T*)(pa + 2 * sa));
+    const A b0 = load<T>((const T*)pb), b1 = load<T>((const T*)(pb + sb)), b2 = load<T>((const T*)(pb + 2 * sb));
+    *(T*)po = from_acc<T>(det2(a1, b2, a2, b1));
+    *(T*)(po + so) = from_acc<T>(det2(a2, b0, a0, b2));
+    *(T*)(po + 2 * so) = from_acc<T>(det2(a0, b1, a1, b0));
+  }
+}
+
 }  // namespace
+
+void shape_trace(const Tensor& out, const Tensor& d, const char* op) {
+  const int64_t n = d.dim() == 1 ? d.sizes()[0] : 0, st = d.dim() == 1 ? d.strides()[0] : 0;
+  DeviceGuard g(out.device().index);
+  cudaStream_t s = stream_of(out);
+  dispatch_all(d.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, bool>) {
+      EMBER_FAIL(op, "not implemented for dtype bool");
+    } else if constexpr (is_float_v<T>) {
+      trace_kernel<T, double, T><<<1, kThreads, 0, s>>>(static_cast<T*>(out.raw_data_ptr()),
+                                                        static_cast<const T*>(d.raw_data_ptr()), n, st);
+    } else {
+      trace_kernel<T, long long, int64_t><<<1, kThreads, 0, s>>>(static_cast<int64_t*>(out.raw_data_ptr()),
+                                                                 static_cast<const T*>(d.raw_data_ptr()), n, st);
+    }
+  });
+  EMBER_CUDA_LAUNCH_CHECK(op);
+}
+
+void shape_cross(const Tensor& o1, const Tensor& a1, const Tensor& b1, int64_t so, int64_t sa, int64_t sb,
+                 const char* op) {
+  const int64_t n = o1.numel();
+  if (n == 0) return;
+  DeviceGuard g(o1.device().index);
+  cudaStream_t s = stream_of(o1);
+  StridedIter it(o1.sizes(), {&o1, &a1, &b1}, AnyDeviceTag{});
+  OffsetCalc<3> oc = make_offset_calc<3>(it);
+  dispatch_all(o1.dtype(), op, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, bool>) {
+      EMBER_FAIL(op, "not implemented for dtype bool");
+    } else {
+      cross_kernel<T><<<grid_for(n), kThreads, 0, s>>>(static_cast<char*>(o1.raw_data_ptr()),
+                                                       static_cast<const char*>(a1.raw_data_ptr()),
+                                                       static_cast<const char*>(b1.raw_data_ptr()), n, so, sa, sb, oc);
+    }
+  });
+  EMBER_CUDA_LAUNCH_CHECK(op);
+}
 
 void shape_index_map_copy(const Tensor& out, const Tensor& src, const std::vector<std::vector<int64_t>>& maps,
                           uint64_t fill_bits, const char* op) {

@@ -15,5 +15,12 @@ void shape_index_map_copy(const Tensor& out, const Tensor& src, const std::vecto
 // tril/triu: out[..., i, j] = keep(i, j) ? src[..., i, j] : 0 with keep = j - i <= k (lower) or >= k (upper).
 // out and src may be the same tensor (in place: only the zeros are written).
 void shape_tri(const Tensor& out, const Tensor& src, int64_t k, bool lower, const char* op);
+// trace: out (0-d; t's dtype for floats, int64 for integers) = sum of the 1-D strided diagonal d,
+// accumulated in double / int64 by one block (a fixed order: deterministic).
+void shape_trace(const Tensor& out, const Tensor& d, const char* op);
+// cross along a dim of length 3: o1, a1, b1 are the three operands narrowed to index 0 of that dim (a1, b1
+// broadcast to o1's shape); so, sa, sb their byte strides along it.
+void shape_cross(const Tensor& o1, const Tensor& a1, const Tensor& b1, int64_t so, int64_t sa, int64_t sb,
+                 const char* op);
 
 }  // namespace ember::cuda
