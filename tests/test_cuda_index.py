@@ -585,3 +585,22 @@ def test_index_on_other_device_than_cpu_self():
     with pytest.raises(RuntimeError, match=r"indices should be either on cpu or on the same device as the indexed "
                                            r"tensor \(cpu\)"):
         c[g]
+
+
+@no_cuda
+@pytest.mark.parametrize("name,call", [
+    ("index_select", lambda g, i, m: ember.index_select(g, 0, i)),
+    ("gather", lambda g, i, m: ember.gather(g, 0, i.reshape(2, 1))),
+    ("take", lambda g, i, m: ember.take(g, i)),
+    ("nonzero", lambda g, i, m: ember.nonzero(m)),
+    ("masked_select", lambda g, i, m: ember.masked_select(g, m)),
+])
+def test_fake_cuda_reaches_the_cuda_path(name, call):
+    """All operands 'on cuda' (host memory labelled cuda:0): a CUDA build takes its CUDA path, which fails
+    at the first runtime call without a driver; a CPU-only build stops at the device guard instead."""
+    g, i = _fake(ember.ones(3, 3)), _fake(ember.tensor([0, 2]))
+    m = _fake(ember.ones(3, 3, dtype=ember.bool))
+    cpu_only = "without CUDA support" in ember._C._cuda_unavailable_reason()
+    pattern = r"not implemented for 'cuda'" if cpu_only else r"CUDA error|CUDA is not available"
+    with pytest.raises(RuntimeError, match=pattern):
+        call(g, i, m)
