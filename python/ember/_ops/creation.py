@@ -291,7 +291,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     dt = _range_dtype(dtype, out, (a, b, s))
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[arange] Only Tensors of floating point dtype can require gradients")
-    return _finish(_out(_on_device(_wrap(_C.arange(a, b, s, dt._code)), d), out, "arange"), requires_grad)
+    return _finish(_out(_wrap(_C.arange(a, b, s, dt._code, str(d))), out, "arange"), requires_grad)
 
 
 def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -304,7 +304,7 @@ def range(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devic
         start, end = 0, start
     a, b, s = (_num_arg(start, "start", "range"), _num_arg(end, "end", "range"), _num_arg(step, "step", "range"))
     dt = _to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else get_default_dtype())
-    return _finish(_out(_on_device(_wrap(_C.range(a, b, s, dt._code)), d), out, "range"), requires_grad)
+    return _finish(_out(_wrap(_C.range(a, b, s, dt._code, str(d))), out, "range"), requires_grad)
 
 
 def _steps_arg(steps, op):
@@ -323,7 +323,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     dt = _to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else get_default_dtype())
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[linspace] Only Tensors of floating point dtype can require gradients")
-    return _finish(_out(_on_device(_wrap(_C.linspace(a, b, n, dt._code)), d), out, "linspace"), requires_grad)
+    return _finish(_out(_wrap(_C.linspace(a, b, n, dt._code, str(d))), out, "linspace"), requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -335,7 +335,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     dt = _to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else get_default_dtype())
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[logspace] Only Tensors of floating point dtype can require gradients")
-    return _finish(_out(_on_device(_wrap(_C.logspace(a, b, n, base, dt._code)), d), out, "logspace"), requires_grad)
+    return _finish(_out(_wrap(_C.logspace(a, b, n, base, dt._code, str(d))), out, "logspace"), requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -349,7 +349,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     dt = _to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else get_default_dtype())
     if requires_grad and not dt.is_floating_point:
         raise RuntimeError("[eye] Only Tensors of floating point dtype can require gradients")
-    t = _on_device(_wrap(_C.eye(int(n), -1 if m is None else int(m), dt._code)), d)
+    t = _wrap(_C.eye(int(n), -1 if m is None else int(m), dt._code, str(d)))
     return _finish(_out(t, out, "eye"), requires_grad)
 
 

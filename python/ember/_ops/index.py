@@ -260,7 +260,8 @@ def _getitem(self, idx):
         return _wrap(_C.select(t, 0, idx))
     if tp is slice and t.ndim and _is_plain((idx,)):  # fast path: t[a:b:c]
         return _wrap(_basic_view(t, (idx,)))
-    if tp is Tensor and idx._t.dtype == _BOOL and idx._t.ndim > 0 and idx._t.sizes == t.sizes:
+    if tp is Tensor and idx._t.dtype == _BOOL and idx._t.ndim > 0 and idx._t.sizes == t.sizes and \
+            idx._t.device == t.device:
         return _wrap(_C.masked_select(t, idx._t))  # fast path: t[mask] with a full-shape mask
     v, adv = _parse(t, idx)
     if adv is None:
@@ -291,6 +292,7 @@ def _setitem(self, idx, value):
         _C.fill_(_C.select(t, 0, idx), value)
         return
     if type(idx) is Tensor and idx._t.dtype == _BOOL and idx._t.ndim > 0 and idx._t.sizes == t.sizes and \
+            idx._t.device == t.device and \
             isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, complex):
         _C.masked_fill_(t, idx._t, value)  # fast path: t[mask] = number
         return
@@ -520,7 +522,7 @@ def masked_fill(input, mask, value):
     t = _tensor_arg(input, "input", "masked_fill")
     m = _tensor_arg(mask, "mask", "masked_fill")
     shape = _broadcast(t, m, "masked_fill")
-    res = _C.empty(shape, t.dtype, "cpu")
+    res = _C.empty(shape, t.dtype, t.device)
     _C.copy_(res, t)
     _masked_fill_into(res, mask, value, "masked_fill")
     return _wrap(res)
@@ -540,7 +542,7 @@ def masked_scatter(input, mask, source):
     t = _tensor_arg(input, "input", "masked_scatter")
     m = _tensor_arg(mask, "mask", "masked_scatter")
     shape = _broadcast(t, m, "masked_scatter")
-    res = _C.empty(shape, t.dtype, "cpu")
+    res = _C.empty(shape, t.dtype, t.device)
     _C.copy_(res, t)
     _C.masked_scatter_(res, m, _tensor_arg(source, "source", "masked_scatter"))
     return _wrap(res)

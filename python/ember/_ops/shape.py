@@ -353,19 +353,23 @@ def triu(input, diagonal=0, *, out=None):
     return out
 
 
-def _tri_indices(fn, row, col, offset, dtype, op):
+def _tri_indices(fn, row, col, offset, dtype, op, device=None):
     dt = _dt.int64 if dtype is None else _to_dtype(dtype)
-    return _wrap(fn(_int(row, op, "row"), _int(col, op, "col"), _int(offset, op, "offset"), dt._code))
+    res = _wrap(fn(_int(row, op, "row"), _int(col, op, "col"), _int(offset, op, "offset"), dt._code))
+    if device is not None:  # built on the host (a short index list), then moved
+        from .creation import _check_device, _on_device
+        res = _on_device(res, _check_device(device))
+    return res
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """(2, N) row/column indices of the lower triangle of a row x col matrix."""
-    return _tri_indices(_C.tril_indices, row, col, offset, dtype, "tril_indices")
+    return _tri_indices(_C.tril_indices, row, col, offset, dtype, "tril_indices", device)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """(2, N) row/column indices of the upper triangle of a row x col matrix."""
-    return _tri_indices(_C.triu_indices, row, col, offset, dtype, "triu_indices")
+    return _tri_indices(_C.triu_indices, row, col, offset, dtype, "triu_indices", device)
 
 
 @differentiable("diag")

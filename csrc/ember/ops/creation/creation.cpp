@@ -8,6 +8,9 @@
 #include "ember/core/fill.h"
 #include "ember/core/parallel.h"
 #include "ember/core/view.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/creation/creation_cuda.h"
+#endif
 
 namespace ember {
 
@@ -37,8 +40,16 @@ void check_range(const char* op, A xstart, A xend, A xstep) {
 }
 
 template <class T, class A>
-Tensor fill_range(int64_t n, A xstart, A xstep, DType dtype) {
-  Tensor out = Tensor::empty({n}, dtype);
+Tensor fill_range(int64_t n, A xstart, A xstep, DType dtype, Device device, const char* op) {
+#ifdef EMBER_WITH_CUDA
+  if (device.is_cuda()) {
+    Tensor out = Tensor::empty({n}, dtype, device);
+    cuda::creation_range(out, Scalar(xstart), Scalar(xstep), op);  // A is int64_t or double/float: exact
+    return out;
+  }
+#endif
+  (void)op;
+  Tensor out = Tensor::empty({n}, dtype, device);
   T* o = out.data<T>();
   parallel_for(0, n, kGrainSize, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) o[i] = from_acc<T>(xstart + (A)i * xstep);
@@ -47,7 +58,7 @@ Tensor fill_range(int64_t n, A xstart, A xstep, DType dtype) {
 }
 }  // namespace
 
-Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, DType dtype) {
+Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, DType dtype, Device device) {
   Tensor out;
   EMBER_DISPATCH_NUMERIC(dtype, "arange", [&] {
     using A = typename range_acc<scalar_t>::type;
@@ -62,28 +73,31 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step, DType 
     check_range("arange", xstart, xend, xstep);
     EMBER_CHECK(size_d >= 0 && size_d <= (double)std::numeric_limits<int64_t>::max(), "arange",
                 "invalid size, possible overflow?");
-    out = fill_range<scalar_t, A>((int64_t)size_d, xstart, xstep, dtype);
+    out = fill_range<scalar_t, A>((int64_t)size_d, xstart, xstep, dtype, device, "arange");
   });
   return out;
 }
 
-Tensor range(const Scalar& start, const Scalar& end, const Scalar& step, DType dtype) {
+Tensor range(const Scalar& start, const Scalar& end, const Scalar& step, DType dtype, Device device) {
   Tensor out;
   EMBER_DISPATCH_NUMERIC(dtype, "range", [&] {
     using A = typename range_acc<scalar_t>::type;
     A xstart = start.to<A>(), xend = end.to<A>(), xstep = step.to<A>();
     check_range("range", xstart, xend, xstep);
     int64_t n = (int64_t)(((xend - xstart) / xstep) + 1);
-    out = fill_range<scalar_t, A>(n, xstart, xstep, dtype);
+    out = fill_range<scalar_t, A>(n, xstart, xstep, dtype, device, "range");
   });
   return out;
 }
 
-Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, DType dtype) {
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, DType dtype, Device device) {
   EMBER_CHECK(steps >= 0, "linspace", "number of steps must be non-negative, got ", steps);
-  Tensor out = Tensor::empty({steps}, dtype);
+  Tensor out = Tensor::empty({steps}, dtype, device);
   if (steps == 0) return out;
   if (steps == 1) { fill_(out, start); return out; }
+#ifdef EMBER_WITH_CUDA
+  if (device.is_cuda()) { cuda::creation_linspace(out, start, end, "linspace"); return out; }
+#endif
   EMBER_DISPATCH_NUMERIC(dtype, "linspace", [&] {
     // Integers step in double; floats in their compute type (PyTorch's step_t).
     using S = std::conditional_t<std::is_integral_v<scalar_t>, double, compute_t<scalar_t>>;
@@ -103,10 +117,19 @@ Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, DType dty
   return out;
 }
 
-Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base, DType dtype) {
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base, DType dtype, Device device) {
   EMBER_CHECK(steps >= 0, "logspace", "number of steps must be non-negative, got ", steps);
-  Tensor out = Tensor::empty({steps}, dtype);
+  Tensor out = Tensor::empty({steps}, dtype, device);
   if (steps == 0) return out;
+#ifdef EMBER_WITH_CUDA
+  if (device.is_cuda()) {
+    EMBER_DISPATCH_NUMERIC(dtype, "logspace", [&] {  // start/end rounded to the dtype on the host, as below
+      cuda::creation_logspace(out, (double)(compute_t<scalar_t>)start.to<scalar_t>(),
+                              (double)(compute_t<scalar_t>)end.to<scalar_t>(), base, "logspace");
+    });
+    return out;
+  }
+#endif
   EMBER_DISPATCH_NUMERIC(dtype, "logspace", [&] {
     // start/end are first rounded to the dtype, then everything runs in double.
     const double a = (double)(compute_t<scalar_t>)start.to<scalar_t>();
@@ -126,10 +149,10 @@ Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double ba
   return out;
 }
 
-Tensor eye(int64_t n, int64_t m, DType dtype) {
+Tensor eye(int64_t n, int64_t m, DType dtype, Device device) {
   EMBER_CHECK(n >= 0, "eye", "n must be greater or equal to 0, got ", n);
   if (m < 0) m = n;
-  Tensor out = full({n, m}, Scalar((int64_t)0), dtype);
+  Tensor out = full({n, m}, Scalar((int64_t)0), dtype, device);
   if (n > 0 && m > 0) fill_(diagonal(out, 0, 0, 1), Scalar((int64_t)1));
   return out;
 }

@@ -4,6 +4,9 @@
 // src[pos] + offs[b] over the result shape R, where `src` is viewed at R with stride 0 on B's dims.
 #include "ember/ops/index/index.h"
 #include "ember/ops/index/index_common.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/index/index_cuda.h"
+#endif
 
 namespace ember {
 using namespace idx;
@@ -72,10 +75,10 @@ AdvPlan plan_advanced(const Tensor& self, const std::vector<OptTensor>& indices_
   }
   EMBER_CHECK(!pos.empty(), op, "no index tensors given");
   // Offsets: sum_k wrap(idx_k) * stride(dim_k), bounds-checked first.
-  Tensor offs = Tensor::empty(B, DType::Int64);
+  Tensor offs = Tensor::empty(B, DType::Int64, self.device());
   std::vector<Tensor> longs;
   for (int64_t d : pos) {
-    Tensor ix = index_to_long(*indices[d], op, true);
+    Tensor ix = index_to_long(index_on_device_of(*indices[d], self, op), op, true);
     check_bounds(ix, self.sizes()[d], d, true, op, ErrorKind::Index);
     longs.push_back(ix);
   }
@@ -83,6 +86,9 @@ AdvPlan plan_advanced(const Tensor& self, const std::vector<OptTensor>& indices_
     if (offs.numel() == 0) break;
     int64_t size = self.sizes()[pos[k]], stride = self.strides()[pos[k]];
     bool init = k == 0;
+#ifdef EMBER_WITH_CUDA
+    if (offs.device().is_cuda()) { cuda::index_accumulate_offsets(offs, longs[k], size, stride, init, op); continue; }
+#endif
     StridedIter it(B, {&offs, &longs[k]});
     it.for_each([&](char** p, const int64_t* s, int64_t n) {
       for (int64_t i = 0; i < n; ++i) {
@@ -125,6 +131,9 @@ AdvPlan plan_advanced(const Tensor& self, const std::vector<OptTensor>& indices_
 
 void gather_offsets(const Tensor& out, const Tensor& base_r, const Tensor& offs_r) {
   if (out.numel() == 0) return;
+#ifdef EMBER_WITH_CUDA
+  if (out.device().is_cuda()) { cuda::index_gather_offsets(out, base_r, offs_r, "index"); return; }
+#endif
   StridedIter it(out.sizes(), {&out, &base_r, &offs_r});
   bool ref = reference();
   EMBER_DISPATCH_BYTES(out.dtype(), "index", [&] {
@@ -145,6 +154,9 @@ void gather_offsets(const Tensor& out, const Tensor& base_r, const Tensor& offs_
 // Sequential in iteration order: duplicates resolve as "last write wins" / are summed in a fixed order.
 void put_offsets(const Tensor& base_r, const Tensor& vals_r, const Tensor& offs_r, bool accumulate, const char* op) {
   if (shape_numel(base_r.sizes()) == 0) return;
+#ifdef EMBER_WITH_CUDA
+  if (base_r.device().is_cuda()) { cuda::index_put_offsets(base_r, vals_r, offs_r, accumulate, op); return; }
+#endif
   StridedIter it(base_r.sizes(), {&base_r, &vals_r, &offs_r});
   if (!accumulate) {
     EMBER_DISPATCH_BYTES(base_r.dtype(), op, [&] {
@@ -171,10 +183,21 @@ void put_offsets(const Tensor& base_r, const Tensor& vals_r, const Tensor& offs_
 
 // Element offsets of flat (row-major) indices into a strided tensor; negatives wrap.
 Tensor flat_offsets(const Tensor& self, const Tensor& index, const char* op) {
+  check_same_device(op, self, index);
   Tensor ix = index_to_long(index, op, false);
   check_ndim(ix, op);
   int64_t n = self.numel();
   if (ix.numel() && n == 0) EMBER_FAIL_KIND(Index, op, "out of range: tried to access index ", 0, " on a tensor of 0 elements.");
+#ifdef EMBER_WITH_CUDA
+  if (ix.device().is_cuda()) {
+    int64_t v = 0;
+    if (cuda::index_find_out_of_bounds(ix, -n, n, &v, op))
+      EMBER_FAIL_KIND(Index, op, "out of range: tried to access index ", v, " on a tensor of ", n, " elements.");
+    Tensor offs = Tensor::empty(ix.sizes(), DType::Int64, ix.device());
+    cuda::index_flat_offsets(offs, ix, self.sizes(), self.strides(), n, op);
+    return offs;
+  }
+#endif
   {
     std::atomic<bool> bad{false};
     StridedIter it(ix.sizes(), {&ix});
@@ -207,11 +230,19 @@ Tensor flat_offsets(const Tensor& self, const Tensor& index, const char* op) {
   return offs;
 }
 
+// index_put_'s values: CPU values may be written into a CUDA tensor (moved first; setitem builds
+// its values on the host); values on another device raise.
+Tensor values_on_device(const Tensor& values, const Tensor& self, const char* op) {
+  if (values.device() == self.device()) return values;
+  if (!values.device().is_cpu()) device_mismatch_fail(op, self.device(), values.device());
+  return on_device(values, self.device());
+}
+
 }  // namespace
 
 Tensor index(const Tensor& self, const std::vector<OptTensor>& indices) {
   AdvPlan p = plan_advanced(self, indices, "index");
-  Tensor out = Tensor::empty(p.R, self.dtype());
+  Tensor out = Tensor::empty(p.R, self.dtype(), self.device());
   gather_offsets(out, p.base_r, p.offs_r);
   return out;
 }
@@ -226,11 +257,11 @@ void index_put_(const Tensor& self, const std::vector<OptTensor>& indices, const
   for (size_t d = 0; d < indices.size(); ++d) if (indices[d]) { ++n_idx; pos = (int64_t)d; }
   if (!reference() && n_idx == 1 && pos < self.dim() && indices[pos]->dim() == 1 &&
       (indices[pos]->dtype() == DType::Int64 || indices[pos]->dtype() == DType::Int32)) {
-    Tensor ix = index_to_long(*indices[pos], op, true);
+    Tensor ix = index_to_long(index_on_device_of(*indices[pos], self, op), op, true);
     check_bounds(ix, self.sizes()[pos], pos, true, op, ErrorKind::Index);
     Shape R = self.sizes();
     R[pos] = ix.numel();
-    Tensor v = values;
+    Tensor v = values_on_device(values, self, op);
     while (v.dim() > (int64_t)R.size() && v.sizes()[0] == 1) v = select(v, 0, 0);
     bool ok = v.dim() <= (int64_t)R.size();
     for (int64_t i = 0; ok && i < v.dim(); ++i) {
@@ -258,7 +289,7 @@ void index_put_(const Tensor& self, const std::vector<OptTensor>& indices, const
   }
   AdvPlan p = plan_advanced(self, indices, op);
   // values must broadcast to R (leading size-1 dims beyond R's rank are dropped, as PyTorch does)
-  Tensor v = values;
+  Tensor v = values_on_device(values, self, op);
   while (v.dim() > (int64_t)p.R.size() && v.sizes()[0] == 1) v = select(v, 0, 0);
   bool ok = v.dim() <= (int64_t)p.R.size();
   for (int64_t i = 0; ok && i < v.dim(); ++i) {
@@ -274,7 +305,7 @@ void index_put_(const Tensor& self, const std::vector<OptTensor>& indices, const
 
 Tensor take(const Tensor& self, const Tensor& index) {
   Tensor offs = flat_offsets(self, index, "take");
-  Tensor out = Tensor::empty(index.sizes(), self.dtype());
+  Tensor out = Tensor::empty(index.sizes(), self.dtype(), self.device());
   if (out.numel()) gather_offsets(out, restride(self, index.sizes(), Shape(index.dim(), 0)), offs);
   return out;
 }
@@ -283,6 +314,7 @@ void put_(const Tensor& self, const Tensor& index, const Tensor& source, bool ac
   const char* op = "put_";
   EMBER_CHECK(source.dtype() == self.dtype(), op, "self (", dtype_name(self.dtype()), ") and source (",
               dtype_name(source.dtype()), ") must have the same scalar type");
+  check_same_device(op, self, source);
   EMBER_CHECK_INDEX(source.numel() == index.numel(), op, "Expected source and index to have the same number of "
                     "elements, but got source.numel() = ", source.numel(), ", index.numel() = ", index.numel());
   Tensor offs = flat_offsets(self, index, op);

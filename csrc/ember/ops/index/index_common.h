@@ -118,7 +118,19 @@ Tensor nonzero_flags(const Tensor& t, const Shape& shape);
 // Per-chunk counts of true flags and their exclusive prefix sums (size chunks + 1).
 std::vector<int64_t> chunk_offsets(const Tensor& flags, int64_t chunk);
 
-// Writes a Python number into a 0-d tensor of dtype `dt` and returns it (for byte-level fills).
-Tensor scalar_tensor(const Scalar& v, DType dt);
+// Writes a Python number into a 0-d tensor of dtype `dt` on `dev` and returns it (for byte-level fills).
+Tensor scalar_tensor(const Scalar& v, DType dt, Device dev = Device());
+
+// PyTorch's "Expected all tensors to be on the same device" unless `t` is on `self`'s device.
+inline void check_same_device(const char* op, const Tensor& self, const Tensor& t) {
+  if (t.device() != self.device()) device_mismatch_fail(op, self.device(), t.device());
+}
+// The single element of a CPU tensor as a Scalar (bool, int64 or double).
+Scalar host_scalar_of(const Tensor& t);
+// `t` on `dev` (a copy when it lives elsewhere; a one-element CPU tensor becomes a device fill).
+Tensor on_device(const Tensor& t, Device dev);
+// Index tensors of advanced indexing: a CPU index may index a CUDA tensor (moved to its device), as in
+// PyTorch; an index on another device raises.
+Tensor index_on_device_of(const Tensor& ix, const Tensor& self, const char* op);
 
 }  // namespace ember::idx

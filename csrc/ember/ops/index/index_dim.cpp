@@ -5,6 +5,9 @@
 #include "ember/core/fill.h"
 #include "ember/ops/index/index.h"
 #include "ember/ops/index/index_common.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/index/index_cuda.h"
+#endif
 
 namespace ember {
 using namespace idx;
@@ -49,7 +52,20 @@ template <class T> inline T div_count(T x, int64_t c) {
   }
 }
 
+#ifdef EMBER_WITH_CUDA
+// The device switch of the dim loop: red is the Red code (0 assign/copy, 1 add, 2 mul, 3 max, 4 min).
+bool cuda_dim_loop(const DimLoop& d, Red r, bool indexed_is_dst, const Scalar& alpha, const char* op) {
+  if (!d.indexed.device().is_cuda()) return false;
+  cuda::index_dim_loop((int)r, indexed_is_dst, d.outer, d.indexed, d.other, d.idx, d.L, d.indexed_dstride,
+                       d.other_dstride, d.idx_dstride, d.size, alpha, op);
+  return true;
+}
+#endif
+
 void run_copy(const DimLoop& d, bool indexed_is_dst) {
+#ifdef EMBER_WITH_CUDA
+  if (cuda_dim_loop(d, Red::Assign, indexed_is_dst, Scalar((int64_t)1), "index")) return;
+#endif
   EMBER_DISPATCH_BYTES(d.indexed.dtype(), "index", [&] {
     if (indexed_is_dst) run_dim_loop(d, [](char* x, char* o) { *(scalar_t*)x = *(const scalar_t*)o; });
     else run_dim_loop(d, [](char* x, char* o) { *(scalar_t*)o = *(const scalar_t*)x; });
@@ -58,6 +74,9 @@ void run_copy(const DimLoop& d, bool indexed_is_dst) {
 
 void run_reduce(const DimLoop& d, Red r, const Scalar& alpha, const char* op) {
   if (r == Red::Assign) return run_copy(d, true);
+#ifdef EMBER_WITH_CUDA
+  if (cuda_dim_loop(d, r, true, alpha, op)) return;
+#endif
   EMBER_DISPATCH_ALL(d.indexed.dtype(), op, [&] {
     compute_t<scalar_t> a = alpha.to<compute_t<scalar_t>>();
     if constexpr (!std::is_same_v<scalar_t, bool>) {
@@ -77,6 +96,27 @@ void run_reduce(const DimLoop& d, Red r, const Scalar& alpha, const char* op) {
 
 // Writes the identity of `r` at every position the loop touches (scatter_reduce include_self=False).
 void run_init_identity(const DimLoop& d, Red r) {
+#ifdef EMBER_WITH_CUDA
+  if (d.indexed.device().is_cuda()) {  // a 0-d identity on the device, broadcast over the loop
+    DType dt = d.indexed.dtype();
+    Scalar v((int64_t)0);
+    if (dt == DType::Bool) v = Scalar((int64_t)(r == Red::Mul || r == Red::Min));
+    else if (r == Red::Add) v = Scalar((int64_t)0);
+    else if (r == Red::Mul) v = Scalar((int64_t)1);
+    else if (is_floating(dt)) v = Scalar(r == Red::Max ? -std::numeric_limits<double>::infinity()
+                                                       : std::numeric_limits<double>::infinity());
+    else {
+      EMBER_DISPATCH_INT(dt, "scatter_reduce", [&] {
+        v = Scalar((int64_t)(r == Red::Max ? std::numeric_limits<scalar_t>::lowest() : std::numeric_limits<scalar_t>::max()));
+      });
+    }
+    DimLoop di = d;
+    di.other = restride(scalar_tensor(v, dt, d.indexed.device()), d.outer, Shape(d.outer.size(), 0));
+    di.other_dstride = 0;
+    cuda_dim_loop(di, Red::Assign, true, Scalar((int64_t)1), "scatter_reduce");
+    return;
+  }
+#endif
   EMBER_DISPATCH_ALL(d.indexed.dtype(), "scatter_reduce", [&] {
     using C = compute_t<scalar_t>;
     scalar_t v;
@@ -102,6 +142,8 @@ ScatterArgs prep_scatter(const char* op, const Tensor& self_, int64_t dim, const
                          bool gather, bool allow_negative = false) {
   ScatterArgs a;
   a.self = as_1d(self_);
+  check_same_device(op, self_, index_);
+  if (src_) check_same_device(op, self_, *src_);
   a.index = as_1d(index_to_long(index_, op, true));
   dim = wrap_dim(dim, std::max<int64_t>(self_.dim(), 1), op);
   a.dim = dim;
@@ -155,7 +197,7 @@ void idx::dim_loop_put(const DimLoop& d, bool accumulate, const char* op) {
 
 Tensor gather(const Tensor& self, int64_t dim, const Tensor& index, bool wrap_negative, const char* op) {
   ScatterArgs a = prep_scatter(op, self, dim, index, nullptr, true, wrap_negative);
-  Tensor out = Tensor::empty(index.sizes(), self.dtype());
+  Tensor out = Tensor::empty(index.sizes(), self.dtype(), self.device());
   run_copy(scatter_loop(a, as_1d(out)), false);
   return out;
 }
@@ -171,7 +213,7 @@ void scatter_(const Tensor& self, int64_t dim, const Tensor& index, const Tensor
 void scatter_value_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, const std::string& reduce) {
   Red r = parse_scatter_reduce(reduce, "scatter");
   ScatterArgs a = prep_scatter("scatter", self, dim, index, nullptr, false);
-  Tensor v = scalar_tensor(value, self.dtype());
+  Tensor v = scalar_tensor(value, self.dtype(), self.device());
   Tensor vb = restride(v, a.index.sizes(), Shape(a.index.dim(), 0));
   run_reduce(scatter_loop(a, vb), r, Scalar((int64_t)1), "scatter");
   self.bump_version();
@@ -194,11 +236,23 @@ void scatter_reduce_(const Tensor& self, int64_t dim, const Tensor& index, const
   run_reduce(d, r, Scalar((int64_t)1), op);
   if (mean) {
     // counts per destination (1 for self when included), then divide where touched
-    Tensor cnt = Tensor::empty(a.self.sizes(), DType::Int64);
+    Tensor cnt = Tensor::empty(a.self.sizes(), DType::Int64, self.device());
     fill_(cnt, Scalar((int64_t)(include_self ? 1 : 0)));
     DimLoop dc = d;
     dc.indexed = at_shape(cnt, d.outer);
     dc.indexed_dstride = cnt.strides()[a.dim] * 8;
+#ifdef EMBER_WITH_CUDA
+    if (self.device().is_cuda()) {  // counts: += 1 (a broadcast int64 one) per touch, then the divide
+      EMBER_CHECK(self.dtype() != DType::Bool, op, "not implemented for dtype bool");
+      dc.other = restride(scalar_tensor(Scalar((int64_t)1), DType::Int64, self.device()), d.outer,
+                          Shape(d.outer.size(), 0));
+      dc.other_dstride = 0;
+      cuda_dim_loop(dc, Red::Add, true, Scalar((int64_t)1), op);
+      cuda::index_mean_divide(a.self, cnt, op);
+      self.bump_version();
+      return;
+    }
+#endif
     run_dim_loop(dc, [](char* x, char*) { ++*(int64_t*)x; });
     StridedIter it(a.self.sizes(), {&a.self, &cnt});
     EMBER_DISPATCH_NUMERIC(a.self.dtype(), op, [&] {
@@ -230,6 +284,7 @@ IndexArgs prep_index_dim(const char* op, const Tensor& self_, int64_t dim, const
   a.self = as_1d(self_);
   EMBER_CHECK_INDEX(index_.dim() <= 1, op, "Index is supposed to be a vector, got index of shape ",
                     shape_str(index_.sizes()));
+  check_same_device(op, self_, index_);
   a.index = as_1d(index_to_long(index_, op, allow_int32, dtype_kind));
   check_bounds(a.index, a.self.sizes()[a.dim], a.dim, allow_negative, op, ErrorKind::Index);
   return a;
@@ -252,6 +307,7 @@ DimLoop index_loop(const IndexArgs& a, const Tensor& other) {
 }
 
 void check_source(const char* op, const IndexArgs& a, const Tensor& self, const Tensor& source) {
+  check_same_device(op, self, source);
   EMBER_CHECK(source.dtype() == self.dtype(), op, "self (", dtype_name(self.dtype()), ") and source (",
               dtype_name(source.dtype()), ") must have the same scalar type");
   Tensor s = as_1d(source);
@@ -271,10 +327,10 @@ Tensor index_select(const Tensor& self, int64_t dim, const Tensor& index) {
   EMBER_CHECK(self.dim() > 0 || a.index.numel() == 1, op, "Index to scalar can have only 1 value, got ",
               a.index.numel(), " value(s)");
   Shape os = self.dim() == 0 ? Shape{} : with_dim(self.sizes(), a.dim, a.index.numel());
-  Tensor out = Tensor::empty(os, self.dtype());
+  Tensor out = Tensor::empty(os, self.dtype(), self.device());
   Tensor o = self.dim() == 0 ? restride(out, {1}, {1}) : out;
   // Contiguous rows along dim 0: one memcpy per index (the embedding-lookup case).
-  if (!reference() && a.dim == 0 && a.self.is_contiguous() && out.numel() > 0) {
+  if (!reference() && a.dim == 0 && a.self.is_contiguous() && out.numel() > 0 && self.device().is_cpu()) {
     int64_t row = a.self.numel() / std::max<int64_t>(a.self.sizes()[0], 1) * (int64_t)self.itemsize();
     const char* src = (const char*)a.self.data_ptr();
     char* dst = (char*)o.data_ptr();
@@ -314,7 +370,7 @@ void index_copy_(const Tensor& self, int64_t dim, const Tensor& index, const Ten
 void index_fill_(const Tensor& self, int64_t dim, const Tensor& index, const Scalar& value) {
   const char* op = "index_fill_";
   IndexArgs a = prep_index_dim(op, self, dim, index, false, true, ErrorKind::Index);
-  Tensor v = scalar_tensor(value, self.dtype());
+  Tensor v = scalar_tensor(value, self.dtype(), self.device());
   Tensor vb = restride(v, a.self.sizes(), Shape(a.self.dim(), 0));
   run_copy(index_loop(a, vb), true);
   self.bump_version();

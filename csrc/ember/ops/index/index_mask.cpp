@@ -1,7 +1,11 @@
 // index_mask.cpp — nonzero, masked_select, masked_scatter_ (row-major compaction: per-chunk counts,
 // prefix sums, then every chunk writes its own slice of the output in parallel) and masked_fill_.
+#include "ember/core/fill.h"
 #include "ember/ops/index/index.h"
 #include "ember/ops/index/index_common.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/index/index_cuda.h"
+#endif
 
 namespace ember {
 using namespace idx;
@@ -11,6 +15,15 @@ Tensor nonzero(const Tensor& self) {
   Shape shape = self.sizes();
   int64_t nd = self.dim(), n = self.numel();
   Tensor flags = nonzero_flags(self, shape);
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {  // scan of the flags, the count read back (one sync), then the writes
+    int64_t total = 0;
+    Tensor scan = cuda::index_flag_scan(flags, &total, "nonzero");
+    Tensor out = Tensor::empty({total, nd}, DType::Int64, self.device());
+    if (total && nd) cuda::index_nonzero_write(out, flags, scan, shape, "nonzero");
+    return out;
+  }
+#endif
   int64_t chunk = compaction_chunk(n);
   std::vector<int64_t> off = chunk_offsets(flags, chunk);
   int64_t total = off.back();
@@ -50,11 +63,21 @@ Tensor nonzero(const Tensor& self) {
 Tensor masked_select(const Tensor& self, const Tensor& mask) {
   const char* op = "masked_select";
   EMBER_CHECK(mask.dtype() == DType::Bool, op, "expected BoolTensor for mask, got ", dtype_name(mask.dtype()));
+  check_same_device(op, self, mask);
   Shape shape = broadcast_shapes(self.sizes(), mask.sizes(), op);
   EMBER_CHECK((int64_t)shape.size() <= kMaxIterDims, op, "tensors with more than ", kMaxIterDims,
               " dimensions are not supported");
   Tensor src = expand(self, shape);
   Tensor flags = nonzero_flags(mask, shape);
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {
+    int64_t total = 0;
+    Tensor scan = cuda::index_flag_scan(flags, &total, op);
+    Tensor out = Tensor::empty({total}, self.dtype(), self.device());
+    cuda::index_masked_select_write(out, src, flags, scan, op);
+    return out;
+  }
+#endif
   int64_t n = flags.numel(), chunk = compaction_chunk(n);
   std::vector<int64_t> off = chunk_offsets(flags, chunk);
   Tensor out = Tensor::empty({off.back()}, self.dtype());
@@ -86,11 +109,27 @@ void masked_scatter_(const Tensor& self, const Tensor& mask, const Tensor& sourc
               dtype_name(mask.dtype()));
   EMBER_CHECK(source.dtype() == self.dtype(), op, "expected self and source to have same dtypes but got ",
               dtype_name(self.dtype()), " and ", dtype_name(source.dtype()));
+  check_same_device(op, self, mask);
+  check_same_device(op, self, source);
   EMBER_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), op) == self.sizes(), op, "mask of shape ",
               shape_str(mask.sizes()), " cannot be broadcast to self of shape ", shape_str(self.sizes()));
   check_ndim(self, op);
   const Shape& shape = self.sizes();
   Tensor flags = nonzero_flags(mask, shape);
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {
+    int64_t total = 0;
+    Tensor scan = cuda::index_flag_scan(flags, &total, op);  // the count is needed for the check below (a sync)
+    EMBER_CHECK(source.numel() >= total, op, "Number of elements of source < number of ones in mask (",
+                source.numel(), " < ", total, ")");
+    if (total == 0) return;
+    Tensor src = contiguous(source);
+    if (may_overlap(src, self)) src = clone(src);
+    cuda::index_masked_scatter_write(self, flags, scan, src, op);
+    self.bump_version();
+    return;
+  }
+#endif
   int64_t n = flags.numel(), chunk = compaction_chunk(n);
   std::vector<int64_t> off = chunk_offsets(flags, chunk);
   EMBER_CHECK(source.numel() >= off.back(), op, "Number of elements of source < number of ones in mask (",
@@ -122,6 +161,21 @@ void masked_fill_tensor_(const Tensor& self, const Tensor& mask, const Tensor& v
               value.dim(), " dimension(s).");
   EMBER_CHECK(broadcast_shapes(self.sizes(), mask.sizes(), op) == self.sizes(), op, "mask of shape ",
               shape_str(mask.sizes()), " cannot be broadcast to self of shape ", shape_str(self.sizes()));
+  check_same_device(op, self, mask);
+#ifdef EMBER_WITH_CUDA
+  if (self.device().is_cuda()) {  // the value (a CPU or device 0-d tensor) copied to a device 0-d of self's dtype
+    EMBER_CHECK(value.device() == self.device() || value.device().is_cpu(), op, "Expected all tensors to be on the "
+                "same device, but found at least two devices, ", self.device().str(), " and ", value.device().str(), "!");
+    Tensor v = Tensor::empty({}, self.dtype(), self.device());
+    if (value.device().is_cpu()) fill_(v, host_scalar_of(value));  // no host-device copy (and no sync)
+    else copy_(v, value);
+    if (self.numel()) cuda::index_masked_fill(self, mask, v, op);
+    self.bump_version();
+    return;
+  }
+#endif
+  EMBER_CHECK(value.device().is_cpu(), op, "masked_fill_ only supports a 0-dimensional value tensor on the cpu for a "
+              "cpu tensor, but got a value on ", value.device().str());
   Tensor v = to_dtype(value, self.dtype(), true);  // own copy: value may alias self
   if (self.numel() == 0) return;
   StridedIter it(self.sizes(), {&self, &mask});
@@ -146,7 +200,8 @@ void masked_fill_tensor_(const Tensor& self, const Tensor& mask, const Tensor& v
 }
 
 void masked_fill_(const Tensor& self, const Tensor& mask, const Scalar& value) {
-  masked_fill_tensor_(self, mask, scalar_tensor(value, self.dtype()));
+  check_same_device("masked_fill_", self, mask);  // before the value is made on self's device
+  masked_fill_tensor_(self, mask, scalar_tensor(value, self.dtype(), self.device()));
 }
 
 }  // namespace ember

@@ -2,6 +2,9 @@
 #include <mutex>
 #include "ember/core/fill.h"
 #include "ember/ops/index/index_common.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/index/index_cuda.h"
+#endif
 
 namespace ember::idx {
 
@@ -18,6 +21,14 @@ void check_bounds(const Tensor& index, int64_t size, int64_t dim, bool allow_neg
   if (index.numel() == 0) return;
   check_ndim(index, op);
   const int64_t lo = allow_negative ? -size : 0;
+#ifdef EMBER_WITH_CUDA
+  if (index.device().is_cuda()) {  // checked on the device, the first bad value read back (one sync)
+    int64_t v = 0;
+    if (cuda::index_find_out_of_bounds(index, lo, size, &v, op))
+      detail::fail(kind, op, "index ", v, " is out of bounds for dimension ", dim, " with size ", size);
+    return;
+  }
+#endif
   std::atomic<bool> bad{false};
   StridedIter it(index.sizes(), {&index});
   it.for_each([&](char** p, const int64_t* s, int64_t n) {
@@ -41,6 +52,11 @@ void check_bounds(const Tensor& index, int64_t size, int64_t dim, bool allow_neg
 
 Tensor nonzero_flags(const Tensor& t, const Shape& shape) {
   if (t.dtype() == DType::Bool && t.sizes() == shape && t.is_contiguous()) return t;  // already 0/1 flags
+  if (!t.device().is_cpu()) {  // the device's cast (to bool is != 0) with broadcasting
+    Tensor flags = Tensor::empty(shape, DType::Bool, t.device());
+    if (flags.numel()) copy_(flags, t);
+    return flags;
+  }
   Tensor flags = Tensor::empty(shape, DType::Bool);
   if (flags.numel() == 0) return flags;
   StridedIter it(shape, {&flags, &t});
@@ -70,10 +86,36 @@ std::vector<int64_t> chunk_offsets(const Tensor& flags, int64_t chunk) {
   return off;
 }
 
-Tensor scalar_tensor(const Scalar& v, DType dt) {
-  Tensor t = Tensor::empty({}, dt);
+Tensor scalar_tensor(const Scalar& v, DType dt, Device dev) {
+  Tensor t = Tensor::empty({}, dt, dev);
   fill_(t, v);
   return t;
+}
+
+Scalar host_scalar_of(const Tensor& t) {
+  Scalar s;
+  EMBER_DISPATCH_ALL(t.dtype(), "index", [&] {
+    scalar_t v = *t.data<scalar_t>();
+    if constexpr (std::is_same_v<scalar_t, bool>) s = Scalar(v);
+    else if constexpr (std::is_integral_v<scalar_t>) s = Scalar((int64_t)v);
+    else s = Scalar((double)(compute_t<scalar_t>)v);
+  });
+  return s;
+}
+
+Tensor on_device(const Tensor& t, Device dev) {
+  if (t.device() == dev) return t;
+  Tensor r = Tensor::empty(t.sizes(), t.dtype(), dev);
+  if (r.numel() == 1 && t.device().is_cpu()) fill_(r, host_scalar_of(t));  // one host value: a fill, no copy/sync
+  else if (r.numel()) copy_(r, t);
+  return r;
+}
+
+Tensor index_on_device_of(const Tensor& ix, const Tensor& self, const char* op) {
+  if (ix.device() == self.device()) return ix;
+  EMBER_CHECK(ix.device().is_cpu(), op, "indices should be either on cpu or on the same device as the indexed tensor (",
+              self.device().str(), ")");
+  return on_device(ix, self.device());
 }
 
 }  // namespace ember::idx

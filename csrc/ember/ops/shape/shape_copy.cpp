@@ -137,8 +137,11 @@ namespace {
 std::vector<int64_t> read_repeats(const Tensor& repeats) {
   EMBER_CHECK(repeats.dim() <= 1, "repeat_interleave", "repeats must be 0-dim or 1-dim tensor");
   EMBER_CHECK_KIND(is_integral(repeats.dtype()), NotImplemented, "repeat_interleave",
-                   "\"repeat_interleave_cpu\" not implemented for '", dtype_name(repeats.dtype()), "'");
-  Tensor r = contiguous(to_dtype(repeats, DType::Int64));
+                   "\"repeat_interleave_", repeats.device().is_cpu() ? "cpu" : "cuda", "\" not implemented for '",
+                   dtype_name(repeats.dtype()), "'");
+  // The counts decide the output size: device repeats are read back to the host (a sync, as in PyTorch).
+  Tensor r = Tensor::empty(repeats.sizes(), DType::Int64);
+  if (r.numel()) copy_(r, repeats);
   std::vector<int64_t> v(r.data<int64_t>(), r.data<int64_t>() + r.numel());
   for (int64_t x : v) EMBER_CHECK(x >= 0, "repeat_interleave", "repeats can not be negative");
   return v;
@@ -167,7 +170,9 @@ Tensor repeat_interleave_indices(const Tensor& repeats, std::optional<int64_t> o
   int64_t* p = idx.data<int64_t>();
   for (int64_t i = 0; i < (int64_t)counts.size(); ++i)
     for (int64_t r = 0; r < counts[i]; ++r) *p++ = i;
-  return to_dtype(idx, repeats.dtype());
+  Tensor res = Tensor::empty({total}, repeats.dtype(), repeats.device());
+  if (total) copy_(res, idx);  // dtype conversion and, for device repeats, the upload
+  return res;
 }
 
 Tensor narrow_copy(const Tensor& t, int64_t dim, int64_t start, int64_t length) {

@@ -79,16 +79,18 @@ Tensor cat_impl(const std::vector<Tensor>& ts, int64_t dim, const Tensor& out, c
     for (size_t i = 0; i < ts.size(); ++i)
       EMBER_CHECK(!may_overlap(out, ts[i]), op, "unsupported operation: the input tensors cannot refer to any of the "
                   "output memory locations. Found overlap in input tensor ", i);
+    if (out.device() != ts[0].device()) device_mismatch_fail(op, ts[0].device(), out.device());
     dst = out.sizes() == shape ? out : Tensor::empty(shape, out.dtype(), out.device());
   } else {
-    dst = Tensor::empty(shape, dt);
+    dst = Tensor::empty(shape, dt, ts[0].device());
   }
   if (dst.numel() == 0 || !ref) { dst.bump_version(); return dst; }
 
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < dim; ++d) outer *= shape[d];
   for (int64_t d = dim + 1; d < nd; ++d) inner *= shape[d];
-  const bool fast = !use_reference_kernels() && dst.is_contiguous();
+  // (on the GPU every input is one copy_ kernel into its slice)
+  const bool fast = !use_reference_kernels() && dst.is_contiguous() && dst.device().is_cpu();
   std::vector<const Tensor*> quick;
   std::vector<int64_t> quick_offs;
   int64_t off = 0;

@@ -9,6 +9,9 @@
 #include "ember/core/dispatch.h"
 #include "ember/core/parallel.h"
 #include "ember/ops/shape/shape.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/shape/shape_cuda.h"
+#endif
 
 namespace ember {
 namespace {
@@ -129,11 +132,18 @@ void index_map_copy(const Tensor& out, const Tensor& src, const std::vector<std:
   if (out.numel() == 0) return;
   EMBER_CHECK(out.is_contiguous() && out.dtype() == src.dtype() && (int64_t)maps.size() == out.dim() &&
                   out.dim() == src.dim(), "index_map_copy", "internal: bad operands");
+  uint64_t bits = fill_bits(out.dtype(), fill);
+#ifdef EMBER_WITH_CUDA
+  if (out.device().is_cuda()) {
+    if (src.device() != out.device()) device_mismatch_fail("index_map_copy", out.device(), src.device());
+    cuda::shape_index_map_copy(out, src, maps, bits, "index_map_copy");
+    return;
+  }
+#endif
   if (out.dim() == 0) {  // one element
     std::memcpy(out.data_ptr(), src.data_ptr(), out.itemsize());
     return;
   }
-  uint64_t bits = fill_bits(out.dtype(), fill);
   EMBER_DISPATCH_BYTES(out.dtype(), "index_map_copy", [&] {
     scalar_t f;
     std::memcpy(&f, &bits, sizeof(scalar_t));

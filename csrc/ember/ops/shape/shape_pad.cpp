@@ -9,6 +9,9 @@
 #include "ember/core/view.h"
 #include "ember/ops/shape/shape.h"
 #include "ember/ops/shape/shape_util.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/index/index_cuda.h"
+#endif
 
 namespace ember {
 using namespace shape_detail;
@@ -147,6 +150,20 @@ Tensor one_hot(const Tensor& t, int64_t num_classes) {
     return Tensor::empty(shape, DType::Int64, t.device());
   }
   Tensor x = contiguous(t);
+#ifdef EMBER_WITH_CUDA
+  if (x.device().is_cuda()) {  // min/max on the device (one sync: the class count may depend on the data)
+    int64_t mn = 0, mx = 0;
+    cuda::index_minmax(x, &mn, &mx, "one_hot");
+    EMBER_CHECK(mn >= 0, "one_hot", "Class values must be non-negative.");
+    if (num_classes == -1) num_classes = mx + 1;
+    else EMBER_CHECK(mx < num_classes, "one_hot", "Class values must be smaller than num_classes.");
+    shape.push_back(num_classes);
+    check_numel(shape, "one_hot");
+    Tensor out = full(shape, Scalar((int64_t)0), DType::Int64, t.device());
+    cuda::index_one_hot(out, x, num_classes, "one_hot");
+    return out;
+  }
+#endif
   const int64_t* v = x.data<int64_t>();
   const int64_t n = x.numel();
   int64_t mn = v[0], mx = v[0];

@@ -12,6 +12,9 @@
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/shape/shape.h"
 #include "ember/ops/shape/shape_util.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/shape/shape_cuda.h"
+#endif
 
 namespace ember {
 using namespace shape_detail;
@@ -69,6 +72,13 @@ void tri_into(const Tensor& out, const Tensor& t, int64_t k, bool lower) {
     EMBER_CHECK(out.strides()[d] != 0 || out.sizes()[d] <= 1, lower ? "tril" : "triu", "unsupported operation: more "
                 "than one element of the written-to tensor refers to a single memory location. Please clone() the "
                 "tensor before performing the operation.");
+#ifdef EMBER_WITH_CUDA
+  if (out.device().is_cuda()) {
+    if (t.device() != out.device()) device_mismatch_fail(lower ? "tril" : "triu", out.device(), t.device());
+    cuda::shape_tri(out, t, k, lower, lower ? "tril" : "triu");
+    return;
+  }
+#endif
   EMBER_DISPATCH_BYTES(t.dtype(), "tril", [&] { tri_kernel<scalar_t>(out, t, k, lower); });
 }
 
@@ -81,6 +91,7 @@ Tensor tri(const Tensor& t, int64_t k, const Tensor& out, bool lower) {
   EMBER_CHECK(out.dtype() == t.dtype(), op, "Expected out tensor to have dtype ", dtype_name(t.dtype()), ", but got ",
               dtype_name(out.dtype()), " instead");
   if (out.sizes() != t.sizes()) return res;  // the caller rebinds `out` to the result
+  if (out.device() != t.device()) device_mismatch_fail(op, t.device(), out.device());
   copy_(out, res);
   return out;
 }
@@ -165,6 +176,9 @@ Tensor trace(const Tensor& t) {
   DType rt = is_floating(t.dtype()) ? t.dtype() : DType::Int64;
   Tensor out = Tensor::empty({}, rt, t.device());
   Tensor d = diagonal(t, 0, 0, 1);
+#ifdef EMBER_WITH_CUDA
+  if (t.device().is_cuda()) { cuda::shape_trace(out, d, "trace"); return out; }
+#endif
   const int64_t n = d.sizes()[0], st = d.strides()[0];
   EMBER_DISPATCH_NUMERIC(t.dtype(), "trace", [&] {
     using acc = std::conditional_t<std::is_floating_point_v<acc_t<scalar_t>>, double, int64_t>;
@@ -205,6 +219,14 @@ Tensor cross(const Tensor& a, const Tensor& b, std::optional<int64_t> dim_) {
   Tensor o1 = narrow(out, dim, 0, 1), a1 = narrow(a, dim, 0, 1), b1 = narrow(b, dim, 0, 1);
   const int64_t isz = (int64_t)a.itemsize();
   const int64_t so = out.strides()[dim] * isz, sa = a.strides()[dim] * isz, sb = b.strides()[dim] * isz;
+#ifdef EMBER_WITH_CUDA
+  if (out.device().is_cuda()) {
+    if (a.device() != out.device()) device_mismatch_fail("cross", out.device(), a.device());
+    if (b.device() != out.device()) device_mismatch_fail("cross", out.device(), b.device());
+    cuda::shape_cross(o1, a1, b1, so, sa, sb, "cross");
+    return out;
+  }
+#endif
   StridedIter it(it_shape, {&o1, &a1, &b1});
   EMBER_DISPATCH_NUMERIC(a.dtype(), "cross", [&] {
     using T = scalar_t;

@@ -164,7 +164,7 @@ class EmbeddingDenseBackward(Function):
         ctx.save_for_backward(flat, scale)
         from ..._ops.creation import zeros
         src = g if scale is None else g * scale
-        out = zeros((num, g._t.sizes[1]), dtype=g.dtype)
+        out = zeros((num, g._t.sizes[1]), dtype=g.dtype, device=g.device)
         _C.index_add_(out._t, 0, flat._t, src.contiguous()._t, 1)
         return out
 
@@ -187,8 +187,12 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     if max_norm is not None:
         F._embedding_renorm_(weight, input, max_norm, norm_type)
     flat = input.reshape(-1)
-    if flat.numel() and (int(flat.min()) < 0 or int(flat.max()) >= num):
+    # On the GPU the row gather checks the indices on the device (one sync instead of a min and a max).
+    if flat.numel() and not flat.is_cuda and (int(flat.min()) < 0 or int(flat.max()) >= num):
         raise IndexError(f"[embedding] index out of range in self (num_embeddings={num})")
     scale = _row_scale(flat, num, padding_idx, scale_grad_by_freq, weight.dtype)
-    out = Embedding.apply(weight, flat, scale)
+    try:
+        out = Embedding.apply(weight, flat, scale)
+    except IndexError:
+        raise IndexError(f"[embedding] index out of range in self (num_embeddings={num})") from None
     return out.reshape(tuple(input.shape) + (weight.shape[1],))

@@ -24,7 +24,7 @@ _S = _ops.shape
 
 
 def _zeros(shape, like):
-    return _ops.creation.zeros(tuple(shape), dtype=like.dtype)
+    return _ops.creation.zeros(tuple(shape), dtype=like.dtype, device=like.device)
 
 
 def _norm_dim(d, n):
@@ -72,8 +72,9 @@ class _ScatterAdd(Function):
 
     @staticmethod
     def forward(ctx, g, idx, shape):
+        idx = idx.to(g.device)  # index maps are built on the host (arange)
         ctx.idx = idx
-        z = _ops.creation.zeros(_numel(shape), dtype=g.dtype)
+        z = _ops.creation.zeros(_numel(shape), dtype=g.dtype, device=g.device)
         z.index_add_(0, idx.reshape(-1), g.reshape(-1))
         return z.reshape(shape)
 
@@ -668,7 +669,7 @@ class Fill(Function):
 class Zero(Function):
     @staticmethod
     def forward(ctx, dst):
-        return _ops.creation.zeros(tuple(dst.shape), dtype=dst.dtype)
+        return _ops.creation.zeros(tuple(dst.shape), dtype=dst.dtype, device=dst.device)
 
     @staticmethod
     def backward(ctx, g):

@@ -317,7 +317,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
                              f"of fixed length sequences. However, found offsets of type {type(offsets).__name__}")
         B, N = input.shape
         flat = input.reshape(-1)
-        bag_of = arange(B, dtype=input.dtype).repeat_interleave(N) if N else zeros(0, dtype=input.dtype)
+        dev = input.device
+        bag_of = arange(B, dtype=input.dtype, device=dev).repeat_interleave(N) if N else \
+            zeros(0, dtype=input.dtype, device=dev)
         n_bags = B
         if per_sample_weights is not None:
             per_sample_weights = per_sample_weights.reshape(-1)
@@ -341,8 +343,10 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
             raise ValueError(f"[{op}] offsets must be non-decreasing and at most the input length {L}")
         n_bags = len(offs)
         flat = input
+        dev = input.device
         sizes = tensor([e - b for b, e in zip(offs, ends)], dtype=input.dtype)
-        bag_of = repeat_interleave(arange(n_bags, dtype=input.dtype), sizes) if n_bags else zeros(0, dtype=input.dtype)
+        bag_of = repeat_interleave(arange(n_bags, dtype=input.dtype, device=dev), sizes) if n_bags else \
+            zeros(0, dtype=input.dtype, device=dev)
         flat = flat[:int(ends[-1])] if n_bags and ends[-1] < L else flat
     else:
         raise ValueError(f"[{op}] input has to be 1D or 2D Tensor, but got Tensor of dimension {input.dim()}")
@@ -385,11 +389,13 @@ def _bag_argmax_selector(rows, bag_of, n_bags):
     from ..._ops.creation import arange, zeros
     L, dim = rows.shape
     idx = bag_of.to(dtype=_int64()).reshape(-1, 1).expand(L, dim)
-    best = zeros((n_bags, dim), dtype=rows.dtype).scatter_reduce(0, idx, rows, reduce="amax", include_self=False)
+    best = zeros((n_bags, dim), dtype=rows.dtype, device=rows.device).scatter_reduce(0, idx, rows, reduce="amax",
+                                                                                     include_self=False)
     at_max = (rows == best.index_select(0, idx[:, 0])).to(rows.dtype)
     # among tied positions keep the first: score L - position, take the per-bag max score
-    score = at_max * (L - arange(L, dtype=rows.dtype)).reshape(-1, 1)
-    top = zeros((n_bags, dim), dtype=rows.dtype).scatter_reduce(0, idx, score, reduce="amax", include_self=False)
+    score = at_max * (L - arange(L, dtype=rows.dtype, device=rows.device)).reshape(-1, 1)
+    top = zeros((n_bags, dim), dtype=rows.dtype, device=rows.device).scatter_reduce(0, idx, score, reduce="amax",
+                                                                                    include_self=False)
     return ((score == top.index_select(0, idx[:, 0])) & (score > 0)).to(rows.dtype)
 
 
