@@ -307,5 +307,5 @@ def test_fake_cuda_reaches_the_cuda_path(call):
     msg = str(e.value)
     if ember._C.has_cuda:  # the CUDA kernel launch was attempted (and failed for want of a device)
         assert "CUDA error" in msg or "CUDA is not available" in msg, msg
-    else:  # a CPU-only build: the device guard
-        assert "not implemented for 'cuda'" in msg, msg
+    else:  # a CPU-only build: the device guard (or a temporary on cuda refused for want of CUDA support)
+        assert "not implemented for 'cuda'" in msg or "has no CUDA support" in msg, msg
