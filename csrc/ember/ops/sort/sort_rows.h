@@ -56,8 +56,8 @@ inline void check_cpu(const Tensor& t, const char* op) {
   (void)op;
 #else
   if (t.defined())
-    EMBER_CHECK_KIND(t.device().is_cpu(), NotImplemented, op, "not implemented for ", t.device().str(),
-                     " tensors (CPU only)");
+    EMBER_CHECK_KIND(t.device().is_cpu(), NotImplemented, op, "not implemented for '",
+                     t.device().is_cuda() ? "cuda" : t.device().str(), "' (this ember build has no CUDA support)");
 #endif
 }
 
