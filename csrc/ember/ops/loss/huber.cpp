@@ -6,6 +6,10 @@
 #include "ember/core/promote.h"
 #include "ember/core/view.h"
 #include "ember/ops/loss/huber_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/cuda/cuda.h"
+#include "ember/ops/loss/loss_cuda.h"
+#endif
 
 namespace ember {
 
@@ -23,6 +27,11 @@ struct Prep {
 };
 
 Prep prepare(const Tensor& input, const Tensor& target, double p, bool smooth_l1, const char* op) {
+#ifdef EMBER_WITH_CUDA
+  if (input.device().is_cuda() || target.device().is_cuda()) {
+    if (input.device() != target.device()) device_mismatch_fail(op, input.device(), target.device());
+  } else
+#endif
   EMBER_CHECK(input.device().is_cpu() && target.device().is_cpu(), op, "only CPU tensors are supported, got ",
               input.device().str(), " and ", target.device().str());
   Prep r;
@@ -51,6 +60,18 @@ Tensor forward(const Tensor& input, const Tensor& target, int reduction, double 
   EMBER_CHECK(reduction >= 0 && reduction <= 2, op, "invalid reduction code ", reduction);
   Prep r = prepare(input, target, p, smooth_l1, op);
   int64_t n = shape_numel(r.shape);
+#ifdef EMBER_WITH_CUDA
+  if (input.device().is_cuda()) {
+    if (reduction == 0) {
+      Tensor loss = Tensor::empty(r.shape, r.cdt, input.device());
+      cuda::huber_forward(r.x, r.t, p, smooth_l1, loss, Tensor(), 1.0);
+      return to_dtype(loss, r.out_dt);
+    }
+    Tensor out = Tensor::empty({}, DType::Float64, input.device());
+    cuda::huber_forward(r.x, r.t, p, smooth_l1, Tensor(), out, reduction == 1 ? (double)n : 1.0);
+    return to_dtype(out, r.out_dt);
+  }
+#endif
   if (reduction == 0) {
     Tensor loss = Tensor::empty(r.shape, r.cdt, input.device());
     if (r.cdt == DType::Float64)
@@ -79,6 +100,32 @@ std::pair<Tensor, Tensor> backward(const Tensor& grad, const Tensor& input, cons
   int64_t n = shape_numel(r.shape);
   Tensor g;
   int64_t gs = 0;
+#ifdef EMBER_WITH_CUDA
+  if (input.device().is_cuda()) {
+    if (reduction == 0) {
+      EMBER_CHECK(grad.sizes() == r.shape, op, "grad of shape ", shape_str(grad.sizes()),
+                  " does not match the loss shape ", shape_str(r.shape));
+      if (grad.device() != input.device()) device_mismatch_fail(op, input.device(), grad.device());
+      g = contiguous(to_dtype(grad, r.cdt));
+      gs = 1;
+    } else {
+      EMBER_CHECK(grad.numel() == 1, op, "expected a one-element grad for a reduced loss, got ",
+                  shape_str(grad.sizes()));
+      const double div = reduction == 1 ? (n ? (double)n : std::nan("")) : 1.0;
+      g = Tensor::empty({1}, r.cdt, input.device());
+      if (grad.device().is_cpu()) {
+        cuda::fill_(g, Scalar(*contiguous(to_dtype(grad, DType::Float64, true)).data<double>() / div));
+      } else {
+        if (grad.device() != input.device()) device_mismatch_fail(op, input.device(), grad.device());
+        cuda::scale_scalar(contiguous(to_dtype(grad, DType::Float64)), div, g, op);
+      }
+    }
+    Tensor dx = input_grad ? Tensor::empty(r.shape, r.cdt, input.device()) : Tensor();
+    Tensor dt = target_grad ? Tensor::empty(r.shape, r.cdt, input.device()) : Tensor();
+    if (n > 0 && (input_grad || target_grad)) cuda::huber_backward(r.x, r.t, p, smooth_l1, g, gs, dx, dt);
+    return {input_grad ? to_dtype(dx, input.dtype()) : Tensor(), target_grad ? to_dtype(dt, target.dtype()) : Tensor()};
+  }
+#endif
   if (reduction == 0) {
     EMBER_CHECK(grad.sizes() == r.shape, op, "grad of shape ", shape_str(grad.sizes()), " does not match the loss shape ",
                 shape_str(r.shape));
