@@ -150,7 +150,7 @@ __global__ void ce_bwd_kernel(CeParams<T> p, const acc_t<T>* __restrict__ lse, c
         continue;  // uniform: t is the row's
       }
       const A wt = w ? w[t] : A(1);
-      const A sw = w ? wsum[0] : (A)p.C;
+      const A sw = (w && wsum) ? wsum[0] : (A)p.C;  // wsum is only computed when label smoothing uses it
       const A ca = gi * (A(1) - p.ls) * wt, cb = gi * p.ls / (A)p.C, coef = ca + cb * sw;
       const bool wc = w && cb != A(0);
       for (int64_t c = lane; c < p.C; c += width) {
