@@ -187,9 +187,10 @@ void same_device(const char* op, const Tensor& x, std::initializer_list<const Te
     if (t->defined() && t->device() != x.device()) device_mismatch_fail(op, x.device(), t->device());
 }
 
-// Range check of the class targets and the mean's denominator, on the device (one sync).
-double cuda_target_total(const Tensor& tgt_flat, const Tensor& w, int64_t C, int64_t ignore_index, const char* op) {
-  cuda::TargetStats st = cuda::class_target_stats(tgt_flat, w, C, ignore_index, op);
+// Range check of the class targets and the mean's denominator: computed on the device and read
+// back with one synchronization (`stats` from cuda::class_target_stats_launch).
+double cuda_target_total(const Tensor& stats, const char* op) {
+  cuda::TargetStats st = cuda::class_target_stats_read(stats, op);
   EMBER_CHECK_INDEX(st.bad_index < 0, op, "Target ", st.bad_value, " is out of bounds.");
   return st.total_weight;
 }
@@ -230,10 +231,11 @@ CrossEntropyResult cross_entropy_forward_cuda(const Tensor& input, const Tensor&
   CePrep p = ce_prepare(input, target, weight, ignore_index, label_smoothing, op, true);
   const DType cdt = compute_dtype(input.dtype());
   const int64_t M = p.rows.size(0), C = p.rows.size(1);
-  double total = (double)M;
-  if (!p.prob) total = cuda_target_total(p.tgt, p.w, C, ignore_index, op);
+  Tensor stats = p.prob ? Tensor() : cuda::class_target_stats_launch(p.tgt, p.w, C, ignore_index, op);
   Tensor per = Tensor::empty({M}, cdt, input.device()), lse = Tensor::empty({M, 2}, cdt, input.device());
+  // queued before the synchronizing read: the kernel skips out-of-range targets (never reads with them)
   if (M > 0) cuda::cross_entropy_forward(p.rows, p.tgt, p.ptgt, p.w, ignore_index, label_smoothing, per, lse);
+  const double total = p.prob ? (double)M : cuda_target_total(stats, op);
   return {cuda_reduce_loss(per, p.per_sample, reduction, total, input.dtype(), op), lse, total};
 }
 
@@ -344,9 +346,10 @@ std::pair<Tensor, double> nll_loss_forward(const Tensor& input, const Tensor& ta
     Tensor w = weight.defined() ? contiguous(to_dtype(weight, cdt)) : Tensor();
     const int64_t N = input.dim() == 1 ? 1 : input.size(0), C = input.dim() == 1 ? input.size(0) : input.size(1);
     const int64_t inner = (N * C) != 0 ? input.numel() / (N * C) : 0;
-    const double total = cuda_target_total(reshape(t, {-1}), w, C, ignore_index, op);
+    Tensor stats = cuda::class_target_stats_launch(reshape(t, {-1}), w, C, ignore_index, op);
     Tensor loss = Tensor::empty({N * inner}, cdt, input.device());
-    cuda::nll_loss_forward(x, t, w, N, C, inner, ignore_index, loss);
+    cuda::nll_loss_forward(x, t, w, N, C, inner, ignore_index, loss);  // skips out-of-range targets
+    const double total = cuda_target_total(stats, op);
     return {cuda_reduce_loss(loss, per, reduction, total, input.dtype(), op), total};
   }
 #endif

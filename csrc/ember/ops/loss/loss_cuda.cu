@@ -412,11 +412,10 @@ void cross_entropy_backward(const Tensor& x, const Tensor& target, const Tensor&
   });
 }
 
-TargetStats class_target_stats(const Tensor& target, const Tensor& weight, int64_t C, int64_t ignore_index,
-                               const char* op) {
-  TargetStats r;
+Tensor class_target_stats_launch(const Tensor& target, const Tensor& weight, int64_t C, int64_t ignore_index,
+                                 const char* op) {
   const int64_t M = target.numel();
-  if (M == 0) return r;
+  if (M == 0) return Tensor();
   DeviceGuard guard(target.device().index);
   cudaStream_t s = stream_of(target);
   Tensor out = Tensor::empty({3}, DType::Float64, target.device());
@@ -428,8 +427,16 @@ TargetStats class_target_stats(const Tensor& target, const Tensor& weight, int64
     target_stats_kernel<float><<<1, 1024, 0, s>>>(tp, M, weight.defined() ? cptr<float>(weight) : nullptr, C,
                                                   ignore_index, op_);
   EMBER_CUDA_LAUNCH_CHECK(op);
+  return out;
+}
+
+TargetStats class_target_stats_read(const Tensor& stats, const char* op) {
+  TargetStats r;
+  if (!stats.defined()) return r;  // no targets
+  DeviceGuard guard(stats.device().index);
+  cudaStream_t s = stream_of(stats);
   double host[3];
-  EMBER_CUDA_CHECK_OP(cudaMemcpyAsync(host, op_, sizeof(host), cudaMemcpyDeviceToHost, s), op);
+  EMBER_CUDA_CHECK_OP(cudaMemcpyAsync(host, stats.raw_data_ptr(), sizeof(host), cudaMemcpyDeviceToHost, s), op);
   EMBER_CUDA_CHECK_OP(cudaStreamSynchronize(s), op);  // the result is needed on the host (see loss_cuda.h)
   long long bits[3];
   static_assert(sizeof(bits) == sizeof(host), "layout");

@@ -26,8 +26,11 @@ struct TargetStats {
   double total_weight = 0;
   int64_t bad_index = -1, bad_value = 0;
 };
-TargetStats class_target_stats(const Tensor& target, const Tensor& weight, int64_t C, int64_t ignore_index,
-                               const char* op);
+// In two steps, so that kernels that do not need the result (they skip out-of-range targets) can
+// be queued in between: launch (returns the device buffer), then read (copies and synchronizes).
+Tensor class_target_stats_launch(const Tensor& target, const Tensor& weight, int64_t C, int64_t ignore_index,
+                                 const char* op);
+TargetStats class_target_stats_read(const Tensor& stats, const char* op);
 
 // ---- nll_loss: x (N, C, inner) contiguous log-probabilities (floating), target (N * inner) int64,
 // weight (C, cdt) or undefined. Forward writes loss (N * inner, cdt); backward writes every element
