@@ -7,8 +7,9 @@
 // - group norm: the layer-norm statistics kernel over the (N*G) contiguous group spans, then an
 //   elementwise kernel with per-(n, c) scale/shift. Backward: per-(n, c) sums, per-(n, g)
 //   coefficients, an elementwise dx, and per-channel dweight/dbias summed over n in order.
-// - batch norm: one block per channel for the statistics (Welford per thread, merged across the
-//   block) or the gradient sums, a per-channel coefficient step, and elementwise kernels
+// - batch norm: (channel, part) blocks for the statistics (Welford per thread, merged across the
+//   block) or the gradient sums, the parts combined per channel in order (deterministic), a
+//   per-channel coefficient step, and elementwise kernels
 //   y = a[c] x + d[c] and dx = k1[c] g + k2[c] x + k3[c].
 // 16-bit layer-norm inputs are read and written in their dtype (float math); group/batch norm get
 // compute-dtype copies from norm.cpp, as on the CPU.
@@ -271,33 +272,73 @@ __global__ void gn_dwdb_kernel(int64_t N, int64_t C, int64_t G, const A* __restr
 }
 
 // ---- batch norm --------------------------------------------------------------------------------------------
-// One block per channel: Welford over the N*S values, then the channel's coefficients.
+// Batch-norm reductions run over (channel, part) items: the N*S values of channel c are split into
+// P parts of `per` consecutive values (j = n*S + s order), one block per item, so small C still
+// fills the GPU; a per-channel kernel then combines the P partials in order (deterministic).
+struct BnSplit {
+  int64_t P = 1, per = 1;
+};
+inline BnSplit bn_split(int64_t C, int64_t M) {
+  BnSplit b;
+  const int64_t want = std::max<int64_t>(1, (1024 + C - 1) / std::max<int64_t>(C, 1));  // ~1024 blocks in all
+  const int64_t most = std::max<int64_t>(1, (M + 4095) / 4096);                          // >= 4096 values per part
+  b.P = std::min(want, most);
+  b.per = M > 0 ? (M + b.P - 1) / b.P : 1;
+  return b;
+}
+
+// Welford partial of item (c, p): pmean/pm2/pn[c * P + p].
 template <class A>
-__global__ void bn_stats_kernel(const A* __restrict__ x, int64_t N, int64_t C, int64_t S, const A* __restrict__ w,
-                                const A* __restrict__ b, const A* __restrict__ rm, const A* __restrict__ rv, A momentum,
-                                A eps, A* __restrict__ save_mean, A* __restrict__ save_invstd, A* __restrict__ scale,
-                                A* __restrict__ shift, A* __restrict__ new_rm, A* __restrict__ new_rv) {
+__global__ void bn_partial_stats_kernel(const A* __restrict__ x, int64_t N, int64_t C, int64_t S, int64_t P,
+                                        int64_t per, A* __restrict__ pmean, A* __restrict__ pm2, A* __restrict__ pn) {
   __shared__ Welford<A> scratch[32];
-  const int64_t M = N * S;
-  for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {  // block-uniform
+  const int64_t M = N * S, items = C * P;
+  for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {  // block-uniform
+    const int64_t c = item / P, p = item - c * P;
+    const int64_t j0 = p * per, j1 = j0 + per < M ? j0 + per : M;
     Welford<A> st;
-    for (int64_t j = threadIdx.x; j < M; j += blockDim.x) {
-      const int64_t n = j / S, s = j - n * S;
-      st.push(x[(n * C + c) * S + s]);
+    for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) {
+      const int64_t n = j / S, sp = j - n * S;
+      st.push(x[(n * C + c) * S + sp]);
     }
     st = block_welford(st, scratch);
     if (threadIdx.x == 0) {
-      const A mean = M > 0 ? st.mean : A(NAN);
-      const A invstd = A(1) / dsqrt(st.m2 / (A)M + eps);  // M == 0: nan, as the CPU
-      save_mean[c] = mean;
-      save_invstd[c] = invstd;
-      const A sc = invstd * (w ? w[c] : A(1));
-      scale[c] = sc;
-      shift[c] = (b ? b[c] : A(0)) - mean * sc;
-      if (new_rm) {
-        new_rm[c] = (A(1) - momentum) * rm[c] + momentum * mean;
-        new_rv[c] = (A(1) - momentum) * rv[c] + momentum * (M > 1 ? st.m2 / (A)(M - 1) : A(NAN));
-      }
+      pmean[item] = st.mean;
+      pm2[item] = st.m2;
+      pn[item] = st.n;
+    }
+  }
+}
+
+// Per channel: combine the P partials in order, then the statistics, the affine coefficients and
+// the running-statistics update.
+template <class A>
+__global__ void bn_finish_stats_kernel(int64_t C, int64_t P, int64_t M, const A* __restrict__ pmean,
+                                       const A* __restrict__ pm2, const A* __restrict__ pn, const A* __restrict__ w,
+                                       const A* __restrict__ b, const A* __restrict__ rm, const A* __restrict__ rv,
+                                       A momentum, A eps, A* __restrict__ save_mean, A* __restrict__ save_invstd,
+                                       A* __restrict__ scale, A* __restrict__ shift, A* __restrict__ new_rm,
+                                       A* __restrict__ new_rv) {
+  const int64_t step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t c = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; c < C; c += step) {
+    Welford<A> st;
+    for (int64_t p = 0; p < P; ++p) {
+      Welford<A> o;
+      o.mean = pmean[c * P + p];
+      o.m2 = pm2[c * P + p];
+      o.n = pn[c * P + p];
+      st = Welford<A>::combine(st, o);
+    }
+    const A mean = M > 0 ? st.mean : A(NAN);
+    const A invstd = A(1) / dsqrt(st.m2 / (A)M + eps);  // M == 0: nan, as the CPU
+    save_mean[c] = mean;
+    save_invstd[c] = invstd;
+    const A sc = invstd * (w ? w[c] : A(1));
+    scale[c] = sc;
+    shift[c] = (b ? b[c] : A(0)) - mean * sc;
+    if (new_rm) {
+      new_rm[c] = (A(1) - momentum) * rm[c] + momentum * mean;
+      new_rv[c] = (A(1) - momentum) * rv[c] + momentum * (M > 1 ? st.m2 / (A)(M - 1) : A(NAN));
     }
   }
 }
@@ -318,17 +359,20 @@ __global__ void bn_eval_coef_kernel(int64_t C, const A* __restrict__ w, const A*
   }
 }
 
-// One block per channel: sdy = sum g, sdyx = sum g (x - mean[c]).
+// Partial gradient sums of item (c, p): psum[item] = sum g, psum[items + item] = sum g (x - mean[c]).
 template <class A>
-__global__ void bn_sums_kernel(const A* __restrict__ g, const A* __restrict__ x, int64_t N, int64_t C, int64_t S,
-                               const A* __restrict__ mean, A* __restrict__ sdy, A* __restrict__ sdyx) {
+__global__ void bn_partial_sums_kernel(const A* __restrict__ g, const A* __restrict__ x, int64_t N, int64_t C,
+                                       int64_t S, int64_t P, int64_t per, const A* __restrict__ mean,
+                                       A* __restrict__ psum) {
   __shared__ A scratch[32];
-  const int64_t M = N * S;
-  for (int64_t c = blockIdx.x; c < C; c += gridDim.x) {  // block-uniform
+  const int64_t M = N * S, items = C * P;
+  for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {  // block-uniform
+    const int64_t c = item / P, p = item - c * P;
+    const int64_t j0 = p * per, j1 = j0 + per < M ? j0 + per : M;
     const A m = mean[c];
     A s1 = 0, s2 = 0;
-    for (int64_t j = threadIdx.x; j < M; j += blockDim.x) {
-      const int64_t n = j / S, s = j - n * S, k = (n * C + c) * S + s;
+    for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) {
+      const int64_t n = j / S, sp = j - n * S, k = (n * C + c) * S + sp;
       const A gv = g[k];
       s1 += gv;
       s2 += gv * (x[k] - m);
@@ -336,9 +380,25 @@ __global__ void bn_sums_kernel(const A* __restrict__ g, const A* __restrict__ x,
     s1 = block_sum(s1, scratch);
     s2 = block_sum(s2, scratch);
     if (threadIdx.x == 0) {
-      sdy[c] = s1;
-      sdyx[c] = s2;
+      psum[item] = s1;
+      psum[items + item] = s2;
     }
+  }
+}
+
+// Per channel: sdy, sdyx = the P partials added in order.
+template <class A>
+__global__ void bn_finish_sums_kernel(int64_t C, int64_t P, const A* __restrict__ psum, A* __restrict__ sdy,
+                                      A* __restrict__ sdyx) {
+  const int64_t items = C * P, step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t c = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; c < C; c += step) {
+    A s1 = 0, s2 = 0;
+    for (int64_t p = 0; p < P; ++p) {
+      s1 += psum[c * P + p];
+      s2 += psum[items + c * P + p];
+    }
+    sdy[c] = s1;
+    sdyx[c] = s2;
   }
 }
 
@@ -544,10 +604,19 @@ void batch_norm_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, const 
     A* sc = mptr<A>(coef);
     A* sh = sc + C;
     if (training) {
-      bn_stats_kernel<A><<<blocks_for(C, 1), 512, 0, s>>>(cptr<A>(x), N, C, S, cptr<A>(w), cptr<A>(b), cptr<A>(rm),
-                                                          cptr<A>(rv), (A)momentum, (A)eps, mptr<A>(save_mean),
-                                                          mptr<A>(save_invstd), sc, sh, mptr<A>(new_rm),
-                                                          mptr<A>(new_rv));
+      const int64_t M = N * S;
+      const BnSplit sp = bn_split(C, M);
+      Tensor part = Tensor::empty({3, C * sp.P}, x.dtype(), x.device());
+      A* pmean = mptr<A>(part);
+      A* pm2 = pmean + C * sp.P;
+      A* pn = pm2 + C * sp.P;
+      bn_partial_stats_kernel<A><<<blocks_for(C * sp.P, 1), 512, 0, s>>>(cptr<A>(x), N, C, S, sp.P, sp.per, pmean,
+                                                                         pm2, pn);
+      EMBER_CUDA_LAUNCH_CHECK(op);
+      bn_finish_stats_kernel<A><<<grid_for(C), kThreads, 0, s>>>(C, sp.P, M, pmean, pm2, pn, cptr<A>(w), cptr<A>(b),
+                                                                cptr<A>(rm), cptr<A>(rv), (A)momentum, (A)eps,
+                                                                mptr<A>(save_mean), mptr<A>(save_invstd), sc, sh,
+                                                                mptr<A>(new_rm), mptr<A>(new_rv));
     } else {
       bn_eval_coef_kernel<A><<<grid_for(C), kThreads, 0, s>>>(C, cptr<A>(w), cptr<A>(b), cptr<A>(rm), cptr<A>(rv),
                                                              (A)eps, mptr<A>(save_mean), mptr<A>(save_invstd), sc, sh);
@@ -575,7 +644,12 @@ void batch_norm_backward(const Tensor& g, const Tensor& x, int64_t N, int64_t C,
     A* k3 = k2 + C;
     const bool need_sums = training || dw.defined() || db.defined();
     if (need_sums) {
-      bn_sums_kernel<A><<<blocks_for(C, 1), 512, 0, s>>>(cptr<A>(g), cptr<A>(x), N, C, S, cptr<A>(save_mean), sdy, sdyx);
+      const BnSplit sp = bn_split(C, M);
+      Tensor part = Tensor::empty({2, C * sp.P}, x.dtype(), x.device());
+      bn_partial_sums_kernel<A><<<blocks_for(C * sp.P, 1), 512, 0, s>>>(cptr<A>(g), cptr<A>(x), N, C, S, sp.P, sp.per,
+                                                                        cptr<A>(save_mean), mptr<A>(part));
+      EMBER_CUDA_LAUNCH_CHECK(op);
+      bn_finish_sums_kernel<A><<<grid_for(C), kThreads, 0, s>>>(C, sp.P, cptr<A>(part), sdy, sdyx);
       EMBER_CUDA_LAUNCH_CHECK(op);
     } else {
       EMBER_CUDA_CHECK_OP(cudaMemsetAsync(sdy, 0, 2 * (size_t)C * sizeof(A), s), op);
