@@ -277,6 +277,8 @@ def test_huber_smooth_l1(kind, reduction, dtype):
     check_grads(loss_grads(fn, x, t))
     check(*on_both(lambda a, b: fn(a.t(), b.t()[:1].expand(5, 6)), x, t))  # non-contiguous, expanded target
     check(*on_both(fn, ember.zeros(0), ember.zeros(0)))  # empty: mean is nan, sum 0
+    half_cpu = ember.tensor(0.5, dtype=dtype)  # a 0-d CPU target joins a CUDA input
+    check(fn(x.cuda(), half_cpu), fn(x, half_cpu))
 
 
 # ---- layer_norm / rms_norm ---------------------------------------------------------------------------------------
@@ -427,6 +429,7 @@ FAKE_CALLS = [
     ("nll_loss", lambda g: F.nll_loss(g, _fake(ember.tensor([0, 1, 2])))),
     ("binary_cross_entropy_with_logits", lambda g: F.binary_cross_entropy_with_logits(g, g)),
     ("huber_loss", lambda g: F.huber_loss(g, g)),
+    ("smooth_l1_loss", lambda g: F.smooth_l1_loss(g, ember.tensor(0.5))),
     ("layer_norm", lambda g: F.layer_norm(g, (3,))),
     ("rms_norm", lambda g: F.rms_norm(g, (3,))),
     ("group_norm", lambda g: F.group_norm(g, 3)),
