@@ -333,7 +333,7 @@ def test_rms_norm(D, dtype, weighted):
 # ---- group_norm ------------------------------------------------------------------------------------------------------
 @gpu
 @pytest.mark.parametrize("shape,G", [((2, 6, 5, 4), 3), ((3, 4, 7), 1), ((2, 8), 8), ((1, 32, 40, 40), 4),
-                                     ((2, 4, 1100), 2)])
+                                     ((2, 4, 1100), 2), ((1, 8, 100, 100), 2)])
 @pytest.mark.parametrize("affine", [False, True])
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES)
 def test_group_norm(shape, G, affine, dtype):

@@ -4,8 +4,9 @@
 //   pass. Backward: the same row groups for dx; dweight/dbias are column sums over the rows:
 //   (32 columns x 8 row lanes) blocks over chunks of rows write per-chunk partials, a second
 //   kernel adds the chunks in order (deterministic, no atomics).
-// - group norm: the layer-norm statistics kernel over the (N*G) contiguous group spans, then an
-//   elementwise kernel with per-(n, c) scale/shift. Backward: per-(n, c) sums, per-(n, g)
+// - group norm: the layer-norm statistics kernel over the (N*G) contiguous group spans (few long
+//   spans: split across blocks as Welford partials, combined in order), then an elementwise
+//   kernel with per-(n, c) scale/shift. Backward: per-(n, c) sums, per-(n, g)
 //   coefficients, an elementwise dx, and per-channel dweight/dbias summed over n in order.
 // - batch norm: (channel, part) blocks for the statistics (Welford per thread, merged across the
 //   block) or the gradient sums, the parts combined per channel in order (deterministic), a
@@ -166,6 +167,47 @@ __global__ void sum_chunks_kernel(const A* __restrict__ part, int64_t chunks, in
 }
 
 // ---- group norm ------------------------------------------------------------------------------------------
+// Statistics of a few long rows (group norm with small N*G): each row is split into P parts of `per`
+// consecutive elements, one block per (row, part) computes a Welford partial, and a per-row kernel
+// combines the parts in order (deterministic).
+template <class A>
+__global__ void rows_partial_stats_kernel(const A* __restrict__ x, int64_t rows, int64_t D, int64_t P, int64_t per,
+                                          A* __restrict__ pmean, A* __restrict__ pm2, A* __restrict__ pn) {
+  __shared__ Welford<A> scratch[32];
+  const int64_t items = rows * P;
+  for (int64_t item = blockIdx.x; item < items; item += gridDim.x) {  // block-uniform
+    const int64_t r = item / P, p = item - r * P;
+    const int64_t j0 = p * per, j1 = j0 + per < D ? j0 + per : D;
+    Welford<A> st;
+    for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) st.push(x[r * D + j]);
+    st = block_welford(st, scratch);
+    if (threadIdx.x == 0) {
+      pmean[item] = st.mean;
+      pm2[item] = st.m2;
+      pn[item] = st.n;
+    }
+  }
+}
+
+template <class A>
+__global__ void rows_finish_stats_kernel(int64_t rows, int64_t P, int64_t D, A eps, const A* __restrict__ pmean,
+                                         const A* __restrict__ pm2, const A* __restrict__ pn, A* __restrict__ mean,
+                                         A* __restrict__ rstd) {
+  const int64_t step = (int64_t)gridDim.x * blockDim.x;
+  for (int64_t r = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; r < rows; r += step) {
+    Welford<A> st;
+    for (int64_t p = 0; p < P; ++p) {
+      Welford<A> o;
+      o.mean = pmean[r * P + p];
+      o.m2 = pm2[r * P + p];
+      o.n = pn[r * P + p];
+      st = Welford<A>::combine(st, o);
+    }
+    mean[r] = st.mean;
+    rstd[r] = A(1) / dsqrt(st.m2 / (A)D + eps);
+  }
+}
+
 // Per (n, c) row of S: a = rstd w, d = b - mean a (the forward's y = a x + d).
 template <class A>
 __global__ void gn_fwd_coef_kernel(int64_t N, int64_t C, int64_t G, const A* __restrict__ w, const A* __restrict__ b,
@@ -528,14 +570,27 @@ void group_norm_forward(const Tensor& x, int64_t N, int64_t C, int64_t S, int64_
     using A = typename decltype(tag)::type;
     const A* xp = cptr<A>(x);
     A *mp = mptr<A>(mean), *rp = mptr<A>(rstd);
-    // statistics of each (n, g) span: the layer-norm row kernel without the output pass
-    launch_rows(NG, Dg, s,
-                [&](unsigned gr, int t, cudaStream_t st) {
-                  ln_fwd_kernel<A, true><<<gr, t, 0, st>>>(xp, NG, Dg, nullptr, nullptr, (A)eps, false, nullptr, mp, rp);
-                },
-                [&](unsigned gr, int t, cudaStream_t st) {
-                  ln_fwd_kernel<A, false><<<gr, t, 0, st>>>(xp, NG, Dg, nullptr, nullptr, (A)eps, false, nullptr, mp, rp);
-                });
+    // statistics of each (n, g) span: few long spans are split across blocks (Welford partials),
+    // otherwise the layer-norm row kernel without its output pass (two-pass statistics)
+    const int64_t P = Dg >= 16384 && NG < 512 ? std::min<int64_t>((1024 + NG - 1) / NG, Dg / 8192) : 1;
+    if (P > 1) {
+      const int64_t per = (Dg + P - 1) / P;
+      Tensor part = Tensor::empty({3, NG * P}, x.dtype(), x.device());
+      A* pm = mptr<A>(part);
+      A* pq = pm + NG * P;
+      A* pn = pq + NG * P;
+      rows_partial_stats_kernel<A><<<blocks_for(NG * P, 1), 512, 0, s>>>(xp, NG, Dg, P, per, pm, pq, pn);
+      EMBER_CUDA_LAUNCH_CHECK(op);
+      rows_finish_stats_kernel<A><<<grid_for(NG), kThreads, 0, s>>>(NG, P, Dg, (A)eps, pm, pq, pn, mp, rp);
+    } else {
+      launch_rows(NG, Dg, s,
+                  [&](unsigned gr, int t, cudaStream_t st) {
+                    ln_fwd_kernel<A, true><<<gr, t, 0, st>>>(xp, NG, Dg, nullptr, nullptr, (A)eps, false, nullptr, mp, rp);
+                  },
+                  [&](unsigned gr, int t, cudaStream_t st) {
+                    ln_fwd_kernel<A, false><<<gr, t, 0, st>>>(xp, NG, Dg, nullptr, nullptr, (A)eps, false, nullptr, mp, rp);
+                  });
+    }
     EMBER_CUDA_LAUNCH_CHECK(op);
     const int64_t n = x.numel();
     if (n == 0) return;
