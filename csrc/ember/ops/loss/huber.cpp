@@ -6,6 +6,10 @@
 #include "ember/core/promote.h"
 #include "ember/core/view.h"
 #include "ember/ops/loss/huber_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/cuda/cuda.h"
+#include "ember/ops/loss/loss_cuda.h"
+#endif
 
 namespace ember {
 
@@ -17,12 +21,20 @@ const HuberKernels* huber_kernels() {
 namespace {
 
 struct Prep {
-  Tensor x, t;  // contiguous, compute dtype, broadcast shape
+  Tensor x, t;  // contiguous, compute dtype, broadcast shape, on `dev`
   Shape shape;
   DType out_dt, cdt;
+  Device dev;
 };
 
 Prep prepare(const Tensor& input, const Tensor& target, double p, bool smooth_l1, const char* op) {
+#ifdef EMBER_WITH_CUDA
+  if (input.device().is_cuda() || target.device().is_cuda()) {
+    // a 0-d CPU operand may join a CUDA one (as in PyTorch's elementwise ops): it is copied over
+    const bool host_scalar = (input.device().is_cpu() && input.dim() == 0) || (target.device().is_cpu() && target.dim() == 0);
+    if (input.device() != target.device() && !host_scalar) device_mismatch_fail(op, input.device(), target.device());
+  } else
+#endif
   EMBER_CHECK(input.device().is_cpu() && target.device().is_cpu(), op, "only CPU tensors are supported, got ",
               input.device().str(), " and ", target.device().str());
   Prep r;
@@ -37,8 +49,15 @@ Prep prepare(const Tensor& input, const Tensor& target, double p, bool smooth_l1
   } else EMBER_CHECK(p > 0, op, "huber_loss does not support non-positive values for delta.");
   r.cdt = common == DType::Float64 ? DType::Float64 : DType::Float32;
   r.shape = input.sizes() == target.sizes() ? input.sizes() : broadcast_shapes(input.sizes(), target.sizes(), op);
+  const Device dev = input.device().is_cuda() ? input.device() : target.device();
+  r.dev = dev;
   auto fit = [&](const Tensor& a) {
     Tensor c = to_dtype(a, r.cdt);
+    if (c.device() != dev) {  // the 0-d host operand of a CUDA loss
+      Tensor d = Tensor::empty(c.sizes(), c.dtype(), dev);
+      copy_(d, c);
+      c = d;
+    }
     if (c.sizes() != r.shape) c = broadcast_to(c, r.shape);
     return contiguous(c);
   };
@@ -51,6 +70,18 @@ Tensor forward(const Tensor& input, const Tensor& target, int reduction, double 
   EMBER_CHECK(reduction >= 0 && reduction <= 2, op, "invalid reduction code ", reduction);
   Prep r = prepare(input, target, p, smooth_l1, op);
   int64_t n = shape_numel(r.shape);
+#ifdef EMBER_WITH_CUDA
+  if (r.dev.is_cuda()) {
+    if (reduction == 0) {
+      Tensor loss = Tensor::empty(r.shape, r.cdt, r.dev);
+      cuda::huber_forward(r.x, r.t, p, smooth_l1, loss, Tensor(), 1.0);
+      return to_dtype(loss, r.out_dt);
+    }
+    Tensor out = Tensor::empty({}, DType::Float64, r.dev);
+    cuda::huber_forward(r.x, r.t, p, smooth_l1, Tensor(), out, reduction == 1 ? (double)n : 1.0);
+    return to_dtype(out, r.out_dt);
+  }
+#endif
   if (reduction == 0) {
     Tensor loss = Tensor::empty(r.shape, r.cdt, input.device());
     if (r.cdt == DType::Float64)
@@ -79,6 +110,32 @@ std::pair<Tensor, Tensor> backward(const Tensor& grad, const Tensor& input, cons
   int64_t n = shape_numel(r.shape);
   Tensor g;
   int64_t gs = 0;
+#ifdef EMBER_WITH_CUDA
+  if (r.dev.is_cuda()) {
+    if (reduction == 0) {
+      EMBER_CHECK(grad.sizes() == r.shape, op, "grad of shape ", shape_str(grad.sizes()),
+                  " does not match the loss shape ", shape_str(r.shape));
+      if (grad.device() != r.dev) device_mismatch_fail(op, r.dev, grad.device());
+      g = contiguous(to_dtype(grad, r.cdt));
+      gs = 1;
+    } else {
+      EMBER_CHECK(grad.numel() == 1, op, "expected a one-element grad for a reduced loss, got ",
+                  shape_str(grad.sizes()));
+      const double div = reduction == 1 ? (n ? (double)n : std::nan("")) : 1.0;
+      g = Tensor::empty({1}, r.cdt, r.dev);
+      if (grad.device().is_cpu()) {
+        cuda::fill_(g, Scalar(*contiguous(to_dtype(grad, DType::Float64, true)).data<double>() / div));
+      } else {
+        if (grad.device() != r.dev) device_mismatch_fail(op, r.dev, grad.device());
+        cuda::scale_scalar(contiguous(to_dtype(grad, DType::Float64)), div, g, op);
+      }
+    }
+    Tensor dx = input_grad ? Tensor::empty(r.shape, r.cdt, r.dev) : Tensor();
+    Tensor dt = target_grad ? Tensor::empty(r.shape, r.cdt, r.dev) : Tensor();
+    if (n > 0 && (input_grad || target_grad)) cuda::huber_backward(r.x, r.t, p, smooth_l1, g, gs, dx, dt);
+    return {input_grad ? to_dtype(dx, input.dtype()) : Tensor(), target_grad ? to_dtype(dt, target.dtype()) : Tensor()};
+  }
+#endif
   if (reduction == 0) {
     EMBER_CHECK(grad.sizes() == r.shape, op, "grad of shape ", shape_str(grad.sizes()), " does not match the loss shape ",
                 shape_str(r.shape));

@@ -8,6 +8,10 @@
 #include "ember/core/parallel.h"
 #include "ember/core/view.h"
 #include "ember/ops/loss/loss_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/cuda/cuda.h"
+#include "ember/ops/loss/loss_cuda.h"
+#endif
 
 namespace ember {
 
@@ -27,14 +31,17 @@ void dispatch_cd(DType dt, const F& f) {
   else f(float{});
 }
 
-void check_input(const Tensor& x, const char* op) {
-  EMBER_CHECK(x.device().is_cpu(), op, "only CPU tensors are supported, got a tensor on ", x.device().str());
+void check_dtype(const Tensor& x, const char* op) {
   EMBER_CHECK(is_floating(x.dtype()), op, "expected a floating input, got ", dtype_name(x.dtype()));
 }
 
-// Class-index target checks shared by cross_entropy and nll_loss; returns the per-sample shape.
-Shape check_class_target(const Tensor& x, const Tensor& target, const Tensor& weight, int64_t ignore_index,
-                         const char* op) {
+void check_input(const Tensor& x, const char* op) {
+  EMBER_CHECK(x.device().is_cpu(), op, "only CPU tensors are supported, got a tensor on ", x.device().str());
+  check_dtype(x, op);
+}
+
+// Class-index target shape checks shared by cross_entropy and nll_loss; returns the per-sample shape.
+Shape check_class_target_shape(const Tensor& x, const Tensor& target, const Tensor& weight, const char* op) {
   EMBER_CHECK(x.dim() >= 1, op, "input must have at least 1 dim, got ", shape_str(x.sizes()));
   EMBER_CHECK(target.dtype() == DType::Int64, op, "expected scalar type Long but found ", dtype_name(target.dtype()),
               " (class-index targets must be int64)");
@@ -54,6 +61,14 @@ Shape check_class_target(const Tensor& x, const Tensor& target, const Tensor& we
   if (weight.defined())
     EMBER_CHECK(weight.dim() == 1 && weight.size(0) == C, op, "weight tensor should be defined either for all ", C,
                 " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
+  return per_sample;
+}
+
+// The shape checks, then every target in [0, C) or ignore_index (reads the targets on the host).
+Shape check_class_target(const Tensor& x, const Tensor& target, const Tensor& weight, int64_t ignore_index,
+                         const char* op) {
+  Shape per_sample = check_class_target_shape(x, target, weight, op);
+  int64_t C = x.dim() == 1 ? x.size(0) : x.size(1);
   Tensor t = contiguous(target);
   const int64_t* tp = t.data<int64_t>();
   for (int64_t i = 0, n = t.numel(); i < n; ++i)
@@ -124,9 +139,12 @@ struct CePrep {
   bool prob = false;
 };
 
+// cuda: no host reads of the targets (the forward checks them on the device) and the logits and
+// probability targets keep their dtype (the kernels compute in float32 for 16-bit inputs).
 CePrep ce_prepare(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
-                  double label_smoothing, const char* op) {
-  check_input(input, op);
+                  double label_smoothing, const char* op, bool cuda = false) {
+  if (cuda) check_dtype(input, op);
+  else check_input(input, op);
   EMBER_CHECK(label_smoothing >= 0 && label_smoothing <= 1, op,
               "label_smoothing must be between 0.0 and 1.0. Got: ", label_smoothing);
   CePrep p;
@@ -142,21 +160,111 @@ CePrep ce_prepare(const Tensor& input, const Tensor& target, const Tensor& weigh
       EMBER_CHECK(weight.dim() == 1 && weight.size(0) == C, op, "weight tensor should be defined either for all ", C,
                   " classes or no classes but got weight tensor of shape: ", shape_str(weight.sizes()));
     if (input.dim() >= 2) { p.per_sample = {input.size(0)}; for (int64_t d = 2; d < input.dim(); ++d) p.per_sample.push_back(input.size(d)); }
-    p.ptgt = to_rows(to_dtype(target, cdt));
+    p.ptgt = to_rows(cuda ? target : to_dtype(target, cdt));
   } else {
-    p.per_sample = check_class_target(input, target, weight, ignore_index, op);
+    p.per_sample = cuda ? check_class_target_shape(input, target, weight, op)
+                        : check_class_target(input, target, weight, ignore_index, op);
     p.tgt = reshape(contiguous(target), {-1});
   }
-  p.rows = to_rows(to_dtype(input, cdt));
+  p.rows = to_rows(cuda ? input : to_dtype(input, cdt));
   if (weight.defined()) p.w = contiguous(to_dtype(weight, cdt));
   return p;
 }
+
+#ifdef EMBER_WITH_CUDA
+// ---- the CUDA paths: same validation and layout, kernels in loss_cuda.cu, no host reads of tensor
+// data except the one synchronizing read of the class-target statistics in the forwards.
+
+bool any_cuda(std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->defined() && t->device().is_cuda()) return true;
+  return false;
+}
+
+// Every defined operand on x's device (PyTorch's message otherwise).
+void same_device(const char* op, const Tensor& x, std::initializer_list<const Tensor*> others) {
+  for (const Tensor* t : others)
+    if (t->defined() && t->device() != x.device()) device_mismatch_fail(op, x.device(), t->device());
+}
+
+// Range check of the class targets and the mean's denominator: computed on the device and read
+// back with one synchronization (`stats` from cuda::class_target_stats_launch).
+double cuda_target_total(const Tensor& stats, const char* op) {
+  cuda::TargetStats st = cuda::class_target_stats_read(stats, op);
+  EMBER_CHECK_INDEX(st.bad_index < 0, op, "Target ", st.bad_value, " is out of bounds.");
+  return st.total_weight;
+}
+
+Tensor cuda_reduce_loss(const Tensor& per, const Shape& shape, Reduction r, double denom, DType out_dt, const char* op) {
+  if (r == Reduction::None) return to_dtype(reshape(per, shape), out_dt);
+  Tensor out = Tensor::empty({}, per.dtype(), per.device());
+  cuda::loss_sum(per, r == Reduction::Mean ? denom : 1.0, out, op);
+  return to_dtype(out, out_dt);
+}
+
+// The upstream gradient on x's device in the compute dtype: per sample (stride 1) for none, else
+// one value already divided by the mean's denominator (stride 0).
+std::pair<Tensor, int64_t> cuda_grad_scale(const Tensor& grad, Reduction r, double denom, DType cdt, int64_t n,
+                                           const Tensor& x, const char* op) {
+  if (r == Reduction::None) {
+    EMBER_CHECK(grad.numel() == n, op, "grad of shape ", shape_str(grad.sizes()), " does not match ", n, " samples");
+    if (grad.device() != x.device()) device_mismatch_fail(op, x.device(), grad.device());
+    return {contiguous(to_dtype(grad, cdt)), 1};
+  }
+  EMBER_CHECK(grad.numel() == 1, op, "expected a one-element grad for a reduced loss, got ", shape_str(grad.sizes()));
+  const double div = r == Reduction::Mean ? denom : 1.0;
+  Tensor out = Tensor::empty({1}, cdt, x.device());
+  if (grad.device().is_cpu()) {  // a host scalar
+    double v = *contiguous(to_dtype(grad, DType::Float64, true)).data<double>();
+    cuda::fill_(out, Scalar(v / div));
+  } else {
+    if (grad.device() != x.device()) device_mismatch_fail(op, x.device(), grad.device());
+    cuda::scale_scalar(contiguous(to_dtype(grad, DType::Float64)), div, out, op);
+  }
+  return {out, 0};
+}
+
+CrossEntropyResult cross_entropy_forward_cuda(const Tensor& input, const Tensor& target, const Tensor& weight,
+                                              Reduction reduction, int64_t ignore_index, double label_smoothing) {
+  const char* op = "cross_entropy";
+  same_device(op, input, {&target, &weight});
+  CePrep p = ce_prepare(input, target, weight, ignore_index, label_smoothing, op, true);
+  const DType cdt = compute_dtype(input.dtype());
+  const int64_t M = p.rows.size(0), C = p.rows.size(1);
+  Tensor stats = p.prob ? Tensor() : cuda::class_target_stats_launch(p.tgt, p.w, C, ignore_index, op);
+  Tensor per = Tensor::empty({M}, cdt, input.device()), lse = Tensor::empty({M, 2}, cdt, input.device());
+  // queued before the synchronizing read: the kernel skips out-of-range targets (never reads with them)
+  if (M > 0) cuda::cross_entropy_forward(p.rows, p.tgt, p.ptgt, p.w, ignore_index, label_smoothing, per, lse);
+  const double total = p.prob ? (double)M : cuda_target_total(stats, op);
+  return {cuda_reduce_loss(per, p.per_sample, reduction, total, input.dtype(), op), lse, total};
+}
+
+Tensor cross_entropy_backward_cuda(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& weight,
+                                   const Tensor& lse, double total_weight, Reduction reduction, int64_t ignore_index,
+                                   double label_smoothing) {
+  const char* op = "cross_entropy_backward";
+  same_device(op, input, {&target, &weight, &lse});
+  // targets were range-checked by the forward; the kernel never indexes with an out-of-range one
+  CePrep p = ce_prepare(input, target, weight, ignore_index, label_smoothing, op, true);
+  const DType cdt = compute_dtype(input.dtype());
+  const int64_t M = p.rows.size(0), C = p.rows.size(1);
+  EMBER_CHECK(lse.numel() == 2 * M && lse.dtype() == cdt, op, "saved log-sum-exp does not match the input");
+  auto [g, gs] = cuda_grad_scale(grad, reduction, total_weight, cdt, M, input, op);
+  Tensor dx = Tensor::empty({M, C}, input.dtype(), input.device());
+  if (M > 0) cuda::cross_entropy_backward(p.rows, p.tgt, p.ptgt, p.w, ignore_index, label_smoothing, contiguous(lse), g, gs, dx);
+  return from_rows(dx, input.sizes());
+}
+#endif
 
 }  // namespace
 
 CrossEntropyResult cross_entropy_forward(const Tensor& input, const Tensor& target, const Tensor& weight,
                                          Reduction reduction, int64_t ignore_index, double label_smoothing) {
   const char* op = "cross_entropy";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&input, &target, &weight}))
+    return cross_entropy_forward_cuda(input, target, weight, reduction, ignore_index, label_smoothing);
+#endif
   CePrep p = ce_prepare(input, target, weight, ignore_index, label_smoothing, op);
   DType cdt = p.rows.dtype();
   int64_t M = p.rows.size(0), C = p.rows.size(1);
@@ -184,6 +292,11 @@ Tensor cross_entropy_backward(const Tensor& grad, const Tensor& input, const Ten
                               const Tensor& lse, double total_weight, Reduction reduction, int64_t ignore_index,
                               double label_smoothing) {
   const char* op = "cross_entropy_backward";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&grad, &input, &target, &weight, &lse}))
+    return cross_entropy_backward_cuda(grad, input, target, weight, lse, total_weight, reduction, ignore_index,
+                                       label_smoothing);
+#endif
   CePrep p = ce_prepare(input, target, weight, ignore_index, label_smoothing, op);
   DType cdt = p.rows.dtype();
   int64_t M = p.rows.size(0), C = p.rows.size(1);
@@ -223,6 +336,23 @@ void nll_fwd(const T* x, const int64_t* t, const T* w, int64_t N, int64_t C, int
 std::pair<Tensor, double> nll_loss_forward(const Tensor& input, const Tensor& target, const Tensor& weight,
                                            Reduction reduction, int64_t ignore_index) {
   const char* op = "nll_loss";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&input, &target, &weight})) {
+    same_device(op, input, {&target, &weight});
+    check_dtype(input, op);
+    Shape per = check_class_target_shape(input, target, weight, op);
+    const DType cdt = compute_dtype(input.dtype());
+    Tensor x = contiguous(input), t = contiguous(target);
+    Tensor w = weight.defined() ? contiguous(to_dtype(weight, cdt)) : Tensor();
+    const int64_t N = input.dim() == 1 ? 1 : input.size(0), C = input.dim() == 1 ? input.size(0) : input.size(1);
+    const int64_t inner = (N * C) != 0 ? input.numel() / (N * C) : 0;
+    Tensor stats = cuda::class_target_stats_launch(reshape(t, {-1}), w, C, ignore_index, op);
+    Tensor loss = Tensor::empty({N * inner}, cdt, input.device());
+    cuda::nll_loss_forward(x, t, w, N, C, inner, ignore_index, loss);  // skips out-of-range targets
+    const double total = cuda_target_total(stats, op);
+    return {cuda_reduce_loss(loss, per, reduction, total, input.dtype(), op), total};
+  }
+#endif
   check_input(input, op);
   Shape per = check_class_target(input, target, weight, ignore_index, op);
   DType cdt = compute_dtype(input.dtype());
@@ -242,6 +372,21 @@ std::pair<Tensor, double> nll_loss_forward(const Tensor& input, const Tensor& ta
 Tensor nll_loss_backward(const Tensor& grad, const Tensor& input, const Tensor& target, const Tensor& weight,
                          double total_weight, Reduction reduction, int64_t ignore_index) {
   const char* op = "nll_loss_backward";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&grad, &input, &target, &weight})) {
+    same_device(op, input, {&target, &weight});
+    check_dtype(input, op);
+    check_class_target_shape(input, target, weight, op);  // the forward range-checked the targets
+    const DType cdt = compute_dtype(input.dtype());
+    const int64_t N = input.dim() == 1 ? 1 : input.size(0), C = input.dim() == 1 ? input.size(0) : input.size(1);
+    const int64_t inner = (N * C) != 0 ? input.numel() / (N * C) : 0;
+    auto [g, gs] = cuda_grad_scale(grad, reduction, total_weight, cdt, N * inner, input, op);
+    Tensor t = contiguous(target), w = weight.defined() ? contiguous(to_dtype(weight, cdt)) : Tensor();
+    Tensor dx = Tensor::empty(input.sizes(), input.dtype(), input.device());
+    cuda::nll_loss_backward(t, w, g, gs, N, C, inner, ignore_index, dx);
+    return dx;
+  }
+#endif
   check_input(input, op);
   check_class_target(input, target, weight, ignore_index, op);
   DType cdt = compute_dtype(input.dtype());
@@ -278,6 +423,12 @@ struct BinaryPrep {
 
 BinaryPrep binary_prepare(const Tensor& input, const Tensor& target, const Tensor& weight, const Tensor& pos_weight,
                           const char* op) {
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&input, &target, &weight, &pos_weight})) {
+    same_device(op, input, {&target, &weight, &pos_weight});
+    check_dtype(input, op);
+  } else
+#endif
   check_input(input, op);
   EMBER_CHECK_VALUE(target.sizes() == input.sizes(), op, "Using a target size (", shape_str(target.sizes()),
                     ") that is different to the input size (", shape_str(input.sizes()), ") is deprecated. "
@@ -308,6 +459,12 @@ Tensor binary_cross_entropy_forward(const Tensor& input, const Tensor& target, c
   BinaryPrep p = binary_prepare(input, target, weight, Tensor(), op);
   Tensor loss = Tensor::empty(input.sizes(), p.cdt, input.device());
   int64_t n = input.numel();
+#ifdef EMBER_WITH_CUDA
+  if (input.device().is_cuda()) {
+    EMBER_CHECK(cuda::bce_forward(p.x, p.t, p.w, loss), op, "all elements of input should be between 0 and 1");
+    return cuda_reduce_loss(loss, input.sizes(), reduction, (double)n, input.dtype(), op);
+  }
+#endif
   dispatch_cd(p.cdt, [&](auto tag_) { using scalar_t = decltype(tag_);
     using T = scalar_t;
     const T *x = p.x.data<T>(), *t = p.t.data<T>(), *w = p.w.defined() ? p.w.data<T>() : nullptr;
@@ -327,6 +484,15 @@ std::pair<Tensor, Tensor> binary_cross_entropy_backward(const Tensor& grad, cons
   const char* op = "binary_cross_entropy_backward";
   BinaryPrep p = binary_prepare(input, target, weight, Tensor(), op);
   int64_t n = input.numel();
+#ifdef EMBER_WITH_CUDA
+  if (input.device().is_cuda()) {
+    auto [g, gs] = cuda_grad_scale(grad, reduction, (double)n, p.cdt, n, input, op);
+    Tensor dx = Tensor::empty(input.sizes(), p.cdt, input.device());
+    Tensor dt = target_grad ? Tensor::empty(input.sizes(), p.cdt, input.device()) : Tensor();
+    cuda::bce_backward(p.x, p.t, p.w, g, gs, dx, dt);
+    return {to_dtype(dx, input.dtype()), target_grad ? to_dtype(dt, target.dtype()) : Tensor()};
+  }
+#endif
   auto [g, gs] = grad_scale(grad, reduction, (double)n, p.cdt, n, op);
   Tensor dx = Tensor::empty(input.sizes(), p.cdt, input.device());
   Tensor dt = target_grad ? Tensor::empty(input.sizes(), p.cdt, input.device()) : Tensor();
@@ -349,6 +515,12 @@ Tensor bce_with_logits_forward(const Tensor& input, const Tensor& target, const 
   BinaryPrep p = binary_prepare(input, target, weight, pos_weight, op);
   Tensor loss = Tensor::empty(input.sizes(), p.cdt, input.device());
   int64_t n = input.numel();
+#ifdef EMBER_WITH_CUDA
+  if (input.device().is_cuda()) {
+    cuda::bce_logits_forward(p.x, p.t, p.w, p.pw, loss);
+    return cuda_reduce_loss(loss, input.sizes(), reduction, (double)n, input.dtype(), op);
+  }
+#endif
   dispatch_cd(p.cdt, [&](auto tag_) { using scalar_t = decltype(tag_);
     using T = scalar_t;
     const T *x = p.x.data<T>(), *t = p.t.data<T>();
@@ -369,6 +541,15 @@ std::pair<Tensor, Tensor> bce_with_logits_backward(const Tensor& grad, const Ten
   const char* op = "binary_cross_entropy_with_logits_backward";
   BinaryPrep p = binary_prepare(input, target, weight, pos_weight, op);
   int64_t n = input.numel();
+#ifdef EMBER_WITH_CUDA
+  if (input.device().is_cuda()) {
+    auto [g, gs] = cuda_grad_scale(grad, reduction, (double)n, p.cdt, n, input, op);
+    Tensor dx = Tensor::empty(input.sizes(), p.cdt, input.device());
+    Tensor dt = target_grad ? Tensor::empty(input.sizes(), p.cdt, input.device()) : Tensor();
+    cuda::bce_logits_backward(p.x, p.t, p.w, p.pw, g, gs, dx, dt);
+    return {to_dtype(dx, input.dtype()), target_grad ? to_dtype(dt, target.dtype()) : Tensor()};
+  }
+#endif
   auto [g, gs] = grad_scale(grad, reduction, (double)n, p.cdt, n, op);
   Tensor dx = Tensor::empty(input.sizes(), p.cdt, input.device());
   Tensor dt = target_grad ? Tensor::empty(input.sizes(), p.cdt, input.device()) : Tensor();

@@ -7,6 +7,9 @@
 #include <vector>
 #include "ember/core/view.h"
 #include "ember/ops/norm/norm_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/norm/norm_cuda.h"
+#endif
 
 namespace ember {
 
@@ -60,12 +63,187 @@ std::vector<double> to_doubles(const Tensor& t) {
   return std::vector<double>(d.data<double>(), d.data<double>() + d.numel());
 }
 
+#ifdef EMBER_WITH_CUDA
+// ---- the CUDA paths: the CPU's validation, kernels in norm_cuda.cu, no host reads of tensor data.
+
+bool any_cuda(std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->defined() && t->device().is_cuda()) return true;
+  return false;
+}
+
+void same_device(const char* op, const Tensor& x, std::initializer_list<const Tensor*> others) {
+  for (const Tensor* t : others)
+    if (t->defined() && t->device() != x.device()) device_mismatch_fail(op, x.device(), t->device());
+}
+
+void check_dtype(const Tensor& x, const char* op) {
+  EMBER_CHECK(is_floating(x.dtype()), op, "expected a floating input, got ", dtype_name(x.dtype()));
+}
+
+std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_cuda(const Tensor& x_in, const Tensor& weight, const Tensor& bias,
+                                                           const Tensor& running_mean, const Tensor& running_var,
+                                                           bool training, double momentum, double eps) {
+  const char* op = "batch_norm";
+  same_device(op, x_in, {&weight, &bias, &running_mean, &running_var});
+  check_dtype(x_in, op);
+  EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
+  const int64_t N = x_in.size(0), C = x_in.size(1), S = C && N ? x_in.numel() / (N * C) : 0;
+  check_param(weight, C, "weight", op);
+  check_param(bias, C, "bias", op);
+  check_param(running_mean, C, "running_mean", op);
+  check_param(running_var, C, "running_var", op);
+  EMBER_CHECK(training || (running_mean.defined() && running_var.defined()), op,
+              "running_mean and running_var must be defined in evaluation mode");
+  const DType cdt = compute_dtype(x_in.dtype());
+  Tensor x = prep(x_in, cdt), w = prep(weight, cdt), b = prep(bias, cdt);
+  Tensor rm = prep(running_mean, cdt), rv = prep(running_var, cdt);
+  const bool update = training && running_mean.defined() && running_var.defined();
+  Tensor y = Tensor::empty(x.sizes(), cdt, x.device());
+  Tensor save_mean = Tensor::empty({C}, cdt, x.device()), save_invstd = Tensor::empty({C}, cdt, x.device());
+  Tensor new_rm = update ? Tensor::empty({C}, cdt, x.device()) : Tensor();
+  Tensor new_rv = update ? Tensor::empty({C}, cdt, x.device()) : Tensor();
+  cuda::batch_norm_forward(x, N, C, S, w, b, rm, rv, training, momentum, eps, y, save_mean, save_invstd, new_rm, new_rv);
+  if (update) {
+    copy_(running_mean, reshape(new_rm, running_mean.sizes()));
+    copy_(running_var, reshape(new_rv, running_var.sizes()));
+    running_mean.bump_version();
+    running_var.bump_version();
+  }
+  return {to_dtype(y, x_in.dtype()), save_mean, save_invstd};
+}
+
+NormGrads batch_norm_backward_cuda(const Tensor& grad, const Tensor& x_in, const Tensor& weight,
+                                   const Tensor& save_mean, const Tensor& save_invstd, bool training,
+                                   std::array<bool, 3> mask) {
+  const char* op = "batch_norm_backward";
+  same_device(op, x_in, {&grad, &weight, &save_mean, &save_invstd});
+  check_dtype(x_in, op);
+  EMBER_CHECK(grad.sizes() == x_in.sizes(), op, "grad shape ", shape_str(grad.sizes()), " does not match input ",
+              shape_str(x_in.sizes()));
+  EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
+  const int64_t N = x_in.size(0), C = x_in.size(1), S = C && N ? x_in.numel() / (N * C) : 0;
+  check_param(save_mean, C, "save_mean", op);
+  check_param(save_invstd, C, "save_invstd", op);
+  check_param(weight, C, "weight", op);
+  const DType cdt = compute_dtype(x_in.dtype());
+  Tensor x = prep(x_in, cdt), g = prep(grad, cdt), w = prep(weight, cdt);
+  Tensor mean = prep(save_mean, cdt), invstd = prep(save_invstd, cdt);
+  Tensor dx = mask[0] ? Tensor::empty(x.sizes(), cdt, x.device()) : Tensor();
+  Tensor dw = mask[1] ? Tensor::empty({C}, cdt, x.device()) : Tensor();
+  Tensor db = mask[2] ? Tensor::empty({C}, cdt, x.device()) : Tensor();
+  cuda::batch_norm_backward(g, x, N, C, S, w, mean, invstd, training, dx, dw, db);
+  const DType pdt = weight.defined() ? weight.dtype() : x_in.dtype();
+  return {mask[0] ? to_dtype(dx, x_in.dtype()) : Tensor(), mask[1] ? to_dtype(dw, pdt) : Tensor(),
+          mask[2] ? to_dtype(db, pdt) : Tensor()};
+}
+
+std::tuple<Tensor, Tensor, Tensor> layer_norm_forward_cuda(const Tensor& x_in, int64_t norm_ndim, const Tensor& weight,
+                                                           const Tensor& bias, double eps, bool rms) {
+  const char* op = rms ? "rms_norm" : "layer_norm";
+  same_device(op, x_in, {&weight, &bias});
+  check_dtype(x_in, op);
+  EMBER_CHECK(norm_ndim >= 0 && norm_ndim <= x_in.dim(), op, "normalized shape has ", norm_ndim,
+              " dims but the input has shape ", shape_str(x_in.sizes()));
+  int64_t D = 1;
+  for (int64_t d = x_in.dim() - norm_ndim; d < x_in.dim(); ++d) D *= x_in.size(d);
+  const int64_t M = D ? x_in.numel() / D : 0;
+  check_param(weight, D, "weight", op);
+  check_param(bias, D, "bias", op);
+  const DType cdt = compute_dtype(x_in.dtype());
+  Tensor x = contiguous(x_in), w = prep(weight, cdt), b = prep(bias, cdt);  // x keeps its dtype
+  Tensor y = Tensor::empty(x.sizes(), x.dtype(), x.device());
+  Tensor mean = rms ? Tensor() : Tensor::empty({M}, cdt, x.device()), rstd = Tensor::empty({M}, cdt, x.device());
+  cuda::layer_norm_forward(x, M, D, w, b, eps, rms, y, mean, rstd);
+  return {y, mean, rstd};
+}
+
+NormGrads layer_norm_backward_cuda(const Tensor& grad, const Tensor& x_in, const Tensor& mean, const Tensor& rstd,
+                                   const Tensor& weight, int64_t norm_ndim, bool rms, std::array<bool, 3> mask) {
+  const char* op = rms ? "rms_norm_backward" : "layer_norm_backward";
+  same_device(op, x_in, {&grad, &mean, &rstd, &weight});
+  check_dtype(x_in, op);
+  EMBER_CHECK(grad.sizes() == x_in.sizes(), op, "grad shape ", shape_str(grad.sizes()), " does not match input ",
+              shape_str(x_in.sizes()));
+  EMBER_CHECK(norm_ndim >= 0 && norm_ndim <= x_in.dim(), op, "normalized shape has ", norm_ndim,
+              " dims but the input has shape ", shape_str(x_in.sizes()));
+  EMBER_CHECK(rms || mean.defined(), op, "the saved mean is required");
+  int64_t D = 1;
+  for (int64_t d = x_in.dim() - norm_ndim; d < x_in.dim(); ++d) D *= x_in.size(d);
+  const int64_t M = D ? x_in.numel() / D : 0;
+  check_param(rstd, M, "rstd", op);
+  if (!rms) check_param(mean, M, "mean", op);
+  check_param(weight, D, "weight", op);
+  const DType cdt = compute_dtype(x_in.dtype());
+  // same dtypes: the kernel reads them as they are; mixed: both in the compute dtype (as the CPU)
+  const DType kdt = grad.dtype() == x_in.dtype() ? x_in.dtype() : cdt;
+  Tensor x = contiguous(to_dtype(x_in, kdt)), g = contiguous(to_dtype(grad, kdt));
+  Tensor mu = rms ? Tensor() : prep(mean, cdt), rs = prep(rstd, cdt), w = prep(weight, cdt);
+  Tensor dx = mask[0] ? Tensor::empty(x.sizes(), kdt, x.device()) : Tensor();
+  Tensor dw = mask[1] ? Tensor::empty({D}, cdt, x.device()) : Tensor();
+  Tensor db = mask[2] ? Tensor::empty({D}, cdt, x.device()) : Tensor();
+  cuda::layer_norm_backward(g, x, M, D, mu, rs, w, dx, dw, db);
+  Shape pshape(x_in.sizes().end() - norm_ndim, x_in.sizes().end());
+  const DType pdt = weight.defined() ? weight.dtype() : x_in.dtype();
+  return {mask[0] ? to_dtype(dx, x_in.dtype()) : Tensor(), mask[1] ? to_dtype(reshape(dw, pshape), pdt) : Tensor(),
+          mask[2] ? to_dtype(reshape(db, pshape), pdt) : Tensor()};
+}
+
+std::tuple<Tensor, Tensor, Tensor> group_norm_forward_cuda(const Tensor& x_in, int64_t groups, const Tensor& weight,
+                                                           const Tensor& bias, double eps) {
+  const char* op = "group_norm";
+  same_device(op, x_in, {&weight, &bias});
+  check_dtype(x_in, op);
+  EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
+  const int64_t N = x_in.size(0), C = x_in.size(1), S = C && N ? x_in.numel() / (N * C) : 0;
+  EMBER_CHECK(groups > 0 && C % groups == 0, op, "Expected number of channels in input to be divisible by num_groups, "
+              "but got input of shape ", shape_str(x_in.sizes()), " and num_groups=", groups);
+  check_param(weight, C, "weight", op);
+  check_param(bias, C, "bias", op);
+  const DType cdt = compute_dtype(x_in.dtype());
+  Tensor x = prep(x_in, cdt), w = prep(weight, cdt), b = prep(bias, cdt);
+  Tensor y = Tensor::empty(x.sizes(), cdt, x.device());
+  Tensor mean = Tensor::empty({N, groups}, cdt, x.device()), rstd = Tensor::empty({N, groups}, cdt, x.device());
+  cuda::group_norm_forward(x, N, C, S, groups, w, b, eps, y, mean, rstd);
+  return {to_dtype(y, x_in.dtype()), mean, rstd};
+}
+
+NormGrads group_norm_backward_cuda(const Tensor& grad, const Tensor& x_in, const Tensor& mean, const Tensor& rstd,
+                                   const Tensor& weight, int64_t groups, std::array<bool, 3> mask) {
+  const char* op = "group_norm_backward";
+  same_device(op, x_in, {&grad, &mean, &rstd, &weight});
+  check_dtype(x_in, op);
+  EMBER_CHECK(grad.sizes() == x_in.sizes(), op, "grad shape ", shape_str(grad.sizes()), " does not match input ",
+              shape_str(x_in.sizes()));
+  EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
+  const int64_t N = x_in.size(0), C = x_in.size(1), S = C && N ? x_in.numel() / (N * C) : 0, G = groups;
+  EMBER_CHECK(G > 0 && C % G == 0, op, "Expected number of channels in input to be divisible by num_groups, "
+              "but got input of shape ", shape_str(x_in.sizes()), " and num_groups=", G);
+  check_param(mean, N * G, "mean", op);
+  check_param(rstd, N * G, "rstd", op);
+  check_param(weight, C, "weight", op);
+  const DType cdt = compute_dtype(x_in.dtype());
+  Tensor x = prep(x_in, cdt), g = prep(grad, cdt), w = prep(weight, cdt), mu = prep(mean, cdt), rs = prep(rstd, cdt);
+  Tensor dx = mask[0] ? Tensor::empty(x.sizes(), cdt, x.device()) : Tensor();
+  Tensor dw = mask[1] ? Tensor::empty({C}, cdt, x.device()) : Tensor();
+  Tensor db = mask[2] ? Tensor::empty({C}, cdt, x.device()) : Tensor();
+  cuda::group_norm_backward(g, x, N, C, S, G, mu, rs, w, dx, dw, db);
+  const DType pdt = weight.defined() ? weight.dtype() : x_in.dtype();
+  return {mask[0] ? to_dtype(dx, x_in.dtype()) : Tensor(), mask[1] ? to_dtype(dw, pdt) : Tensor(),
+          mask[2] ? to_dtype(db, pdt) : Tensor()};
+}
+#endif
+
 }  // namespace
 
 std::tuple<Tensor, Tensor, Tensor> batch_norm_forward(const Tensor& x_in, const Tensor& weight, const Tensor& bias,
                                                       const Tensor& running_mean, const Tensor& running_var,
                                                       bool training, double momentum, double eps) {
   const char* op = "batch_norm";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&x_in, &weight, &bias, &running_mean, &running_var}))
+    return batch_norm_forward_cuda(x_in, weight, bias, running_mean, running_var, training, momentum, eps);
+#endif
   check_input(x_in, op);
   EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
   const int64_t N = x_in.size(0), C = x_in.size(1), S = C && N ? x_in.numel() / (N * C) : 0;
@@ -128,6 +306,10 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward(const Tensor& x_in, const 
 NormGrads batch_norm_backward(const Tensor& grad, const Tensor& x_in, const Tensor& weight, const Tensor& save_mean,
                               const Tensor& save_invstd, bool training, std::array<bool, 3> mask) {
   const char* op = "batch_norm_backward";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&grad, &x_in, &weight, &save_mean, &save_invstd}))
+    return batch_norm_backward_cuda(grad, x_in, weight, save_mean, save_invstd, training, mask);
+#endif
   check_input(x_in, op);
   EMBER_CHECK(grad.sizes() == x_in.sizes(), op, "grad shape ", shape_str(grad.sizes()), " does not match input ",
               shape_str(x_in.sizes()));
@@ -190,6 +372,9 @@ NormGrads batch_norm_backward(const Tensor& grad, const Tensor& x_in, const Tens
 std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x_in, int64_t norm_ndim, const Tensor& weight,
                                                       const Tensor& bias, double eps, bool rms) {
   const char* op = rms ? "rms_norm" : "layer_norm";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&x_in, &weight, &bias})) return layer_norm_forward_cuda(x_in, norm_ndim, weight, bias, eps, rms);
+#endif
   check_input(x_in, op);
   EMBER_CHECK(norm_ndim >= 0 && norm_ndim <= x_in.dim(), op, "normalized shape has ", norm_ndim,
               " dims but the input has shape ", shape_str(x_in.sizes()));
@@ -211,6 +396,10 @@ std::tuple<Tensor, Tensor, Tensor> layer_norm_forward(const Tensor& x_in, int64_
 NormGrads layer_norm_backward(const Tensor& grad, const Tensor& x_in, const Tensor& mean, const Tensor& rstd,
                               const Tensor& weight, int64_t norm_ndim, bool rms, std::array<bool, 3> mask) {
   const char* op = rms ? "rms_norm_backward" : "layer_norm_backward";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&grad, &x_in, &mean, &rstd, &weight}))
+    return layer_norm_backward_cuda(grad, x_in, mean, rstd, weight, norm_ndim, rms, mask);
+#endif
   check_input(x_in, op);
   EMBER_CHECK(grad.sizes() == x_in.sizes(), op, "grad shape ", shape_str(grad.sizes()), " does not match input ",
               shape_str(x_in.sizes()));
@@ -237,6 +426,9 @@ NormGrads layer_norm_backward(const Tensor& grad, const Tensor& x_in, const Tens
 std::tuple<Tensor, Tensor, Tensor> group_norm_forward(const Tensor& x_in, int64_t groups, const Tensor& weight,
                                                       const Tensor& bias, double eps) {
   const char* op = "group_norm";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&x_in, &weight, &bias})) return group_norm_forward_cuda(x_in, groups, weight, bias, eps);
+#endif
   check_input(x_in, op);
   EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
   const int64_t N = x_in.size(0), C = x_in.size(1), S = C && N ? x_in.numel() / (N * C) : 0;
@@ -259,6 +451,10 @@ std::tuple<Tensor, Tensor, Tensor> group_norm_forward(const Tensor& x_in, int64_
 NormGrads group_norm_backward(const Tensor& grad, const Tensor& x_in, const Tensor& mean, const Tensor& rstd,
                               const Tensor& weight, int64_t groups, std::array<bool, 3> mask) {
   const char* op = "group_norm_backward";
+#ifdef EMBER_WITH_CUDA
+  if (any_cuda({&grad, &x_in, &mean, &rstd, &weight}))
+    return group_norm_backward_cuda(grad, x_in, mean, rstd, weight, groups, mask);
+#endif
   check_input(x_in, op);
   EMBER_CHECK(grad.sizes() == x_in.sizes(), op, "grad shape ", shape_str(grad.sizes()), " does not match input ",
               shape_str(x_in.sizes()));

@@ -3,6 +3,9 @@
 #include "ember/ops/softmax/softmax.h"
 #include "ember/core/view.h"
 #include "ember/ops/softmax/softmax_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/softmax/softmax_cuda.h"
+#endif
 
 namespace ember {
 
@@ -32,10 +35,40 @@ void check_device(const Tensor& t, const char* op) {
   EMBER_CHECK(t.device().is_cpu(), op, "only CPU tensors are supported, got a tensor on ", t.device().str());
 }
 
+#ifdef EMBER_WITH_CUDA
+// The CUDA path: kernels read and write the tensor's own dtype (16-bit floats compute in float32
+// inside the kernel and round once, as the CPU's float32 round trip does).
+Tensor softmax_forward_cuda(const Tensor& x_in, int64_t dim, bool log, std::optional<DType> dtype, const char* op) {
+  Tensor x = dtype ? to_dtype(x_in, *dtype) : x_in;
+  EMBER_CHECK(is_floating(x.dtype()), op, "\"", op, "\" not implemented for '", dtype_name(x.dtype()), "'");
+  dim = wrap_dim(dim, std::max<int64_t>(x.dim(), 1), op);
+  Tensor xc = contiguous(x);
+  Tensor y = Tensor::empty(x.sizes(), x.dtype(), x.device());
+  Geometry g = geometry(x, dim);
+  if (x.numel() > 0) cuda::softmax_forward(xc, y, g.outer, g.C, g.inner, log);
+  return y;
+}
+
+Tensor softmax_backward_cuda(const Tensor& grad, const Tensor& y, int64_t dim, bool log, const char* op) {
+  if (grad.device() != y.device()) device_mismatch_fail(op, y.device(), grad.device());
+  dim = wrap_dim(dim, std::max<int64_t>(y.dim(), 1), op);
+  // Mixed dtypes compute in the common compute dtype, as the CPU path does.
+  const DType kdt = grad.dtype() == y.dtype() ? y.dtype() : compute_dtype(y.dtype());
+  Tensor gc = contiguous(to_dtype(grad, kdt)), yc = contiguous(to_dtype(y, kdt));
+  Tensor dx = Tensor::empty(y.sizes(), kdt, y.device());
+  Geometry g = geometry(y, dim);
+  if (y.numel() > 0) cuda::softmax_backward(gc, yc, dx, g.outer, g.C, g.inner, log);
+  return kdt == y.dtype() ? dx : to_dtype(dx, y.dtype());
+}
+#endif
+
 }  // namespace
 
 Tensor softmax_forward(const Tensor& x_in, int64_t dim, bool log, std::optional<DType> dtype) {
   const char* op = log ? "log_softmax" : "softmax";
+#ifdef EMBER_WITH_CUDA
+  if (x_in.device().is_cuda()) return softmax_forward_cuda(x_in, dim, log, dtype, op);
+#endif
   check_device(x_in, op);
   Tensor x = dtype ? to_dtype(x_in, *dtype) : x_in;
   EMBER_CHECK(is_floating(x.dtype()), op, "\"", op, "\" not implemented for '", dtype_name(x.dtype()), "'");
@@ -54,11 +87,15 @@ Tensor softmax_forward(const Tensor& x_in, int64_t dim, bool log, std::optional<
 
 Tensor softmax_backward(const Tensor& grad, const Tensor& y, int64_t dim, bool log) {
   const char* op = log ? "log_softmax_backward" : "softmax_backward";
-  check_device(grad, op);
   EMBER_CHECK(grad.sizes() == y.sizes(), op, "grad shape ", shape_str(grad.sizes()), " does not match output shape ",
               shape_str(y.sizes()));
   EMBER_CHECK(is_floating(y.dtype()) && is_floating(grad.dtype()), op, "expected floating tensors, got ",
               dtype_name(grad.dtype()), " and ", dtype_name(y.dtype()));
+#ifdef EMBER_WITH_CUDA
+  if (grad.device().is_cuda() || y.device().is_cuda()) return softmax_backward_cuda(grad, y, dim, log, op);
+#endif
+  check_device(grad, op);
+  check_device(y, op);
   dim = wrap_dim(dim, std::max<int64_t>(y.dim(), 1), op);
   DType out_dt = y.dtype(), cdt = compute_dtype(out_dt);
   Tensor gc = contiguous(to_dtype(grad, cdt)), yc = contiguous(to_dtype(y, cdt));

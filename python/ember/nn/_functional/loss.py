@@ -381,7 +381,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         z = z * z
     if weight is not None:
         z = z * weight[y]
-    cols = _ops.creation.arange(c).reshape(1, -1)
+    cols = _ops.creation.arange(c, device=input.device).reshape(1, -1)
     z = _E.where(cols == y, 0.0, z)
     loss = z.sum(1) / c
     if input.dim() < 2:
