@@ -330,7 +330,7 @@ void conv_forward_cuda(const ConvGeom& g, const Tensor& x, const Tensor& w, cons
       c4 = Tensor::empty({nbc, G, K, P}, x.dtype(), x.device());
       launch_im2col(g, x, c4, n0, nbc, G * K * P, K * P, P, op);
     }
-    matmul(w4, c4, y4);
+    ember::matmul(w4, c4, y4);
   }
   if (bias.defined()) conv_add_bias_cuda(y, bias, g.N, g.O, P);
 }
@@ -360,11 +360,11 @@ void conv_backward_input_cuda(const ConvGeom& g, const Tensor& gy, const Tensor&
     const int64_t nbc = std::min(nb, g.N - n0);
     Tensor gy4 = view(narrow(gy, 0, n0, nbc), {nbc, G, Og, P});
     if (pw) {
-      matmul(wT, gy4, view(narrow(gx, 0, n0, nbc), {nbc, G, K, P}));
+      ember::matmul(wT, gy4, view(narrow(gx, 0, n0, nbc), {nbc, G, K, P}));
       continue;
     }
     Tensor c4 = Tensor::empty({nbc, G, K, P}, gx.dtype(), gx.device());
-    matmul(wT, gy4, c4);
+    ember::matmul(wT, gy4, c4);
     launch_col2im(g, c4, gx, n0, nbc, G * K * P, K * P, P, op);
   }
 }
@@ -398,9 +398,9 @@ void conv_backward_weight_cuda(const ConvGeom& g, const Tensor& gy, const Tensor
     launch_im2col(g, x, col, n0, nbc, P, K * nbc * P, nbc * P, op);
     Tensor colT = transpose(view(col, {G, K, nbc * P}), 1, 2);  // (G, nbc * P, K)
     if (n0 == 0) {
-      bmm(gy3, colT, gw3);
+      ember::bmm(gy3, colT, gw3);
     } else {
-      accumulate(gw, bmm(gy3, colT), op);
+      accumulate(gw, ember::bmm(gy3, colT), op);
     }
   }
 }
