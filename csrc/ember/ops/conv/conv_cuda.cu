@@ -9,8 +9,8 @@
 //      wgrad:    gw[g] (Og x K)     = gy[g] (Og x nb*P) @ col[g]^T (nb*P x K), col laid out
 //                (G, K, nb, P) so that one GEMM per group covers the whole chunk of images;
 //                chunks are summed in order by a plain add kernel (deterministic).
-//    Chunks of images keep the column buffer <= kColBytes. 1x1 / stride 1 / no padding convs
-//    skip im2col in forward and dgrad (the input itself is the column matrix).
+//    Chunks of images keep the column buffer <= col_budget() (256 MiB by default). 1x1 / stride 1
+//    / no padding convs skip im2col in forward and dgrad (the input itself is the column matrix).
 //  * direct (C/groups == 1: depthwise and channel-multiplier convs): one thread per output
 //    (forward) or input element (dgrad, a gather over the taps), one block per weight element
 //    (wgrad, a block reduction over batch and pixels).
@@ -30,7 +30,11 @@ using conv_detail::ConvGeom;
 
 namespace {
 
-constexpr int64_t kColBytes = int64_t(256) << 20;  // bound of one column buffer
+// Bound of one column buffer: 256 MiB; EMBER_CUDA_CONV_COL_BYTES overrides it (read per call, so
+// tests can force the chunked path with a small budget).
+int64_t col_budget() {
+  return std::max<int64_t>(1, conv_detail::env_int64("EMBER_CUDA_CONV_COL_BYTES", int64_t(256) << 20));
+}
 
 // The geometry by value in kernel arguments.
 struct DGeo {
@@ -58,6 +62,15 @@ template <class F> void dispatch_fd(DType dt, const char* op, F&& f) {
     case DType::Float64: f(Tag<double>{}); break;
     default: EMBER_FAIL(op, "not implemented for dtype ", dtype_name(dt), " on cuda");
   }
+}
+
+// 1x1 kernel, stride 1, no low padding AND output size == input size in every dim (a cropping or
+// padding pad_hi changes the output size): then the input planes are the column matrix itself.
+bool is_pointwise(const ConvGeom& g) {
+  if (!g.pointwise()) return false;
+  for (int i = 0; i < 3; ++i)
+    if (g.in[i] != g.out[i]) return false;
+  return true;
 }
 
 inline unsigned int grid_blocks(int64_t n) {  // one block per item, grid-stride beyond 2^20 items
@@ -249,10 +262,11 @@ __global__ void accumulate_kernel(T* __restrict__ dst, const T* __restrict__ src
 }
 
 // ---- host helpers ----------------------------------------------------------------------------------
-// Images per chunk so that the column buffer (per_image elements each) stays <= kColBytes.
+// Images per chunk so that the column buffer (per_image elements each) stays within col_budget()
+// (at least one image per chunk).
 int64_t chunk_images(int64_t N, int64_t per_image, int64_t itemsize) {
   const int64_t bytes = std::max<int64_t>(1, per_image * itemsize);
-  return std::max<int64_t>(1, std::min<int64_t>(N, kColBytes / bytes));
+  return std::max<int64_t>(1, std::min<int64_t>(N, col_budget() / bytes));
 }
 
 void launch_im2col(const ConvGeom& g, const Tensor& x, const Tensor& col, int64_t n0, int64_t nb, int64_t sn,
@@ -317,7 +331,7 @@ void conv_forward_cuda(const ConvGeom& g, const Tensor& x, const Tensor& w, cons
     });
     return;
   }
-  const bool pw = g.pointwise();  // then in_vol == out_vol and K == Cg: x is the column matrix
+  const bool pw = is_pointwise(g);  // then in_vol == out_vol and K == Cg: x is the column matrix
   const int64_t nb = chunk_images(g.N, g.C * KV * P, (int64_t)y.itemsize());
   const Tensor w4 = view(w, {1, G, Og, K});
   for (int64_t n0 = 0; n0 < g.N; n0 += nb) {
@@ -353,7 +367,7 @@ void conv_backward_input_cuda(const ConvGeom& g, const Tensor& gy, const Tensor&
     });
     return;
   }
-  const bool pw = g.pointwise();
+  const bool pw = is_pointwise(g);
   const int64_t nb = chunk_images(g.N, g.C * KV * P, (int64_t)gx.itemsize());
   const Tensor wT = transpose(view(w, {1, G, Og, K}), 2, 3);  // (1, G, K, Og)
   for (int64_t n0 = 0; n0 < g.N; n0 += nb) {
