@@ -361,6 +361,7 @@ INTERP = [
     dict(size=(3, 4), mode="bilinear", align_corners=False),   # downsampling
     dict(scale_factor=2, mode="bicubic", align_corners=False),
     dict(size=(5, 12), mode="bicubic", align_corners=True),
+    dict(size=(4, 5), mode="area"),                             # adaptive average pooling
 ]
 
 
