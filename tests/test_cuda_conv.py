@@ -326,8 +326,9 @@ def test_adaptive_pool1d_3d_and_global(dtype):
     both_grad(lambda x: F.adaptive_max_pool1d(x, 5, return_indices=True), sample((2, 3, 17), dtype, seed=2),
               rtol=r, atol=a, index_out=True)
     both_grad(lambda x: F.adaptive_avg_pool3d(x, (2, 3, 4)), sample((2, 2, 5, 7, 6), dtype, seed=3), rtol=r, atol=a)
-    # global average pooling: one block per plane (planes shorter and longer than a block)
-    for shape in ((4, 3, 1, 1), (2, 5, 7, 9), (2, 3, 70, 70), (1, 1, 1025, 1025)):
+    # global average pooling: a warp per plane below 2048 elements, a block per plane from there
+    for shape in ((4, 3, 1, 1), (2, 5, 7, 9), (300, 7, 7, 7), (2, 3, 1, 2047), (2, 3, 2048, 1), (2, 3, 70, 70),
+                  (1, 1, 1025, 1025)):
         both_grad(lambda x: F.adaptive_avg_pool2d(x, 1), sample(shape, dtype, seed=5), rtol=r, atol=a)
 
 

@@ -204,6 +204,23 @@ __global__ void global_avg_kernel(const T* __restrict__ x, T* __restrict__ y, in
   }
 }
 
+// Global average pooling of short planes (L < kWarpPlaneMax): one warp per plane. The plane index
+// is uniform across a warp (blockDim.x is a multiple of 32), so every lane reaches the shuffles.
+constexpr int64_t kWarpPlaneMax = 2048;
+template <class T>
+__global__ void global_avg_warp_kernel(const T* __restrict__ x, T* __restrict__ y, int64_t B, int64_t L) {
+  using C = acc_t<T>;
+  const int lane = threadIdx.x & 31;
+  const int64_t warps = ((int64_t)gridDim.x * blockDim.x) >> 5;
+  for (int64_t b = ((int64_t)blockIdx.x * blockDim.x + threadIdx.x) >> 5; b < B; b += warps) {
+    const T* xp = x + b * L;
+    C s = C(0);
+    for (int64_t j = lane; j < L; j += 32) s += load<T>(xp + j);
+    s = warp_sum(s);
+    if (lane == 0) y[b] = from_acc<T>(s / C(L));
+  }
+}
+
 template <class T>
 __global__ void adaptive_avg_bwd_kernel(const T* __restrict__ gy, T* __restrict__ gx, PGeo g) {
   using C = acc_t<T>;
@@ -346,7 +363,9 @@ void adaptive_avg_fwd_cuda(const Geo& g, const Tensor& x, const Tensor& out) {
   const PGeo dg = dev_geo(g);
   dispatch_float(x.dtype(), op, [&](auto tag) {
     using T = typename decltype(tag)::type;
-    if (g.out_plane() == 1) {  // global pooling: a block-wide reduction per plane
+    if (g.out_plane() == 1 && g.in_plane() < kWarpPlaneMax) {  // global pooling, short planes: a warp each
+      global_avg_warp_kernel<T><<<grid_for(g.B * 32), kThreads, 0, s>>>(cptr<T>(x), mptr<T>(out), g.B, g.in_plane());
+    } else if (g.out_plane() == 1) {  // global pooling, long planes: a block-wide reduction each
       const unsigned int blocks = (unsigned int)std::max<int64_t>(1, std::min<int64_t>(g.B, int64_t(1) << 20));
       global_avg_kernel<T><<<blocks, kThreads, 0, s>>>(cptr<T>(x), mptr<T>(out), g.B, g.in_plane());
     } else {

@@ -6,9 +6,10 @@
 // Algorithms: one thread per output element for the forwards (windows clipped per dim, NaN wins
 // as on the CPU); the avg / adaptive-avg backwards are gathers (each input element sums the
 // outputs whose window holds it: deterministic, no atomics); global average pooling (output
-// 1x1x1) reduces one plane per block. The index scatter of max-pool backward uses atomicAdd (a
-// max-pool window grid may send several outputs to one input); max_unpool's assignment is a
-// plain store. Out-of-range indices are skipped on the GPU (checking them would need a sync).
+// 1x1x1) reduces one plane per warp (planes < 2048 elements) or per block. The index scatter of
+// max-pool backward uses atomicAdd (a max-pool window grid may send several outputs to one
+// input); max_unpool's assignment is a plain store. Out-of-range indices are skipped on the GPU
+// (checking them would need a sync).
 #pragma once
 #include "ember/core/tensor.h"
 #include "ember/ops/pool/pool_kernels.h"
