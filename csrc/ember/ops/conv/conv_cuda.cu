@@ -333,13 +333,13 @@ void conv_forward_cuda(const ConvGeom& g, const Tensor& x, const Tensor& w, cons
   }
   const bool pw = is_pointwise(g);  // then in_vol == out_vol and K == Cg: x is the column matrix
   const int64_t nb = chunk_images(g.N, g.C * KV * P, (int64_t)y.itemsize());
-  const Tensor w4 = view(w, {1, G, Og, K});
+  const Tensor w4 = ember::view(w, {1, G, Og, K});
   for (int64_t n0 = 0; n0 < g.N; n0 += nb) {
     const int64_t nbc = std::min(nb, g.N - n0);
-    Tensor y4 = view(narrow(y, 0, n0, nbc), {nbc, G, Og, P});
+    Tensor y4 = ember::view(ember::narrow(y, 0, n0, nbc), {nbc, G, Og, P});
     Tensor c4;
     if (pw) {
-      c4 = view(narrow(x, 0, n0, nbc), {nbc, G, K, P});
+      c4 = ember::view(ember::narrow(x, 0, n0, nbc), {nbc, G, K, P});
     } else {
       c4 = Tensor::empty({nbc, G, K, P}, x.dtype(), x.device());
       launch_im2col(g, x, c4, n0, nbc, G * K * P, K * P, P, op);
@@ -369,12 +369,12 @@ void conv_backward_input_cuda(const ConvGeom& g, const Tensor& gy, const Tensor&
   }
   const bool pw = is_pointwise(g);
   const int64_t nb = chunk_images(g.N, g.C * KV * P, (int64_t)gx.itemsize());
-  const Tensor wT = transpose(view(w, {1, G, Og, K}), 2, 3);  // (1, G, K, Og)
+  const Tensor wT = ember::transpose(ember::view(w, {1, G, Og, K}), 2, 3);  // (1, G, K, Og)
   for (int64_t n0 = 0; n0 < g.N; n0 += nb) {
     const int64_t nbc = std::min(nb, g.N - n0);
-    Tensor gy4 = view(narrow(gy, 0, n0, nbc), {nbc, G, Og, P});
+    Tensor gy4 = ember::view(ember::narrow(gy, 0, n0, nbc), {nbc, G, Og, P});
     if (pw) {
-      ember::matmul(wT, gy4, view(narrow(gx, 0, n0, nbc), {nbc, G, K, P}));
+      ember::matmul(wT, gy4, ember::view(ember::narrow(gx, 0, n0, nbc), {nbc, G, K, P}));
       continue;
     }
     Tensor c4 = Tensor::empty({nbc, G, K, P}, gx.dtype(), gx.device());
@@ -402,15 +402,15 @@ void conv_backward_weight_cuda(const ConvGeom& g, const Tensor& gy, const Tensor
     return;
   }
   const int64_t nb = chunk_images(g.N, g.C * KV * P, (int64_t)gw.itemsize());
-  Tensor gw3 = view(gw, {G, Og, K});
+  Tensor gw3 = ember::view(gw, {G, Og, K});
   for (int64_t n0 = 0; n0 < g.N; n0 += nb) {
     const int64_t nbc = std::min(nb, g.N - n0);
     // grad_output of the chunk as (G, Og, nbc * P); the columns as (G, K, nbc, P)
-    Tensor gy3 = view(contiguous(permute(view(narrow(gy, 0, n0, nbc), {nbc, G, Og, P}), {1, 2, 0, 3})),
-                      {G, Og, nbc * P});
+    const Tensor gy4 = ember::view(ember::narrow(gy, 0, n0, nbc), {nbc, G, Og, P});
+    Tensor gy3 = ember::view(ember::contiguous(ember::permute(gy4, {1, 2, 0, 3})), {G, Og, nbc * P});
     Tensor col = Tensor::empty({G, K, nbc, P}, x.dtype(), x.device());
     launch_im2col(g, x, col, n0, nbc, P, K * nbc * P, nbc * P, op);
-    Tensor colT = transpose(view(col, {G, K, nbc * P}), 1, 2);  // (G, nbc * P, K)
+    Tensor colT = ember::transpose(ember::view(col, {G, K, nbc * P}), 1, 2);  // (G, nbc * P, K)
     if (n0 == 0) {
       ember::bmm(gy3, colT, gw3);
     } else {
