@@ -40,7 +40,9 @@ void check_devices(const char* op, std::initializer_list<const Tensor*> ts) {
   for (const Tensor* t : ts) {
     if (!t->defined()) continue;
     if (!first) first = t;
-    else if (t->device() != first->device()) device_mismatch_fail(op, first->device(), t->device());
+    else if (t->device() != first->device())  // name the CUDA device first, as PyTorch does
+      device_mismatch_fail(op, t->device().is_cuda() ? t->device() : first->device(),
+                           t->device().is_cuda() ? first->device() : t->device());
   }
 }
 

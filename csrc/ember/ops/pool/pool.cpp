@@ -188,7 +188,9 @@ Tensor pool_scatter(const Tensor& src_, const Tensor& indices_, int64_t nsp, con
   EMBER_CHECK(src_.dim() > nsp && (int64_t)plane_shape.size() == nsp, op, "bad ranks: input ",
               shape_str(src_.sizes()), ", output plane ", shape_str(plane_shape));
   EMBER_CHECK(is_floating(src_.dtype()), op, "not implemented for dtype ", dtype_name(src_.dtype()));
-  if (src_.device() != indices_.device()) device_mismatch_fail(op, src_.device(), indices_.device());
+  if (src_.device() != indices_.device())  // the CUDA device first, as PyTorch
+    device_mismatch_fail(op, src_.device().is_cuda() ? src_.device() : indices_.device(),
+                         src_.device().is_cuda() ? indices_.device() : src_.device());
   Tensor src = contiguous(src_), idx = contiguous(indices_);
   Shape os(src.sizes().begin(), src.sizes().end() - nsp);
   int64_t B = 1, n_src = 1, n_out = 1;
@@ -205,7 +207,9 @@ Tensor pool_gather(const Tensor& src_, const Tensor& indices_, int64_t nsp) {
   EMBER_CHECK(src_.dim() == indices_.dim() && src_.dim() > nsp, op, "rank mismatch ", shape_str(src_.sizes()),
               " vs ", shape_str(indices_.sizes()));
   EMBER_CHECK(indices_.dtype() == DType::Int64, op, "indices must be int64");
-  if (src_.device() != indices_.device()) device_mismatch_fail(op, src_.device(), indices_.device());
+  if (src_.device() != indices_.device())  // the CUDA device first, as PyTorch
+    device_mismatch_fail(op, src_.device().is_cuda() ? src_.device() : indices_.device(),
+                         src_.device().is_cuda() ? indices_.device() : src_.device());
   Tensor src = contiguous(src_), idx = contiguous(indices_);
   int64_t B = 1, n_src = 1, n_out = 1;
   for (int64_t i = 0; i < src.dim() - nsp; ++i) {
