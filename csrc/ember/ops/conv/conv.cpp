@@ -7,7 +7,11 @@
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
 #include "ember/core/view.h"
+#include "ember/core/fill.h"
 #include "ember/ops/conv/conv_impl.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/conv/conv_cuda.h"
+#endif
 
 namespace ember {
 
@@ -23,9 +27,23 @@ std::string shape_s(const Shape& s) {
 
 void check_tensor(const Tensor& t, const char* op, const char* what) {
   EMBER_CHECK(t.defined(), op, what, " is undefined");
+#ifndef EMBER_WITH_CUDA
   EMBER_CHECK(t.device().is_cpu(), op, what, " must be on the CPU, got ", t.device().str());
+#endif
   EMBER_CHECK(t.dtype() == DType::Float32 || t.dtype() == DType::Float64, op, "not implemented for dtype ",
               dtype_name(t.dtype()), " (", what, "); use float32 or float64");
+}
+
+// Every tensor operand on one device (PyTorch's message).
+void check_devices(const char* op, std::initializer_list<const Tensor*> ts) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : ts) {
+    if (!t->defined()) continue;
+    if (!first) first = t;
+    else if (t->device() != first->device())  // name the CUDA device first, as PyTorch does
+      device_mismatch_fail(op, t->device().is_cuda() ? t->device() : first->device(),
+                           t->device().is_cuda() ? first->device() : t->device());
+  }
 }
 
 // The per-dim parameter vectors: one entry per spatial dim, stride/dilation >= 1, padding >= 0.
@@ -88,6 +106,9 @@ void dispatch_float(DType dt, const char* op, const F& f) {
 }
 
 void run_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& b, Tensor& y) {
+#ifdef EMBER_WITH_CUDA
+  if (y.device().is_cuda()) return cuda::conv_forward_cuda(g, x, w, b, y);
+#endif
   dispatch_float(x.dtype(), "conv", [&](auto t) {
     using T = decltype(t);
     const T* bp = b.defined() ? b.data<T>() : nullptr;
@@ -97,6 +118,9 @@ void run_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tens
 }
 
 void run_backward_input(const ConvGeom& g, const Tensor& gy, const Tensor& w, Tensor& gx) {
+#ifdef EMBER_WITH_CUDA
+  if (gx.device().is_cuda()) return cuda::conv_backward_input_cuda(g, gy, w, gx);
+#endif
   dispatch_float(gy.dtype(), "conv", [&](auto t) {
     using T = decltype(t);
     if (use_reference_kernels()) conv_detail::conv_bwd_input_ref<T>(g, gy.data<T>(), w.data<T>(), gx.data<T>());
@@ -117,6 +141,7 @@ Tensor conv_forward(const Tensor& input, const Tensor& weight, const Tensor& bia
               dtype_name(weight.dtype()), ") should be the same");
   check_weight(input.sizes(), weight, nsp, groups, false, op);
   const int64_t O = weight.size(0);
+  check_devices(op, {&input, &weight, &bias});
   if (bias.defined()) {
     check_tensor(bias, op, "bias");
     EMBER_CHECK(bias.dtype() == input.dtype(), op, "bias type (", dtype_name(bias.dtype()),
@@ -136,7 +161,7 @@ Tensor conv_forward(const Tensor& input, const Tensor& weight, const Tensor& bia
               shape_s(eff), ". Kernel size can't be greater than actual input size");
   Shape out_shape = {input.size(0), O};
   out_shape.insert(out_shape.end(), out_sp.begin(), out_sp.end());
-  Tensor y = Tensor::empty(out_shape, input.dtype());
+  Tensor y = Tensor::empty(out_shape, input.dtype(), input.device());
   if (y.numel() == 0) return y;
   ConvGeom g = make_geom(input.sizes(), weight.sizes(), out_sp, stride, pad_lo, dilation, groups);
   Tensor x = contiguous(input), w = contiguous(weight), b = bias.defined() ? contiguous(bias) : Tensor();
@@ -157,15 +182,13 @@ Tensor conv_backward_input(const Tensor& grad_output, const Tensor& weight, cons
                   grad_output.size(1) == weight.size(0),
               op, "grad_output of size ", shape_s(grad_output.sizes()), " does not match input ", shape_s(input_shape),
               " and weight ", shape_s(weight.sizes()));
+  check_devices(op, {&grad_output, &weight});
   Shape out_sp(grad_output.sizes().begin() + 2, grad_output.sizes().end());
-  Tensor gx = Tensor::empty(input_shape, grad_output.dtype());
+  Tensor gx = Tensor::empty(input_shape, grad_output.dtype(), grad_output.device());
   if (gx.numel() == 0) return gx;
   ConvGeom g = make_geom(input_shape, weight.sizes(), out_sp, stride, pad_lo, dilation, groups);
   if (grad_output.numel() == 0) {  // no outputs: nothing flows back
-    dispatch_float(gx.dtype(), op, [&](auto t) {
-      using T = decltype(t);
-      std::fill(gx.data<T>(), gx.data<T>() + gx.numel(), T(0));
-    });
+    fill_(gx, Scalar(0.0));
     return gx;
   }
   Tensor gyc = contiguous(grad_output), w = contiguous(weight);
@@ -186,18 +209,22 @@ Tensor conv_backward_weight(const Tensor& grad_output, const Tensor& input, cons
                   weight_shape[0] % groups == 0 && grad_output.size(0) == input.size(0),
               op, "inconsistent shapes: grad_output ", shape_s(grad_output.sizes()), ", input ",
               shape_s(input.sizes()), ", weight ", shape_s(weight_shape));
-  Tensor gw = Tensor::empty(weight_shape, input.dtype());
+  check_devices(op, {&grad_output, &input});
+  Tensor gw = Tensor::empty(weight_shape, input.dtype(), input.device());
   if (gw.numel() == 0) return gw;
   if (grad_output.numel() == 0 || input.numel() == 0) {
-    dispatch_float(gw.dtype(), op, [&](auto t) {
-      using T = decltype(t);
-      std::fill(gw.data<T>(), gw.data<T>() + gw.numel(), T(0));
-    });
+    fill_(gw, Scalar(0.0));
     return gw;
   }
   Shape out_sp(grad_output.sizes().begin() + 2, grad_output.sizes().end());
   ConvGeom g = make_geom(input.sizes(), weight_shape, out_sp, stride, pad_lo, dilation, groups);
   Tensor gyc = contiguous(grad_output), x = contiguous(input);
+#ifdef EMBER_WITH_CUDA
+  if (gw.device().is_cuda()) {
+    cuda::conv_backward_weight_cuda(g, gyc, x, gw);
+    return gw;
+  }
+#endif
   dispatch_float(gw.dtype(), op, [&](auto t) {
     using T = decltype(t);
     if (use_reference_kernels()) conv_detail::conv_bwd_weight_ref<T>(g, gyc.data<T>(), x.data<T>(), gw.data<T>());
@@ -211,8 +238,14 @@ Tensor conv_backward_bias(const Tensor& grad_output, const char* op) {
   EMBER_CHECK(grad_output.dim() >= 2, op, "grad_output must have a channel dim, got ",
               shape_s(grad_output.sizes()));
   const int64_t N = grad_output.size(0), O = grad_output.size(1), P = grad_output.numel() / std::max<int64_t>(1, N * O);
-  Tensor gb = Tensor::empty({O}, grad_output.dtype());
+  Tensor gb = Tensor::empty({O}, grad_output.dtype(), grad_output.device());
   Tensor gy = contiguous(grad_output);
+#ifdef EMBER_WITH_CUDA
+  if (gb.device().is_cuda()) {
+    cuda::conv_backward_bias_cuda(gy, N, O, P, gb);
+    return gb;
+  }
+#endif
   dispatch_float(gy.dtype(), op, [&](auto t) {
     using T = decltype(t);
     const T* p = gy.data<T>();
@@ -253,6 +286,7 @@ Tensor conv_transpose_forward(const Tensor& input, const Tensor& weight, const T
   EMBER_CHECK(input.dtype() == weight.dtype(), op, "input type (", dtype_name(input.dtype()), ") and weight type (",
               dtype_name(weight.dtype()), ") should be the same");
   check_weight(input.sizes(), weight, nsp, groups, true, op);
+  check_devices(op, {&input, &weight, &bias});
   const int64_t Cout = weight.size(1) * groups;
   for (size_t i = 0; i < nsp; ++i)
     EMBER_CHECK(output_padding[i] >= 0 && (output_padding[i] < stride[i] || output_padding[i] < dilation[i]), op,
@@ -272,23 +306,26 @@ Tensor conv_transpose_forward(const Tensor& input, const Tensor& weight, const T
     out_shape.push_back(o);
   }
   // conv_transpose(x, w) is the input-gradient of conv(., w) whose output has x's shape.
-  Tensor y = Tensor::empty(out_shape, input.dtype());
+  Tensor y = Tensor::empty(out_shape, input.dtype(), input.device());
   if (y.numel() == 0) return y;
   Shape in_sp(input.sizes().begin() + 2, input.sizes().end());
   ConvGeom g = make_geom(out_shape, weight.sizes(), in_sp, stride, padding, dilation, groups);
   g.O = input.size(1);
   Tensor x = contiguous(input), w = contiguous(weight);
   if (input.numel() == 0) {
-    dispatch_float(y.dtype(), op, [&](auto t) {
-      using T = decltype(t);
-      std::fill(y.data<T>(), y.data<T>() + y.numel(), T(0));
-    });
+    fill_(y, Scalar(0.0));
   } else {
     run_backward_input(g, x, w, y);
   }
   if (bias.defined()) {
     Tensor b = contiguous(bias);
     const int64_t P = y.numel() / std::max<int64_t>(1, out_shape[0] * Cout);
+#ifdef EMBER_WITH_CUDA
+    if (y.device().is_cuda()) {
+      cuda::conv_add_bias_cuda(y, b, out_shape[0], Cout, P);
+      return y;
+    }
+#endif
     dispatch_float(y.dtype(), op, [&](auto t) {
       using T = decltype(t);
       T* yp = y.data<T>();

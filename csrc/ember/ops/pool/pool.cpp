@@ -115,7 +115,7 @@ std::vector<Tensor> max_pool_forward(const Tensor& x_, int64_t nsp, const Shape&
   Geo g = window_geo(x_, nsp, kernel, stride, padding, dilation, ceil_mode, true, op);
   Tensor x = contiguous(x_);
   Shape os = out_shape(x, nsp, g);
-  Tensor out = Tensor::empty(os, x.dtype()), idx = Tensor::empty(os, DType::Int64);
+  Tensor out = Tensor::empty(os, x.dtype(), x.device()), idx = Tensor::empty(os, DType::Int64, x.device());
   if (g.B && g.out_plane()) max_pool_fwd(g, x, out, idx, use_reference_kernels());
   return {out, idx};
 }
@@ -127,7 +127,7 @@ Tensor avg_pool_forward(const Tensor& x_, int64_t nsp, const Shape& kernel, cons
   Geo g = window_geo(x_, nsp, kernel, stride, padding, dil, ceil_mode, false, op);
   EMBER_CHECK(divisor_override >= 0, op.c_str(), "divisor must be not zero");
   Tensor x = contiguous(x_);
-  Tensor out = Tensor::empty(out_shape(x, nsp, g), x.dtype());
+  Tensor out = Tensor::empty(out_shape(x, nsp, g), x.dtype(), x.device());
   if (g.B && g.out_plane()) avg_pool_fwd(g, {count_include_pad, divisor_override}, x, out, use_reference_kernels());
   return out;
 }
@@ -142,7 +142,7 @@ Tensor avg_pool_backward(const Tensor& grad_, const Shape& input_shape, int64_t 
   EMBER_CHECK(grad_.sizes() == out_shape(shape_probe, nsp, g), op.c_str(), "grad_output has shape ",
               shape_str(grad_.sizes()), ", expected ", shape_str(out_shape(shape_probe, nsp, g)));
   Tensor grad = contiguous(grad_);
-  Tensor gin = Tensor::empty(input_shape, grad.dtype());
+  Tensor gin = Tensor::empty(input_shape, grad.dtype(), grad.device());
   if (g.B && g.in_plane()) avg_pool_bwd(g, {count_include_pad, divisor_override}, grad, gin, use_reference_kernels());
   return gin;
 }
@@ -151,7 +151,7 @@ Tensor adaptive_avg_pool_forward(const Tensor& x_, int64_t nsp, const Shape& out
   const std::string op = opname("adaptive_avg_pool", nsp);
   Geo g = adaptive_geo(x_, nsp, output_size, op);
   Tensor x = contiguous(x_);
-  Tensor out = Tensor::empty(out_shape(x, nsp, g), x.dtype());
+  Tensor out = Tensor::empty(out_shape(x, nsp, g), x.dtype(), x.device());
   if (g.B && g.out_plane()) adaptive_avg_fwd(g, x, out, use_reference_kernels());
   return out;
 }
@@ -163,7 +163,7 @@ Tensor adaptive_avg_pool_backward(const Tensor& grad_, const Shape& input_shape,
   Shape os(grad_.sizes().end() - nsp, grad_.sizes().end());
   Geo g = adaptive_geo(shape_probe, nsp, os, op);
   Tensor grad = contiguous(grad_);
-  Tensor gin = Tensor::empty(input_shape, grad.dtype());
+  Tensor gin = Tensor::empty(input_shape, grad.dtype(), grad.device());
   if (g.B && g.in_plane()) adaptive_avg_bwd(g, grad, gin, use_reference_kernels());
   return gin;
 }
@@ -173,7 +173,7 @@ std::vector<Tensor> adaptive_max_pool_forward(const Tensor& x_, int64_t nsp, con
   Geo g = adaptive_geo(x_, nsp, output_size, op);
   Tensor x = contiguous(x_);
   Shape os = out_shape(x, nsp, g);
-  Tensor out = Tensor::empty(os, x.dtype()), idx = Tensor::empty(os, DType::Int64);
+  Tensor out = Tensor::empty(os, x.dtype(), x.device()), idx = Tensor::empty(os, DType::Int64, x.device());
   if (g.B && g.out_plane()) adaptive_max_fwd(g, x, out, idx, use_reference_kernels());
   return {out, idx};
 }
@@ -188,13 +188,16 @@ Tensor pool_scatter(const Tensor& src_, const Tensor& indices_, int64_t nsp, con
   EMBER_CHECK(src_.dim() > nsp && (int64_t)plane_shape.size() == nsp, op, "bad ranks: input ",
               shape_str(src_.sizes()), ", output plane ", shape_str(plane_shape));
   EMBER_CHECK(is_floating(src_.dtype()), op, "not implemented for dtype ", dtype_name(src_.dtype()));
+  if (src_.device() != indices_.device())  // the CUDA device first, as PyTorch
+    device_mismatch_fail(op, src_.device().is_cuda() ? src_.device() : indices_.device(),
+                         src_.device().is_cuda() ? indices_.device() : src_.device());
   Tensor src = contiguous(src_), idx = contiguous(indices_);
   Shape os(src.sizes().begin(), src.sizes().end() - nsp);
   int64_t B = 1, n_src = 1, n_out = 1;
   for (auto s : os) B *= s;
   for (auto s : plane_shape) { os.push_back(s); n_out *= s; }
   for (int64_t i = src.dim() - nsp; i < src.dim(); ++i) n_src *= src.sizes()[i];
-  Tensor out = Tensor::empty(os, src.dtype());
+  Tensor out = Tensor::empty(os, src.dtype(), src.device());
   if (B && n_out) scatter_planes(B, n_src, n_out, src, idx, out, accumulate, op);
   return out;
 }
@@ -204,6 +207,9 @@ Tensor pool_gather(const Tensor& src_, const Tensor& indices_, int64_t nsp) {
   EMBER_CHECK(src_.dim() == indices_.dim() && src_.dim() > nsp, op, "rank mismatch ", shape_str(src_.sizes()),
               " vs ", shape_str(indices_.sizes()));
   EMBER_CHECK(indices_.dtype() == DType::Int64, op, "indices must be int64");
+  if (src_.device() != indices_.device())  // the CUDA device first, as PyTorch
+    device_mismatch_fail(op, src_.device().is_cuda() ? src_.device() : indices_.device(),
+                         src_.device().is_cuda() ? indices_.device() : src_.device());
   Tensor src = contiguous(src_), idx = contiguous(indices_);
   int64_t B = 1, n_src = 1, n_out = 1;
   for (int64_t i = 0; i < src.dim() - nsp; ++i) {
@@ -211,7 +217,7 @@ Tensor pool_gather(const Tensor& src_, const Tensor& indices_, int64_t nsp) {
     B *= src.sizes()[i];
   }
   for (int64_t i = src.dim() - nsp; i < src.dim(); ++i) { n_src *= src.sizes()[i]; n_out *= idx.sizes()[i]; }
-  Tensor out = Tensor::empty(idx.sizes(), src.dtype());
+  Tensor out = Tensor::empty(idx.sizes(), src.dtype(), src.device());
   if (B && n_out) gather_planes(B, n_out, n_src, src, idx, out);
   return out;
 }

@@ -21,6 +21,13 @@
 #include "ember/ops/pool/pool_kernels.h"
 #include "ember/ops/pool/pool_global.h"
 #include "ember/core/cpu_features.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/pool/pool_cuda.h"
+#define EMBER_POOL_CUDA(t, call) \
+  if ((t).device().is_cuda()) { cuda::call; return; }
+#else
+#define EMBER_POOL_CUDA(t, call)
+#endif
 
 namespace ember::pool_detail {
 namespace {
@@ -457,36 +464,42 @@ void adaptive_t(const Geo& g, const T* src, T* dst, int64_t* idx, bool reference
 }  // namespace
 
 void max_pool_fwd(const Geo& g, const Tensor& x, const Tensor& out, const Tensor& idx, bool reference) {
+  EMBER_POOL_CUDA(out, max_pool_fwd_cuda(g, x, out, idx))
   EMBER_DISPATCH_FLOAT(x.dtype(), "max_pool", [&] {
     max_fwd_t<scalar_t>(g, x.data<scalar_t>(), out.data<scalar_t>(), idx.data<int64_t>(), reference);
   });
 }
 
 void avg_pool_fwd(const Geo& g, AvgOpts o, const Tensor& x, const Tensor& out, bool reference) {
+  EMBER_POOL_CUDA(out, avg_pool_fwd_cuda(g, o, x, out))
   EMBER_DISPATCH_FLOAT(x.dtype(), "avg_pool", [&] {
     avg_t<scalar_t, false>(g, o, x.data<scalar_t>(), out.data<scalar_t>(), reference);
   });
 }
 
 void avg_pool_bwd(const Geo& g, AvgOpts o, const Tensor& grad, const Tensor& gin, bool reference) {
+  EMBER_POOL_CUDA(gin, avg_pool_bwd_cuda(g, o, grad, gin))
   EMBER_DISPATCH_FLOAT(grad.dtype(), "avg_pool_backward", [&] {
     avg_t<scalar_t, true>(g, o, grad.data<scalar_t>(), gin.data<scalar_t>(), reference);
   });
 }
 
 void adaptive_avg_fwd(const Geo& g, const Tensor& x, const Tensor& out, bool reference) {
+  EMBER_POOL_CUDA(out, adaptive_avg_fwd_cuda(g, x, out))
   EMBER_DISPATCH_FLOAT(x.dtype(), "adaptive_avg_pool", [&] {
     adaptive_t<scalar_t, 0>(g, x.data<scalar_t>(), out.data<scalar_t>(), nullptr, reference);
   });
 }
 
 void adaptive_avg_bwd(const Geo& g, const Tensor& grad, const Tensor& gin, bool reference) {
+  EMBER_POOL_CUDA(gin, adaptive_avg_bwd_cuda(g, grad, gin))
   EMBER_DISPATCH_FLOAT(grad.dtype(), "adaptive_avg_pool_backward", [&] {
     adaptive_t<scalar_t, 1>(g, grad.data<scalar_t>(), gin.data<scalar_t>(), nullptr, reference);
   });
 }
 
 void adaptive_max_fwd(const Geo& g, const Tensor& x, const Tensor& out, const Tensor& idx, bool reference) {
+  EMBER_POOL_CUDA(out, adaptive_max_fwd_cuda(g, x, out, idx))
   EMBER_DISPATCH_FLOAT(x.dtype(), "adaptive_max_pool", [&] {
     adaptive_t<scalar_t, 2>(g, x.data<scalar_t>(), out.data<scalar_t>(), idx.data<int64_t>(), reference);
   });
@@ -494,6 +507,7 @@ void adaptive_max_fwd(const Geo& g, const Tensor& x, const Tensor& out, const Te
 
 void scatter_planes(int64_t B, int64_t n_src, int64_t n_out, const Tensor& src, const Tensor& idx,
                     const Tensor& out, bool accumulate, const char* op) {
+  EMBER_POOL_CUDA(out, scatter_planes_cuda(B, n_src, n_out, src, idx, out, accumulate, op))
   std::atomic<bool> bad{false};
   std::atomic<int64_t> bad_i{0};
   EMBER_DISPATCH_FLOAT(src.dtype(), "max_pool_backward", [&] {
@@ -518,6 +532,7 @@ void scatter_planes(int64_t B, int64_t n_src, int64_t n_out, const Tensor& src, 
 }
 
 void gather_planes(int64_t B, int64_t n_out, int64_t n_src, const Tensor& src, const Tensor& idx, const Tensor& out) {
+  EMBER_POOL_CUDA(out, gather_planes_cuda(B, n_out, n_src, src, idx, out))
   std::atomic<bool> bad{false};
   std::atomic<int64_t> bad_i{0};
   EMBER_DISPATCH_FLOAT(src.dtype(), "pool_gather", [&] {

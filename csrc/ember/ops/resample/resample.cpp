@@ -102,7 +102,7 @@ Tensor resample_dim(const Tensor& x, int64_t d, int64_t n_new, const Taps& tp, b
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < d; ++i) outer *= os[i];
   for (int64_t i = d + 1; i < (int64_t)os.size(); ++i) inner *= os[i];
-  Tensor out = Tensor::empty(os, x.dtype());
+  Tensor out = Tensor::empty(os, x.dtype(), x.device());
   if (out.numel() == 0) return out;
   // forward: src n_in = n_old; backward: src has n_out = n_old entries, dst n_in = n_new.
   apply_taps(backward, tp, outer, backward ? n_new : n_old, inner, x, out);
@@ -124,7 +124,7 @@ Tensor upsample_forward(const Tensor& x_, int64_t nsp, const Shape& out_size, In
                 shape_str(Shape(x_.sizes().begin() + 2, x_.sizes().end())), ") and output (", shape_str(out_size), ")");
   }
   Tensor x = contiguous(x_);
-  if (use_reference_kernels()) {
+  if (use_reference_kernels() && x.device().is_cpu()) {
     std::vector<Taps> taps;
     for (int64_t i = 0; i < nsp; ++i)
       taps.push_back(taps_for(x.dtype(), mode, x.sizes()[2 + i], out_size[i], align_corners, scales[i]));
@@ -150,7 +150,7 @@ Tensor upsample_backward(const Tensor& grad_, const Shape& input_shape, InterpMo
   EMBER_CHECK((int64_t)scales.size() == nsp && grad_.sizes()[0] == input_shape[0] && grad_.sizes()[1] == input_shape[1],
               op, "grad_output ", shape_str(grad_.sizes()), " does not match input ", shape_str(input_shape));
   Tensor g = contiguous(grad_);
-  if (use_reference_kernels()) {
+  if (use_reference_kernels() && g.device().is_cpu()) {
     std::vector<Taps> taps;
     for (int64_t i = 0; i < nsp; ++i)
       taps.push_back(taps_for(g.dtype(), mode, input_shape[2 + i], g.sizes()[2 + i], align_corners, scales[i]));
@@ -207,7 +207,7 @@ Tensor im2col(const Tensor& x_, const Shape& kernel, const Shape& dilation, cons
   Tensor x = contiguous(x_);
   Shape os = {C * g.kh * g.kw, g.oh * g.ow};
   if (nd == 4) os.insert(os.begin(), B);
-  Tensor out = Tensor::empty(os, x.dtype());
+  Tensor out = Tensor::empty(os, x.dtype(), x.device());
   if (out.numel()) im2col_kernel(g, x, out, false);
   return out;
 }
@@ -238,7 +238,7 @@ Tensor col2im(const Tensor& x_, const Shape& output_size, const Shape& kernel, c
   Tensor x = contiguous(x_);
   Shape os = {C, output_size[0], output_size[1]};
   if (nd == 3) os.insert(os.begin(), B);
-  Tensor out = Tensor::empty(os, x.dtype());
+  Tensor out = Tensor::empty(os, x.dtype(), x.device());
   if (out.numel()) im2col_kernel(g, out, x, true);
   return out;
 }

@@ -7,6 +7,9 @@
 #include "ember/core/dispatch.h"
 #include "ember/core/parallel.h"
 #include "ember/ops/resample/resample_kernels.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/resample/resample_cuda.h"
+#endif
 
 namespace ember::resample_detail {
 namespace {
@@ -70,6 +73,9 @@ void taps_dispatch(bool backward, const Taps& tp, int64_t outer, int64_t n_in, i
 
 void apply_taps(bool backward, const Taps& tp, int64_t outer, int64_t n_in, int64_t inner, const Tensor& src,
                 const Tensor& dst) {
+#ifdef EMBER_WITH_CUDA
+  if (dst.device().is_cuda()) return cuda::apply_taps_cuda(backward, tp, outer, n_in, inner, src, dst);
+#endif
   EMBER_DISPATCH_FLOAT(src.dtype(), "interpolate", [&] {
     const scalar_t* s = src.data<scalar_t>();
     scalar_t* d = dst.data<scalar_t>();
@@ -132,6 +138,9 @@ void interp_reference(bool backward, const std::vector<Taps>& taps, const Shape&
 
 // cols (B, C*kh*kw, oh*ow) <-> image (B, C, H, W); one task per (b, c) image plane.
 void im2col_kernel(const ColGeo& g, const Tensor& img, const Tensor& cols, bool backward) {
+#ifdef EMBER_WITH_CUDA
+  if (img.device().is_cuda()) return cuda::im2col_cuda(g, img, cols, backward);
+#endif
   EMBER_DISPATCH_FLOAT(img.dtype(), backward ? "col2im" : "im2col", [&] {
     using C = compute_t<scalar_t>;
     scalar_t* im = img.data<scalar_t>();
