@@ -576,7 +576,7 @@ def test_rejected_ops_leave_inputs_untouched():
 
 # ---- properties -------------------------------------------------------------------------------
 try:
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import assume, given, settings, strategies as st
 except ImportError:  # pragma: no cover
     given = None
 
@@ -601,6 +601,9 @@ if given is not None:
                     min_size=1, max_size=16))
     def test_float_ops_match_torch(xs, ys):
         n = min(len(xs), len(ys))
+        # PyTorch's vectorized remainder/fmod go through x / y, which overflows float32 for huge
+        # quotients (it then returns nan where ember, like C's fmod, returns the exact remainder)
+        assume(all(y == 0 or y != y or not math.isfinite(x) or abs(x / y) < 1e38 for x, y in zip(xs[:n], ys[:n])))
         a, b = T(xs[:n]), T(ys[:n])
         for op in ["floor_divide", "remainder", "fmod", "maximum", "fmin", "logaddexp", "atan2", "copysign"]:
             check(getattr(ember, op), getattr(torch, op), a, b)
