@@ -178,8 +178,7 @@ def test_op_without_cuda_kernel_raises():
         ember.matmul(g, g)
     with pytest.raises(RuntimeError, match=guard):
         ember.sort(g)
-    with pytest.raises(RuntimeError, match=r"^\[\w+\] not implemented for 'cuda'"):
-        g == g  # comparisons have no CUDA kernel yet
+    check(g == g, ember.ones(4, 4, dtype=ember.bool))  # comparisons have CUDA kernels now
     g2 = g + 1  # the process is fine afterwards
     assert g2.is_cuda
 
