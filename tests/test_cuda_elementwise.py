@@ -478,6 +478,30 @@ def test_activation_double_backward(name, f, dtype):
     both(gradgrad, x, g, gg)
 
 
+# The C++ entry points directly (every ActOp, also those whose double backward is identically 0).
+ACT_C = [("relu", ()), ("leaky_relu", (0.2,)), ("hardtanh", (-1.0, 1.0)), ("elu", (1.3, 1.0, 1.0)),
+         ("gelu", ()), ("gelu_tanh", ()), ("silu", ()), ("mish", ()), ("sigmoid", ()), ("tanh", ()),
+         ("softplus", (2.0, 3.0)), ("softsign", ()), ("hardswish", ()), ("hardsigmoid", ()), ("logsigmoid", ()),
+         ("threshold", (0.3, -2.0)), ("tanhshrink", ()), ("softshrink", (0.5,)), ("hardshrink", (0.5,))]
+
+
+@needs_cuda
+@pytest.mark.parametrize("name,params", ACT_C, ids=[n for n, _ in ACT_C])
+@pytest.mark.parametrize("dtype", FLOAT_DTYPES)
+def test_activation_kernels_direct(name, params, dtype):
+    from ember._tensor import _wrap
+    op = getattr(ember._C.ActOp, name)
+    prm = tuple(params) + (0.0,) * (3 - len(params))
+    s, g, gg = (sample((13, 10), dtype, 30 + k, low=-4, high=4) for k in range(3))
+
+    def run(s, g, gg):
+        return (_wrap(ember._C.activation_forward(op, s._t, *prm, None)),
+                _wrap(ember._C.activation_backward(op, g._t, s._t, *prm)),
+                _wrap(ember._C.activation_double_backward(op, gg._t, g._t, s._t, *prm)),
+                _wrap(ember._C.activation_backward(op, g.t()._t, s.t()._t, *prm)))
+    both(run, s, g, gg)
+
+
 @needs_cuda
 @pytest.mark.parametrize("n", SIZES)
 def test_activation_sizes(n):
