@@ -180,6 +180,8 @@ def test_compare_mixed_dtypes_and_nan(name, f):
     both(lambda x: f(x, 2.5), a)
     n = ember.tensor([float("nan"), 1.0, float("inf"), -float("inf"), 0.0, -0.0])
     both(f, n, n.flip(0))
+    both(f, ember.tensor(1.0), ember.tensor(2.0))                   # 0-d on the device
+    both(f, ember.empty(0, 3), ember.empty(0, 3))                   # empty
     out = ember.empty(6, 7, dtype=ember.bool, device="cuda")
     r = getattr(ember, name)(a.cuda(), b.cuda(), out=out)
     assert r is out
