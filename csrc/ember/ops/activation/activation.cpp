@@ -4,7 +4,7 @@
 #include "ember/core/view.h"
 #include "ember/ops/activation/activation.h"
 #ifdef EMBER_WITH_CUDA
-#include "ember/cuda/cuda.h"
+#include "ember/ops/activation/activation_cuda.h"
 #endif
 #include "ember/ops/activation/activation_kernels.h"
 
@@ -67,7 +67,7 @@ Tensor activation_forward(ActOp op, const Tensor& x, const ActParams& p, const T
   Tensor dst = (out.defined() && !exact && may_overlap(y, x)) ? Tensor::empty(x.sizes(), x.dtype(), x.device()) : y;
 #ifdef EMBER_WITH_CUDA
   if (dst.device().is_cuda() || x.device().is_cuda()) {
-    cuda::activation_kernel((int)op, dst, x, name);
+    cuda::activation_forward_kernel((int)op, dst, x, p, name);
   } else
 #endif
   {
@@ -84,8 +84,14 @@ Tensor activation_backward(ActOp op, const Tensor& grad, const Tensor& saved, co
   const char* name = activation_name(op);
   check_float(name, saved, activation_saves_output(op) ? "saved output" : "saved input");
   check_like(name, saved, grad, "grad_output");
-  Tensor dx = Tensor::empty(saved.sizes(), saved.dtype());
+  Tensor dx = Tensor::empty(saved.sizes(), saved.dtype(), saved.device());
   if (dx.numel() == 0) return dx;
+#ifdef EMBER_WITH_CUDA
+  if (saved.device().is_cuda() || grad.device().is_cuda()) {
+    cuda::activation_backward_kernel((int)op, dx, grad, saved, p, name);
+    return dx;
+  }
+#endif
   StridedIter it(saved.sizes(), {&dx, &grad, &saved});
   activation_kernels(cpu_isa())->backward(op, saved.dtype(), it, p);
   return dx;
@@ -98,8 +104,14 @@ Tensor activation_double_backward(ActOp op, const Tensor& ggrad, const Tensor& g
   check_float(name, saved, "saved tensor");
   check_like(name, saved, grad, "grad_output");
   check_like(name, saved, ggrad, "grad of grad_input");
-  Tensor ds = Tensor::empty(saved.sizes(), saved.dtype());
+  Tensor ds = Tensor::empty(saved.sizes(), saved.dtype(), saved.device());
   if (ds.numel() == 0) return ds;
+#ifdef EMBER_WITH_CUDA
+  if (saved.device().is_cuda() || grad.device().is_cuda() || ggrad.device().is_cuda()) {
+    cuda::activation_double_backward_kernel((int)op, ds, ggrad, grad, saved, p, name);
+    return ds;
+  }
+#endif
   StridedIter it(saved.sizes(), {&ds, &ggrad, &grad, &saved});
   activation_kernels(cpu_isa())->double_backward(op, saved.dtype(), it, p);
   return ds;

@@ -9,6 +9,14 @@
 #include "ember/ops/activation/activation.h"
 #include "ember/ops/unary/vmath.h"
 
+// The formulas below are also compiled as device code by activation_*_cuda.cu (with the
+// CudaMath policy defined there): under nvcc they are __host__ __device__.
+#if defined(__CUDACC__)
+#define EMBER_ACT_FN __host__ __device__ __forceinline__
+#else
+#define EMBER_ACT_FN EMBER_VM_INLINE
+#endif
+
 namespace ember::act {
 
 struct StdMath {
@@ -43,11 +51,11 @@ template <class C> constexpr C kInvSqrt2Pi = (C)0.39894228040143267794;  // 1/sq
 template <class C> constexpr C kSqrt2OverPi = (C)0.79788456080286535588;
 template <class C> constexpr C kGeluC = (C)0.044715;
 
-template <class M, class C> EMBER_VM_INLINE C sigmoid(C x) { return C(1) / (C(1) + M::exp(-x)); }
-template <class C> EMBER_VM_INLINE C absv(C x) { return x < 0 ? -x : x; }
+template <class M, class C> EMBER_ACT_FN C sigmoid(C x) { return C(1) / (C(1) + M::exp(-x)); }
+template <class C> EMBER_ACT_FN C absv(C x) { return x < 0 ? -x : x; }
 
 template <ActOp OP, class M, class C>
-EMBER_VM_INLINE C forward(C x, const Coef<C>& q) {
+EMBER_ACT_FN C forward(C x, const Coef<C>& q) {
   if constexpr (OP == ActOp::Relu) return x < 0 ? C(0) : x;
   else if constexpr (OP == ActOp::LeakyRelu) return x > 0 ? x : x * q.a;
   else if constexpr (OP == ActOp::Hardtanh) return x < q.a ? q.a : (x > q.b ? q.b : x);
@@ -81,7 +89,7 @@ EMBER_VM_INLINE C forward(C x, const Coef<C>& q) {
 
 // g * f'(s)
 template <ActOp OP, class M, class C>
-EMBER_VM_INLINE C backward(C g, C s, const Coef<C>& q) {
+EMBER_ACT_FN C backward(C g, C s, const Coef<C>& q) {
   if constexpr (OP == ActOp::Relu) return s <= 0 ? C(0) : g;  // s = y
   else if constexpr (OP == ActOp::LeakyRelu) return s > 0 ? g : g * q.a;
   else if constexpr (OP == ActOp::Hardtanh) return (s <= q.a || s >= q.b) ? C(0) : g;
@@ -124,7 +132,7 @@ EMBER_VM_INLINE C backward(C g, C s, const Coef<C>& q) {
 
 // gg * g * d f'(s)/ds  (zero for the piecewise-linear ops)
 template <ActOp OP, class M, class C>
-EMBER_VM_INLINE C double_backward(C gg, C g, C s, const Coef<C>& q) {
+EMBER_ACT_FN C double_backward(C gg, C g, C s, const Coef<C>& q) {
   C h = gg * g;
   if constexpr (OP == ActOp::Elu) return s > 0 ? C(0) : h * q.abcc * M::exp(s * q.c);
   else if constexpr (OP == ActOp::Gelu) return h * kInvSqrt2Pi<C> * M::exp(C(-0.5) * s * s) * (C(2) - s * s);

@@ -5,6 +5,9 @@
 #include "ember/core/iter.h"
 #include "ember/ops/activation/activation.h"
 #include "ember/ops/elementwise/loops.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/activation/activation_cuda.h"
+#endif
 
 namespace ember {
 
@@ -15,6 +18,8 @@ void check_prelu(const Tensor& x, const Tensor& w) {
                    dtype_name(x.dtype()));
   EMBER_CHECK(w.dtype() == x.dtype(), "prelu", "weight dtype ", dtype_name(w.dtype()),
               " does not match input dtype ", dtype_name(x.dtype()));
+  EMBER_CHECK(w.device() == x.device(), "prelu", "Expected all tensors to be on the same device, but found at least "
+              "two devices, ", x.device().str(), " and ", w.device().str(), "! (weight)");
   EMBER_CHECK(w.dim() <= x.dim(), "prelu", "weight of shape ", shape_str(w.sizes()),
               " is not broadcastable to input of shape ", shape_str(x.sizes()));
   for (int64_t i = 0; i < w.dim(); ++i) {
@@ -27,8 +32,14 @@ void check_prelu(const Tensor& x, const Tensor& w) {
 
 Tensor prelu_forward(const Tensor& x, const Tensor& w) {
   check_prelu(x, w);
-  Tensor y = Tensor::empty(x.sizes(), x.dtype());
+  Tensor y = Tensor::empty(x.sizes(), x.dtype(), x.device());
   if (y.numel() == 0) return y;
+#ifdef EMBER_WITH_CUDA
+  if (x.device().is_cuda()) {
+    cuda::prelu_forward_kernel(y, x, w);
+    return y;
+  }
+#endif
   StridedIter it(x.sizes(), {&y, &x, &w});
   EMBER_DISPATCH_FLOAT(x.dtype(), "prelu", [&] {
     using C = compute_t<scalar_t>;
@@ -43,8 +54,16 @@ std::pair<Tensor, Tensor> prelu_backward(const Tensor& grad, const Tensor& x, co
   check_prelu(x, w);
   EMBER_CHECK(grad.sizes() == x.sizes() && grad.dtype() == x.dtype(), "prelu", "grad_output of shape ",
               shape_str(grad.sizes()), " and dtype ", dtype_name(grad.dtype()), " does not match the input");
-  Tensor dx = Tensor::empty(x.sizes(), x.dtype()), dw = Tensor::empty(x.sizes(), x.dtype());
+  EMBER_CHECK(grad.device() == x.device(), "prelu", "Expected all tensors to be on the same device, but found at "
+              "least two devices, ", x.device().str(), " and ", grad.device().str(), "! (grad_output)");
+  Tensor dx = Tensor::empty(x.sizes(), x.dtype(), x.device()), dw = Tensor::empty(x.sizes(), x.dtype(), x.device());
   if (x.numel() == 0) return {dx, dw};
+#ifdef EMBER_WITH_CUDA
+  if (x.device().is_cuda()) {
+    cuda::prelu_backward_kernel(dx, dw, grad, x, w);
+    return {dx, dw};
+  }
+#endif
   StridedIter it(x.sizes(), {&dx, &dw, &grad, &x, &w});
   EMBER_DISPATCH_FLOAT(x.dtype(), "prelu", [&] {
     using T = scalar_t;

@@ -12,6 +12,7 @@
 #include "ember/ops/elementwise/binary_kernels.h"
 #ifdef EMBER_WITH_CUDA
 #include "ember/cuda/cuda.h"
+#include "ember/ops/elementwise/elementwise_cuda.h"
 #endif
 #include "ember/ops/elementwise/elementwise.h"
 
@@ -86,7 +87,12 @@ void run_kernel(BinaryOp op, const Tensor& dst, const Tensor& a, const Tensor& b
   if (ct == DType::Bool && op == BinaryOp::Fmax) op = BinaryOp::Maximum;  // no nan among bools
   if (ct == DType::Bool && op == BinaryOp::Fmin) op = BinaryOp::Minimum;
 #ifdef EMBER_WITH_CUDA
-  if (dst.device().is_cuda()) { cuda::binary_kernel((int)op, ct, dst, a, b, alpha, binary_op_name(op)); return; }
+  if (dst.device().is_cuda()) {
+    if (op <= BinaryOp::Minimum) cuda::binary_kernel((int)op, ct, dst, a, b, alpha, binary_op_name(op));
+    else if (op <= BinaryOp::Fmin) cuda::binary_math_kernel((int)op, ct, dst, a, b, binary_op_name(op));
+    else cuda::binary_compare_kernel((int)op, ct, dst, a, b, binary_op_name(op));
+    return;
+  }
 #endif
   StridedIter it(dst.sizes(), {&dst, &a, &b});
   if (op <= BinaryOp::Minimum) {
@@ -110,10 +116,12 @@ Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType ct, cons
               "least two devices, ", dev.str(), " and ", out.device().str(), "!");
   Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   OpKind kind = traits(op).kind;
-  if ((kind == OpKind::IntArith && op != BinaryOp::Pow) && !is_floating(ct) && any_zero(b))
+  // Integer division by zero raises on the CPU; on CUDA it gives 0 (checking would need a device
+  // sync; see ops/elementwise/ew_math_cuda.cuh), as PyTorch's CUDA kernels do not raise either.
+  if ((kind == OpKind::IntArith && op != BinaryOp::Pow) && !is_floating(ct) && dev.is_cpu() && any_zero(b))
     EMBER_FAIL(name, "ZeroDivisionError");
   DType rd = (kind == OpKind::Compare || kind == OpKind::Logical) ? DType::Bool : ct;
-  Tensor dst = out.defined() ? prepare_output(name, shape, rd, out) : Tensor::empty(shape, rd, dev);
+  Tensor dst = out.defined() ? prepare_output(name, shape, rd, out, dev) : Tensor::empty(shape, rd, dev);
   bool direct = dst.dtype() == rd;
   if (direct && out.defined()) {
     for (const Tensor* in : {&a, &b})
@@ -153,8 +161,10 @@ bool can_cast(DType from, DType to) {
   return true;
 }
 
-Tensor prepare_output(const char* op, const Shape& shape, DType result, const Tensor& out) {
-  if (!out.defined()) return Tensor::empty(shape, result);
+Tensor prepare_output(const char* op, const Shape& shape, DType result, const Tensor& out, Device device) {
+  if (!out.defined()) return Tensor::empty(shape, result, device);
+  EMBER_CHECK(out.device() == device, op, "Expected all tensors to be on the same device, but found at least two "
+              "devices, ", device.str(), " and ", out.device().str(), "!");
   EMBER_CHECK(can_cast(result, out.dtype()), op, "result type ", dtype_name(result),
               " can't be cast to the desired output type ", dtype_name(out.dtype()));
   EMBER_CHECK(out.sizes() == shape, op, "output with shape ", shape_str(out.sizes()),
@@ -193,21 +203,27 @@ Tensor binary(BinaryOp op, const Scalar& a, const Tensor& b, const Scalar& alpha
 Tensor pow_scalar(const Tensor& x, const Scalar& e, const Tensor& out) {
   DType rt = result_type(x, e);
   if (rt == DType::Bool && (e.to_int() == 0 || e.to_int() == 1)) {  // x ** False is all true, x ** True is x
-    Tensor dst = prepare_output("pow", x.sizes(), rt, out);
-    Tensor r = e.to_int() == 0 ? full(x.sizes(), Scalar(true), DType::Bool) : x;
+    Tensor dst = prepare_output("pow", x.sizes(), rt, out, x.device());
+    Tensor r = e.to_int() == 0 ? full(x.sizes(), Scalar(true), DType::Bool, x.device()) : x;
     if (!same_view(dst, r)) copy_(dst, r);
     if (out.defined()) out.bump_version();
     return dst;
   }
   DType ct = compute_dtype(BinaryOp::Pow, rt, "pow");
   EMBER_CHECK(is_floating(ct) || e.to_int() >= 0, "pow", "Integers to negative integer powers are not allowed.");
-  Tensor dst = prepare_output("pow", x.sizes(), ct, out);
+  Tensor dst = prepare_output("pow", x.sizes(), ct, out, x.device());
   Tensor cx = to_dtype(x, ct);
+  auto kernel = [&](const Tensor& d) {
+#ifdef EMBER_WITH_CUDA
+    if (d.device().is_cuda()) { cuda::pow_scalar_kernel(d, cx, e); return; }
+#endif
+    pow_scalar_kernel(d, cx, e);
+  };
   if (dst.dtype() == ct && (!out.defined() || !may_overlap(dst, cx) || same_view(dst, cx))) {
-    pow_scalar_kernel(dst, cx, e);
+    kernel(dst);
   } else {
-    Tensor tmp = Tensor::empty(x.sizes(), ct);
-    pow_scalar_kernel(tmp, cx, e);
+    Tensor tmp = Tensor::empty(x.sizes(), ct, x.device());
+    kernel(tmp);
     copy_(dst, tmp);
   }
   if (out.defined()) out.bump_version();

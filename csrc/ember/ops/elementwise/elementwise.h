@@ -55,7 +55,8 @@ Tensor pow_scalar(const Tensor& x, const Scalar& exponent, const Tensor& out = T
 
 // Shared validation for elementwise ops: the output tensor to write (allocated when `out` is
 // undefined; checked for shape and castability when given).
-Tensor prepare_output(const char* op, const Shape& shape, DType result, const Tensor& out);
+// Allocates on `device` when out is undefined; a given `out` must be on `device`.
+Tensor prepare_output(const char* op, const Shape& shape, DType result, const Tensor& out, Device device = Device());
 bool can_cast(DType from, DType to);  // PyTorch's rule: no float->int, no int->bool narrowing of category
 
 }  // namespace ember

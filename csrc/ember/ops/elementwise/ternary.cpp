@@ -12,6 +12,9 @@
 #include "ember/ops/elementwise/binary_kernels.h"
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/elementwise/loops.h"
+#ifdef EMBER_WITH_CUDA
+#include "ember/ops/elementwise/elementwise_cuda.h"
+#endif
 
 namespace ember {
 namespace {
@@ -34,15 +37,33 @@ const Shape& sizes_of(const TensorOrScalar& v) {
 }
 
 bool same_view(const Tensor& a, const Tensor& b) {
-  return a.data_ptr() == b.data_ptr() && a.strides() == b.strides() && a.sizes() == b.sizes();
+  return a.raw_data_ptr() == b.raw_data_ptr() && a.strides() == b.strides() && a.sizes() == b.sizes();
 }
+
+// The device an op runs on: that of its tensor operands, where a 0-d CPU tensor (a wrapped
+// number) may join tensors on another device, as in PyTorch. Mixed devices otherwise raise.
+Device op_device(const char* name, std::initializer_list<const Tensor*> ts) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : ts)
+    if (t && t->defined() && !(t->dim() == 0 && t->device().is_cpu())) { first = t; break; }
+  if (!first) return Device();
+  for (const Tensor* t : ts) {
+    if (!t || !t->defined() || (t->dim() == 0 && t->device().is_cpu())) continue;
+    EMBER_CHECK(t->device() == first->device(), name, "Expected all tensors to be on the same device, but found at "
+                "least two devices, ", first->device().str(), " and ", t->device().str(), "!");
+  }
+  return first->device();
+}
+
+const Tensor* tensor_of(const TensorOrScalar& v) { return std::get_if<Tensor>(&v); }
+const Tensor* tensor_of(const std::optional<TensorOrScalar>& v) { return v ? std::get_if<Tensor>(&*v) : nullptr; }
 
 // Runs `kernel(dst)` into the output, through a temporary when `out` has another dtype or
 // partially overlaps an input.
 template <class K>
 Tensor finish(const char* name, const Shape& shape, DType rd, const Tensor& out, std::initializer_list<const Tensor*> ins,
-              const K& kernel) {
-  Tensor dst = prepare_output(name, shape, rd, out);
+              Device dev, const K& kernel) {
+  Tensor dst = prepare_output(name, shape, rd, out, dev);
   bool direct = dst.dtype() == rd;
   if (direct && out.defined())
     for (const Tensor* in : ins)
@@ -50,7 +71,7 @@ Tensor finish(const char* name, const Shape& shape, DType rd, const Tensor& out,
   if (direct) {
     if (dst.numel()) kernel(dst);
   } else {
-    Tensor tmp = Tensor::empty(shape, rd);
+    Tensor tmp = Tensor::empty(shape, rd, dev);
     if (tmp.numel()) kernel(tmp);
     copy_(dst, tmp);
   }
@@ -68,9 +89,18 @@ Tensor where(const Tensor& cond, const TensorOrScalar& a, const TensorOrScalar& 
   add_to(rs, b);
   DType ct = rs.result();
   Shape shape = broadcast_shapes(broadcast_shapes(cond.sizes(), sizes_of(a), "where"), sizes_of(b), "where");
+  const Device dev = op_device("where", {&cond, tensor_of(a), tensor_of(b)});
   Tensor c = cond.dtype() == DType::Bool ? cond : to_dtype(cond, DType::Bool);
   Tensor ta = as_tensor(a, ct), tb = as_tensor(b, ct);
-  return finish("where", shape, ct, out, {&c, &ta, &tb}, [&](const Tensor& dst) {
+  if (c.device() != dev) {  // a 0-d CPU condition with operands on the GPU: one element to move
+    Tensor d = Tensor::empty(c.sizes(), DType::Bool, dev);
+    copy_(d, c);
+    c = d;
+  }
+  return finish("where", shape, ct, out, {&c, &ta, &tb}, dev, [&](const Tensor& dst) {
+#ifdef EMBER_WITH_CUDA
+    if (dst.device().is_cuda()) { cuda::where_kernel(dst, c, ta, tb); return; }
+#endif
     StridedIter it(shape, {&dst, &c, &ta, &tb});
     EMBER_DISPATCH_BYTES(ct, "where", [&] {
       using T = scalar_t;
@@ -121,12 +151,16 @@ Tensor clamp(const Tensor& x, const std::optional<TensorOrScalar>& lo, const std
   Shape shape = x.sizes();
   if (lo) shape = broadcast_shapes(shape, sizes_of(*lo), name);
   if (hi) shape = broadcast_shapes(shape, sizes_of(*hi), name);
+  const Device dev = op_device(name, {&x, tensor_of(lo), tensor_of(hi)});
   Tensor cx = to_dtype(x, ct);
   // A missing bound is a 0-d copy of the other one; the kernel flags say which to apply.
   Tensor tl = lo ? as_tensor(*lo, ct) : as_tensor(*hi, ct);
   Tensor th = hi ? as_tensor(*hi, ct) : tl;
   const bool use_lo = (bool)lo, use_hi = (bool)hi;
-  return finish(name, shape, ct, out, {&cx, &tl, &th}, [&](const Tensor& dst) {
+  return finish(name, shape, ct, out, {&cx, &tl, &th}, dev, [&](const Tensor& dst) {
+#ifdef EMBER_WITH_CUDA
+    if (dst.device().is_cuda()) { cuda::clamp_kernel(dst, cx, tl, th, use_lo, use_hi, name); return; }
+#endif
     // Number (0-d) bounds on a dense input: hoist the bounds out of the loop and keep the body
     // branch-free so it vectorizes (v < l ? l : v keeps a nan v; a nan bound gives nan).
     if (tl.numel() == 1 && th.numel() == 1 && cx.is_contiguous() && dst.is_contiguous() && cx.sizes() == shape &&
@@ -177,8 +211,12 @@ Tensor lerp(const Tensor& start, const Tensor& end, const TensorOrScalar& weight
                 dtype_name(w->dtype()));
   if (!is_floating(dt)) EMBER_NOT_IMPLEMENTED("lerp", "not implemented for '", dtype_name(dt), "'");
   Shape shape = broadcast_shapes(broadcast_shapes(start.sizes(), end.sizes(), "lerp"), sizes_of(weight), "lerp");
+  const Device dev = op_device("lerp", {&start, &end, tensor_of(weight)});
   Tensor tw = as_tensor(weight, dt);
-  return finish("lerp", shape, dt, out, {&start, &end, &tw}, [&](const Tensor& dst) {
+  return finish("lerp", shape, dt, out, {&start, &end, &tw}, dev, [&](const Tensor& dst) {
+#ifdef EMBER_WITH_CUDA
+    if (dst.device().is_cuda()) { cuda::lerp_kernel(dst, start, end, tw); return; }
+#endif
     StridedIter it(shape, {&dst, &start, &end, &tw});
     EMBER_DISPATCH_FLOAT(dt, "lerp", [&] {
       using T = scalar_t;
@@ -208,8 +246,12 @@ Tensor addc(bool is_div, const Tensor& x, const Tensor& t1, const Tensor& t2, co
                 "addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.");
   if (ct == DType::Bool) EMBER_NOT_IMPLEMENTED(name, "not implemented for 'bool'");
   Shape shape = broadcast_shapes(broadcast_shapes(x.sizes(), t1.sizes(), name), t2.sizes(), name);
+  const Device dev = op_device(name, {&x, &t1, &t2});
   Tensor cx = to_dtype(x, ct), c1 = to_dtype(t1, ct), c2 = to_dtype(t2, ct);
-  return finish(name, shape, ct, out, {&cx, &c1, &c2}, [&](const Tensor& dst) {
+  return finish(name, shape, ct, out, {&cx, &c1, &c2}, dev, [&](const Tensor& dst) {
+#ifdef EMBER_WITH_CUDA
+    if (dst.device().is_cuda()) { cuda::addc_kernel(is_div, dst, cx, c1, c2, value); return; }
+#endif
     StridedIter it(shape, {&dst, &cx, &c1, &c2});
     EMBER_DISPATCH_NUMERIC(ct, name, [&] {
       using T = scalar_t;
@@ -243,8 +285,15 @@ Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool 
   EMBER_CHECK(rtol >= 0, "isclose", "rtol must be greater than or equal to zero, but got ", rtol);
   EMBER_CHECK(atol >= 0, "isclose", "atol must be greater than or equal to zero, but got ", atol);
   Shape shape = broadcast_shapes(a.sizes(), b.sizes(), "isclose");
-  Tensor dst = Tensor::empty(shape, DType::Bool);
+  const Device dev = op_device("isclose", {&a, &b});
+  Tensor dst = Tensor::empty(shape, DType::Bool, dev);
   if (dst.numel() == 0) return dst;
+#ifdef EMBER_WITH_CUDA
+  if (dev.is_cuda()) {
+    cuda::isclose_kernel(dst, a, b, rtol, atol, equal_nan);
+    return dst;
+  }
+#endif
   StridedIter it(shape, {&dst, &a, &b});
   EMBER_DISPATCH_ALL(a.dtype(), "isclose", [&] {
     using T = scalar_t;
@@ -268,9 +317,15 @@ Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool 
 }
 
 namespace {
-bool all_true(const Tensor& t) {
+bool all_true(const Tensor& t_in) {
   bool ok = true;
-  if (t.numel() == 0) return true;
+  if (t_in.numel() == 0) return true;
+  Tensor t = t_in;
+  if (!t.device().is_cpu()) {
+    // The answer is a host bool, so the device result comes back (a synchronizing copy).
+    t = Tensor::empty(t_in.sizes(), DType::Bool);
+    copy_(t, t_in);
+  }
   StridedIter it(t.sizes(), {&t});
   it.for_each([&ok](char** p, const int64_t* s, int64_t n) {
     bool all = true;

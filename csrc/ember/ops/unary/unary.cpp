@@ -10,7 +10,7 @@
 #include "ember/ops/unary/unary.h"
 #include "ember/ops/unary/unary_kernels.h"
 #ifdef EMBER_WITH_CUDA
-#include "ember/cuda/cuda.h"
+#include "ember/ops/unary/unary_cuda.h"
 #endif
 
 namespace ember {
@@ -53,7 +53,7 @@ void check_no_internal_overlap(const char* name, const Tensor& out) {
 void run_kernel(UnaryOp op, const Tensor& dst, const Tensor& src, const UnaryParams& p) {
   if (dst.numel() == 0) return;
 #ifdef EMBER_WITH_CUDA
-  if (dst.device().is_cuda() || src.device().is_cuda()) { cuda::unary_kernel((int)op, dst, src, unary_name(op)); return; }
+  if (dst.device().is_cuda() || src.device().is_cuda()) { cuda::unary_kernel_ex((int)op, dst, src, p, unary_name(op)); return; }
 #endif
   StridedIter it(dst.sizes(), {&dst, &src});
   unary_kernels(cpu_isa())->run(op, src.dtype(), it, p);

@@ -1,10 +1,10 @@
 // unary_cuda.cu — CUDA kernels of the common unary ops (neg, abs, square, reciprocal, exp, exp2,
 // expm1, log, log2, log10, log1p, sqrt, rsqrt, sin, cos, tan, tanh, sigmoid, erf, floor, ceil,
-// trunc) and of the relu / gelu activations. Validation and the choice of compute dtype happen in
-// unary.cpp / activation.cpp (shared with the CPU); dst and src arrive with the same dtype.
+// trunc); the other unary ops are in unary_more_cuda.cu, the activations in ops/activation.
+// Validation and the choice of compute dtype happen in unary.cpp (shared with the CPU); dst and
+// src arrive with the same dtype.
 #include <cmath>
 #include "ember/cuda/loops.cuh"
-#include "ember/ops/activation/activation.h"
 #include "ember/ops/unary/unary.h"
 
 namespace ember::cuda {
@@ -50,24 +50,6 @@ template <class A> struct AbsOp {
 };
 template <class A> struct SquareOp {
   __device__ __forceinline__ A operator()(A x) const { return x * x; }
-};
-
-// relu propagates nan (as clamp_min(x, 0) does); gelu exact (erf) and tanh-approximated.
-template <class A> struct ReluOp {
-  __device__ __forceinline__ A operator()(A x) const { return isnan(x) ? x : (x > A(0) ? x : A(0)); }
-};
-template <class A> struct GeluOp {
-  __device__ __forceinline__ A operator()(A x) const { return A(0.5) * x * (A(1) + erf(x * A(0.70710678118654752440))); }
-};
-template <class A> struct GeluTanhOp {
-  __device__ __forceinline__ A operator()(A x) const {
-    const A k = A(0.79788456080286535588);  // sqrt(2 / pi)
-    return A(0.5) * x * (A(1) + tanh(k * (x + A(0.044715) * x * x * x)));
-  }
-};
-
-template <class A> struct SiluOp {
-  __device__ __forceinline__ A operator()(A x) const { return x / (A(1) + exp(-x)); }
 };
 
 template <template <class> class Op> void run_float(const char* name, const Tensor& dst, const Tensor& src) {
@@ -134,19 +116,6 @@ void unary_kernel(int op_code, const Tensor& dst, const Tensor& src, const char*
     case UnaryOp::Floor: run_float<FloorOp>(name, dst, src); break;
     case UnaryOp::Ceil: run_float<CeilOp>(name, dst, src); break;
     case UnaryOp::Trunc: run_float<TruncOp>(name, dst, src); break;
-    default: device_guard_fail(dst.device());
-  }
-}
-
-void activation_kernel(int op_code, const Tensor& dst, const Tensor& src, const char* name) {
-  check_same(name, dst, src);
-  switch ((ActOp)op_code) {
-    case ActOp::Relu: run_float<ReluOp>(name, dst, src); break;
-    case ActOp::Gelu: run_float<GeluOp>(name, dst, src); break;
-    case ActOp::GeluTanh: run_float<GeluTanhOp>(name, dst, src); break;
-    case ActOp::Sigmoid: run_float<SigmoidOp>(name, dst, src); break;
-    case ActOp::Tanh: run_float<TanhOp>(name, dst, src); break;
-    case ActOp::Silu: run_float<SiluOp>(name, dst, src); break;
     default: device_guard_fail(dst.device());
   }
 }
