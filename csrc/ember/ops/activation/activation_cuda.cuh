@@ -26,6 +26,9 @@ struct CudaMath {
   template <class C> __host__ __device__ static C erf(C x) {
     if constexpr (std::is_same_v<C, float>) return ::erff(x); else return ::erf(x);
   }
+  template <class C> __host__ __device__ static C erfc(C x) {
+    if constexpr (std::is_same_v<C, float>) return ::erfcf(x); else return ::erfc(x);
+  }
 };
 
 template <ActOp OP, class A> struct ActFwd {
