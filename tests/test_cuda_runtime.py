@@ -369,8 +369,13 @@ def test_device_guard_refuses_cpu_kernels(name, call):
     c = ember.ones(3, 3)
     g = _wrap_fake(ember.ones(3, 3))
     assert g.is_cuda and g.device == ember.device("cuda:0")
-    # the guard's message, or the family's own earlier device check (sort, softmax, norm, loss)
-    with pytest.raises(RuntimeError, match=r"^\[\w+\] (not implemented for 'cuda'|.*cuda:0)"):
+    # the guard's message, or the family's own earlier device check (sort, softmax, norm, loss);
+    # in a CUDA build without a usable GPU a host-staged path (svdvals copies to the host) stops
+    # at its first CUDA runtime call instead, which refuses just as clearly
+    pattern = r"^\[\w+\] (not implemented for 'cuda'|.*cuda:0)"
+    if ember._C.has_cuda:
+        pattern += r"|^\[cuda\] CUDA is not available"
+    with pytest.raises(RuntimeError, match=pattern):
         call(g, c)
 
 

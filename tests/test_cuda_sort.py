@@ -57,7 +57,7 @@ def exact_all(gs, cs):
 # ---- sort -------------------------------------------------------------------------------------------------
 @needs_cuda
 @pytest.mark.parametrize("dtype", ALL)
-@pytest.mark.parametrize("n", [1, 31, 32, 33, 1000, 2048, 2049, 4097])
+@pytest.mark.parametrize("n", [1, 2, 3, 31, 32, 33, 1000, 2048, 2049, 4097])
 def test_sort_rows(dtype, n):
     x = data((3, n), dtype, seed=n)
     for desc in (False, True):

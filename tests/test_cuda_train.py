@@ -410,6 +410,58 @@ def test_clip_grad_on_cuda():
     check(g, c)
 
 
+DROPOUTS = [
+    ("dropout", lambda x, p: F.dropout(x, p, training=True), (6, 50)),
+    ("dropout_inplace", lambda x, p: F.dropout(x.clone(), p, training=True, inplace=True), (6, 50)),
+    ("dropout1d", lambda x, p: F.dropout1d(x, p, training=True), (4, 6, 5)),
+    ("dropout2d", lambda x, p: F.dropout2d(x, p, training=True), (4, 6, 3, 2)),
+    ("dropout3d", lambda x, p: F.dropout3d(x, p, training=True), (6, 2, 2, 3)),
+    ("alpha_dropout", lambda x, p: F.alpha_dropout(x, p, training=True), (6, 50)),
+    ("feature_alpha_dropout", lambda x, p: F.feature_alpha_dropout(x, p, training=True), (4, 6, 5)),
+]
+
+
+@needs_cuda
+@pytest.mark.parametrize("name,fn,shape", DROPOUTS, ids=[d[0] for d in DROPOUTS])
+def test_dropout_mask_on_input_device(name, fn, shape):
+    x = (sample(shape, ember.float32, seed=3).abs() + 0.5).to("cuda")
+    for p in (0.3, 1.0):
+        out = fn(x, p)
+        assert out.is_cuda and out.shape == x.shape
+        ratio = (out / x).cpu().numpy()
+        if name.startswith(("alpha", "feature_alpha")):
+            continue  # affine noise: the device and shape are the point here
+        keep = 0.0 if p == 1.0 else 1.0 / (1.0 - p)
+        assert np.all(np.isclose(ratio, 0.0) | np.isclose(ratio, keep, rtol=1e-5))
+
+
+@needs_cuda
+def test_dropout_backward_on_cuda():
+    x = (sample((8, 16), ember.float32, seed=4).abs() + 0.5).to("cuda").requires_grad_()
+    out = F.dropout(x, 0.4, training=True)
+    out.sum().backward()
+    assert x.grad.is_cuda
+    np.testing.assert_allclose(x.grad.cpu().numpy(), (out / x).detach().cpu().numpy(), rtol=1e-5)
+
+
+@pytest.mark.parametrize("p", [0.5, 1.0])
+def test_dropout_noise_is_built_on_the_input_device(monkeypatch, p):
+    # no GPU needed: every creation call made for the mask must name the input's device
+    import ember._ops.creation as creation
+    seen = []
+    for fname in ("empty", "zeros"):
+        orig = getattr(creation, fname)
+
+        def spy(*args, _orig=orig, _name=fname, **kw):
+            seen.append((_name, kw.get("device")))
+            return _orig(*args, **kw)
+        monkeypatch.setattr(creation, fname, spy)
+    x = ember.ones(3, 4)
+    F.dropout(x, p, training=True)
+    F.dropout2d(ember.ones(2, 3, 2, 2), p, training=True)
+    assert seen and all(d is not None and str(d) == str(x.device) for _, d in seen), seen
+
+
 @needs_cuda
 @pytest.mark.parametrize("optim", ["sgd", "adam"])
 def test_mlp_training_run_matches_cpu(optim):

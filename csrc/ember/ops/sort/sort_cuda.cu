@@ -77,13 +77,19 @@ template <class T> __device__ __forceinline__ bool nan_of(T v) {
 }
 
 // ---- small rows: bitonic sort in shared memory ------------------------------------------------------
+// Bytes of the key area of the shared buffer (rounded up so the int positions after it are aligned).
+template <class K> __host__ __device__ __forceinline__ size_t bitonic_key_bytes(int npad) {
+  return ((size_t)npad * sizeof(K) + 15) / 16 * 16;
+}
 template <class T>
 __global__ void bitonic_rows_kernel(const T* __restrict__ x, T* __restrict__ vals, int64_t* __restrict__ idxs,
                                     int64_t rows, int n, int npad, bool desc) {
   using K = key_t<T>;
   extern __shared__ __align__(16) unsigned char smem[];
   K* sk = reinterpret_cast<K*>(smem);
-  int* sp = reinterpret_cast<int*>(smem + (size_t)npad * sizeof(K));
+  // positions start at a 16-byte boundary: npad * sizeof(K) alone is not 4-byte aligned for
+  // 1-byte keys with npad < 4 or 2-byte keys with npad == 1 (a misaligned int access faults)
+  int* sp = reinterpret_cast<int*>(smem + bitonic_key_bytes<K>(npad));
   for (int64_t r = blockIdx.x; r < rows; r += gridDim.x) {  // uniform per block: every thread syncs
     const T* xr = x + r * n;
     for (int j = threadIdx.x; j < npad; j += blockDim.x) {
@@ -203,7 +209,7 @@ void sort_rows_t(const Tensor& x, int64_t rows, int64_t n, bool desc, const Tens
     int npad = 1;
     while (npad < n) npad <<= 1;
     const int threads = std::min(1024, std::max(32, npad / 2));
-    const size_t shm = (size_t)npad * (sizeof(K) + sizeof(int));
+    const size_t shm = bitonic_key_bytes<K>(npad) + (size_t)npad * sizeof(int);
     const unsigned grid = (unsigned)std::min<int64_t>(rows, int64_t(1) << 30);
     bitonic_rows_kernel<T><<<grid, threads, shm, s>>>(xp, vp, ip, rows, (int)n, npad, desc);
     EMBER_CUDA_LAUNCH_CHECK(op);

@@ -125,9 +125,10 @@ def _check_p(p, op):
 
 
 def _noise(input, shape, p):
-    """A 0/1 keep-mask (probability 1-p) of ``shape`` in input's dtype, from ember's RNG."""
+    """A 0/1 keep-mask (probability 1-p) of ``shape`` in input's dtype on input's device, from
+    ember's RNG (the device's generator: a CUDA input never builds its mask on the CPU)."""
     from ..._ops.creation import empty
-    return empty(shape, dtype=input.dtype).bernoulli_(1.0 - p)
+    return empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1.0 - p)
 
 
 def _apply_noise(input, noise, add, inplace):
@@ -157,7 +158,7 @@ def _dropout_impl(input, p, training, inplace, op, feature, alpha):
         shape = tuple(input.shape)
     if p == 1:
         from ..._ops.creation import zeros
-        return _apply_noise(input, zeros(shape, dtype=input.dtype), None, inplace)
+        return _apply_noise(input, zeros(shape, dtype=input.dtype, device=input.device), None, inplace)
     noise = _noise(input, shape, p)
     if not alpha:
         noise.mul_(1.0 / (1.0 - p))
