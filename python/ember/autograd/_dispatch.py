@@ -40,10 +40,8 @@ def requires_grad_args(args, kwargs):
         if isinstance(a, Tensor):
             if a.requires_grad:
                 return True
-        elif isinstance(a, (list, tuple)):
-            for b in a:
-                if isinstance(b, Tensor) and b.requires_grad:
-                    return True
+        elif isinstance(a, _SEQ) and _seq_requires_grad(a):
+            return True
     if kwargs:
         for a in kwargs.values():
             if isinstance(a, Tensor) and a.requires_grad:
@@ -51,19 +49,50 @@ def requires_grad_args(args, kwargs):
     return False
 
 
+_SEQ = (list, tuple)
+
+
+def _seq_requires_grad(seq):
+    """True when a Tensor directly inside the list/tuple ``seq`` requires grad."""
+    for b in seq:
+        if isinstance(b, Tensor) and b.requires_grad:
+            return True
+    return False
+
+
 def differentiable(name, inplace=False):
     """Decorator for a differentiable op. ``inplace=True`` marks an in-place form whose first
-    argument is the target; its grad path uses the out-of-place implementation ``name``."""
+    argument is the target; its grad path uses the out-of-place implementation ``name``.
+
+    The raw path (grad mode off, or no tensor argument requiring grad) is kept to a flag test and
+    an inline scan of the positional arguments: no helper call, and keyword arguments are scanned
+    only when present."""
+    state = _state
+
     def deco(raw):
         if inplace:
             def op(*args, **kwargs):
-                if _state.enabled and requires_grad_args(args, kwargs):
-                    return _inplace_call(name, args[0], args[1:], kwargs, target_in_args=False)
+                if state.enabled:
+                    for a in args:
+                        if isinstance(a, Tensor):
+                            if a.requires_grad:
+                                return _inplace_call(name, args[0], args[1:], kwargs, target_in_args=False)
+                        elif isinstance(a, _SEQ) and _seq_requires_grad(a):
+                            return _inplace_call(name, args[0], args[1:], kwargs, target_in_args=False)
+                    if kwargs and requires_grad_args((), kwargs):
+                        return _inplace_call(name, args[0], args[1:], kwargs, target_in_args=False)
                 return raw(*args, **kwargs)
         else:
             def op(*args, **kwargs):
-                if _state.enabled and requires_grad_args(args, kwargs):
-                    return _grad_call(name, args, kwargs)
+                if state.enabled:
+                    for a in args:
+                        if isinstance(a, Tensor):
+                            if a.requires_grad:
+                                return _grad_call(name, args, kwargs)
+                        elif isinstance(a, _SEQ) and _seq_requires_grad(a):
+                            return _grad_call(name, args, kwargs)
+                    if kwargs and requires_grad_args((), kwargs):
+                        return _grad_call(name, args, kwargs)
                 return raw(*args, **kwargs)
         functools.update_wrapper(op, raw)
         op._grad_name = name
