@@ -238,3 +238,99 @@ def test_elementwise_methods_are_the_ops():
         x.add("a")
     with pytest.raises(TypeError):
         x.add()
+
+
+# ---- generated exact-signature wrappers ---------------------------------------------------------
+def _decorated_ops():
+    import gc
+    import types
+    return [o for o in gc.get_objects() if type(o) is types.FunctionType and "_grad_name" in o.__dict__
+            and "_raw" in o.__dict__]
+
+
+def test_exact_wrappers_keep_signature_and_reach_their_grad_impl():
+    import inspect
+    import ember.autograd.grad_fns  # noqa: F401
+    from ember.autograd._dispatch import _IMPLS
+    P = inspect.Parameter
+    exact = [f for f in _decorated_ops() if getattr(f, "__code__", None) is not None
+             and f.__code__.co_filename.startswith("<differentiable")]
+    assert len(exact) > 50
+    for f in exact:
+        assert inspect.signature(f, follow_wrapped=False) == inspect.signature(f._raw, follow_wrapped=False), f._grad_name
+        assert f.__name__ == f._raw.__name__
+        impl = _IMPLS.get(f._grad_name)
+        if impl is None:
+            continue
+        ip = inspect.signature(impl).parameters.values()
+        rp = inspect.signature(f._raw, follow_wrapped=False).parameters.values()
+        n_pos = sum(p.kind is P.POSITIONAL_OR_KEYWORD for p in rp)
+        if not any(p.kind is P.VAR_POSITIONAL for p in ip):  # every positional argument has a slot
+            assert n_pos <= sum(p.kind in (P.POSITIONAL_OR_KEYWORD, P.POSITIONAL_ONLY) for p in ip), f._grad_name
+        if not any(p.kind is P.VAR_KEYWORD for p in ip):      # every keyword-only one a name (out= aside)
+            names = {p.name for p in ip}
+            for p in rp:
+                if p.kind is P.KEYWORD_ONLY and p.name != "out":
+                    assert p.name in names, (f._grad_name, p.name)
+
+
+def test_exact_wrapper_forwards_what_was_given():
+    from ember.autograd._dispatch import differentiable, register, _IMPLS
+    seen = []
+
+    @register("__exact_probe__")
+    def probe_impl(a, b=2, c=None, *, k=1, out=None):
+        seen.append((a, b, c, k, out))
+        return a * 1
+
+    @differentiable("__exact_probe__")
+    def probe(a, b=2, c=None, *, k=1, out=None):
+        return a
+
+    try:
+        x = make((2,)).requires_grad_()
+        y = make((2,))
+        assert probe(y, 5, k=3) is y                          # raw path: the raw op itself runs
+        probe(x)
+        probe(x, 2, None)
+        probe(x, c=4)
+        probe(x, k=7)
+        probe(b=3, a=x)
+        probe(y, [x])                                         # a tensor inside a list
+        probe(y, k=x)                                         # keyword-only tensor
+        assert [s[1:4] for s in seen] == [(2, None, 1), (2, None, 1), (2, 4, 1), (2, None, 7), (3, None, 1),
+                                          ([x], None, 1), (2, None, x)]
+        with pytest.raises(TypeError, match="probe"):
+            probe(x, bogus=1)
+        with pytest.raises(TypeError, match="probe"):
+            probe()
+        out = ember.empty(2)
+        r = probe(x, out=out)                                 # out= on the grad path: written, history moved
+        assert r is out and out.requires_grad and seen[-1][4] is None
+    finally:
+        _IMPLS.pop("__exact_probe__", None)
+
+
+def test_exact_wrapper_inplace_form():
+    from ember.autograd._dispatch import differentiable, register, _IMPLS
+
+    @register("__exact_probe_ip__")
+    def impl(a, b, *, scale=1):
+        return a + b * scale
+
+    @differentiable("__exact_probe_ip__", inplace=True)
+    def probe_(a, b, *, scale=1):
+        a.add_(b * scale)
+        return a
+
+    try:
+        t = make((2,), seed=1)
+        before = t.detach().numpy().copy()
+        w = make((2,), seed=2).requires_grad_()
+        r = probe_(t, w, scale=2)
+        assert r is t and t.requires_grad and t.grad_fn is not None
+        assert_close(t.detach(), before + 2 * w.detach().numpy())
+        with pytest.raises(RuntimeError, match="leaf"):
+            probe_(w, t)
+    finally:
+        _IMPLS.pop("__exact_probe_ip__", None)
