@@ -108,6 +108,8 @@ def test_scan_positional_keyword_and_list_arguments():
     assert ember.cat([y, x]).requires_grad                    # inside a list
     assert ember.stack((y, x)).requires_grad                  # inside a tuple
     assert not ember.cat([y, y]).requires_grad
+    assert ember.cat(tensors=[y, x]).requires_grad            # a list given by keyword (was missed before)
+    assert ember.cat(tensors=[y, x]).grad_fn is not None
     assert ember.sum(input=x).requires_grad                   # the tensor given by keyword only
     assert ember.nn.functional.linear(y, make((4, 3)), bias=make((4,)).requires_grad_()).requires_grad
     with ember.no_grad():
