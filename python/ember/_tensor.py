@@ -33,6 +33,9 @@ class Size(tuple):
         return n
 
 
+_c_view = _C.view
+
+
 def _wrap(c):
     t = _new(Tensor)
     t._t = c
@@ -41,6 +44,13 @@ def _wrap(c):
 
 def _shape_arg(args, op):
     """Accept f(2, 3), f((2, 3)), f([2, 3]) or f(Size)."""
+    # fast path: plain ints, given inline or as one tuple/list/Size (bool is not `int` by type)
+    seq = args[0] if len(args) == 1 and type(args[0]) in _SEQ_TYPES else args
+    for s in seq:
+        if type(s) is not int:
+            break
+    else:
+        return list(seq)
     if len(args) == 1 and not isinstance(args[0], numbers.Integral):
         a = args[0]
         if isinstance(a, Tensor):
@@ -57,6 +67,9 @@ def _shape_arg(args, op):
             raise TypeError(f"[{op}] shape elements must be ints, got {type(s).__name__}")
         out.append(int(s))
     return out
+
+
+_SEQ_TYPES = frozenset((tuple, list, Size))
 
 
 def _dims_arg(dim, op):
@@ -409,9 +422,9 @@ class Tensor:
     # ---- views and copies -------------------------------------------------------------------
     def view(self, *shape):
         """A view with a new shape (one -1 allowed), or ``view(dtype)`` to reinterpret the bytes."""
-        if len(shape) == 1 and isinstance(shape[0], (_dt.dtype, type)) and not isinstance(shape[0], tuple):
+        if len(shape) == 1 and isinstance(shape[0], (_dt.dtype, type)):
             return _wrap(_C.view_dtype(self._t, _to_dtype(shape[0])._code))
-        return _wrap(_C.view(self._t, _shape_arg(shape, "view")))
+        return _wrap(_c_view(self._t, _shape_arg(shape, "view")))
 
     def view_as(self, other):
         return self.view(other.shape)

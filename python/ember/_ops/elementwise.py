@@ -539,11 +539,8 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
 
 # ---- Tensor methods --------------------------------------------------------------------------
 def _method(fn, name):
-    def m(self, *args, **kwargs):
-        return fn(self, *args, **kwargs)
-    m.__name__ = name
-    m.__doc__ = fn.__doc__
-    return m
+    """``fn`` itself as the method (``x.add(y)`` is ``add(x, y)``): no extra call layer."""
+    return fn
 
 
 def _inplace(fn, name):

@@ -6,7 +6,8 @@ import numbers
 
 from .. import _C
 from .._tensor import Tensor, _register_method, _wrap
-from ..autograd._dispatch import differentiable
+from ..autograd._dispatch import differentiable, _grad_call
+from ..autograd.grad_mode import _state as _grad_state
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr", "addbmm", "baddbmm",
            "einsum", "tensordot", "chain_matmul", "matrix_power", "set_float32_matmul_precision",
@@ -67,7 +68,12 @@ def get_float32_matmul_precision():
 def matmul(input, other, *, out=None):
     """Matrix product with NumPy/PyTorch broadcasting: 1-D operands are promoted to matrices (and the
     added dim removed), leading batch dims broadcast; 1-D @ 1-D is a 0-d dot product."""
-    return _result(_C.matmul(_t(input, "matmul"), _t(other, "matmul", "other"), _out(out, "matmul")), out)
+    if out is None and input.__class__ is Tensor and other.__class__ is Tensor:  # the common case, checks inline
+        return _wrap(_c_matmul(input._t, other._t, None))
+    return _result(_c_matmul(_t(input, "matmul"), _t(other, "matmul", "other"), _out(out, "matmul")), out)
+
+
+_c_matmul = _C.matmul
 
 
 @differentiable("mm")
@@ -319,18 +325,23 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 
 
 # ---- Tensor methods ---------------------------------------------------------------------------------
+# ``a @ b`` skips ``matmul``'s wrapper: the grad test is inline, the raw path calls _C directly.
 @_register_method("__matmul__")
 def _matmul_op(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
-    return matmul(self, other)
+    if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+        return _grad_call("matmul", (self, other), {})
+    return _wrap(_c_matmul(self._t, other._t, None))
 
 
 @_register_method("__rmatmul__")
 def _rmatmul_op(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
-    return matmul(other, self)
+    if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+        return _grad_call("matmul", (other, self), {})
+    return _wrap(_c_matmul(other._t, self._t, None))
 
 
 for _name in ("matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "addmm", "addmv", "addr", "addbmm", "baddbmm",

@@ -15,6 +15,7 @@ the target, and move the target's ``grad_fn`` to the new node. When the target i
 base's history is rewritten too (``_CopySlices``), as PyTorch does.
 """
 import functools
+import inspect
 
 from .. import _C
 from .._tensor import Tensor, _wrap
@@ -40,10 +41,8 @@ def requires_grad_args(args, kwargs):
         if isinstance(a, Tensor):
             if a.requires_grad:
                 return True
-        elif isinstance(a, (list, tuple)):
-            for b in a:
-                if isinstance(b, Tensor) and b.requires_grad:
-                    return True
+        elif isinstance(a, _SEQ) and _seq_requires_grad(a):
+            return True
     if kwargs:
         for a in kwargs.values():
             if isinstance(a, Tensor) and a.requires_grad:
@@ -51,25 +50,133 @@ def requires_grad_args(args, kwargs):
     return False
 
 
+_SEQ = (list, tuple)
+
+
+def _seq_requires_grad(seq):
+    """True when a Tensor directly inside the list/tuple ``seq`` requires grad."""
+    for b in seq:
+        if isinstance(b, Tensor) and b.requires_grad:
+            return True
+    return False
+
+
 def differentiable(name, inplace=False):
     """Decorator for a differentiable op. ``inplace=True`` marks an in-place form whose first
-    argument is the target; its grad path uses the out-of-place implementation ``name``."""
+    argument is the target; its grad path uses the out-of-place implementation ``name``.
+
+    The raw path (grad mode off, or no tensor argument requiring grad) costs a flag test and a
+    scan of the arguments. For ops with a plain signature the wrapper is generated with the op's
+    own parameters (``_exact_wrapper``), so no ``*args``/``**kwargs`` packing happens on the way
+    to the raw op; other signatures get the generic wrapper below."""
+    state = _state
+
     def deco(raw):
-        if inplace:
-            def op(*args, **kwargs):
-                if _state.enabled and requires_grad_args(args, kwargs):
-                    return _inplace_call(name, args[0], args[1:], kwargs, target_in_args=False)
-                return raw(*args, **kwargs)
-        else:
-            def op(*args, **kwargs):
-                if _state.enabled and requires_grad_args(args, kwargs):
-                    return _grad_call(name, args, kwargs)
-                return raw(*args, **kwargs)
+        op = _exact_wrapper(name, raw, inplace)
+        if op is None:
+            op = _generic_wrapper(name, raw, inplace, state)
         functools.update_wrapper(op, raw)
         op._grad_name = name
         op._raw = raw
         return op
     return deco
+
+
+def _generic_wrapper(name, raw, inplace, state):
+    if inplace:
+        def op(*args, **kwargs):
+            if state.enabled:
+                for a in args:
+                    if isinstance(a, Tensor):
+                        if a.requires_grad:
+                            return _inplace_call(name, args[0], args[1:], kwargs, target_in_args=False)
+                    elif isinstance(a, _SEQ) and _seq_requires_grad(a):
+                        return _inplace_call(name, args[0], args[1:], kwargs, target_in_args=False)
+                if kwargs:
+                    for a in kwargs.values():
+                        if isinstance(a, Tensor) and a.requires_grad:
+                            return _inplace_call(name, args[0], args[1:], kwargs, target_in_args=False)
+            return raw(*args, **kwargs)
+    else:
+        def op(*args, **kwargs):
+            if state.enabled:
+                for a in args:
+                    if isinstance(a, Tensor):
+                        if a.requires_grad:
+                            return _grad_call(name, args, kwargs)
+                    elif isinstance(a, _SEQ) and _seq_requires_grad(a):
+                        return _grad_call(name, args, kwargs)
+                if kwargs:
+                    for a in kwargs.values():
+                        if isinstance(a, Tensor) and a.requires_grad:
+                            return _grad_call(name, args, kwargs)
+            return raw(*args, **kwargs)
+    return op
+
+
+_P = inspect.Parameter
+
+
+def _exact_wrapper(name, raw, inplace):
+    """A wrapper with ``raw``'s own parameters (positional-or-keyword and keyword-only ones, with
+    the same defaults), or None when the signature has ``*args``/``**kwargs``/positional-only
+    parameters. Positional parameters are scanned like positional arguments (a Tensor, or Tensors
+    directly inside a list/tuple), keyword-only ones like keyword arguments (a Tensor). The grad
+    path receives the positional parameters up to the last one that differs from its default, and
+    the keyword-only ones that differ from their defaults: the call the grad implementation would
+    see from a caller who omitted the defaults."""
+    try:
+        params = list(inspect.signature(raw, follow_wrapped=False).parameters.values())
+    except (TypeError, ValueError):
+        return None
+    pos = [p.name for p in params if p.kind is _P.POSITIONAL_OR_KEYWORD]
+    kwo = [p.name for p in params if p.kind is _P.KEYWORD_ONLY]
+    if len(pos) + len(kwo) != len(params) or any(n.startswith("_e_") or n in _RESERVED for n in pos + kwo):
+        return None
+    if (inplace and not pos) or "out" in pos:  # a positional out= must reach _grad_call as a keyword
+        return None
+    defaults = {p.name: p.default for p in params if p.default is not _P.empty}
+    ns = {"_e_raw": raw, "_e_state": _state, "_e_T": Tensor, "_e_SEQ": _SEQ, "_e_seq": _seq_requires_grad,
+          "_e_name": name, "_e_grad": _grad_call, "_e_inplace": _inplace_call}
+    dnames = {}
+    for i, (n, d) in enumerate(defaults.items()):
+        dnames[n] = f"_e_d{i}"
+        ns[f"_e_d{i}"] = d
+    tests = [f"isinstance({n}, _e_T) and {n}.requires_grad or isinstance({n}, _e_SEQ) and _e_seq({n})" for n in pos]
+    tests += [f"isinstance({n}, _e_T) and {n}.requires_grad" for n in kwo]
+    # the grad path's arguments: trailing positional defaults dropped, keyword-only defaults left out
+    lines = ["    _e_args = [" + ", ".join(pos) + "]"]
+    for n in reversed(pos):
+        if n not in defaults:
+            break
+        lines.append(f"    if {n} is {dnames[n]} and len(_e_args) == {pos.index(n) + 1}: _e_args.pop()")
+    lines.append("    _e_kw = {}")
+    for n in kwo:
+        cond = f"{n} is not {dnames[n]}" if n in defaults else "True"
+        lines.append(f"    if {cond}: _e_kw[{n!r}] = {n}")
+    if inplace:
+        lines.append("    return _e_inplace(_e_name, _e_args[0], tuple(_e_args[1:]), _e_kw, target_in_args=False)")
+    else:
+        lines.append("    return _e_grad(_e_name, tuple(_e_args), _e_kw)")
+    fname = raw.__name__ if raw.__name__.isidentifier() else "op"
+    sig = ", ".join(pos + (["*"] + kwo if kwo else []))
+    call = ", ".join(pos + [f"{n}={n}" for n in kwo])
+    src = [f"def _e_slow({sig}):"] + lines
+    src += [f"def {fname}({sig}):",
+            "    if _e_state.enabled and (" + (" or ".join(tests) if tests else "False") + "):",
+            f"        return _e_slow({call})",
+            f"    return _e_raw({call})"]
+    exec(compile("\n".join(src), f"<differentiable {name}>", "exec"), ns)
+    fn, slow = ns[fname], ns["_e_slow"]
+    pos_defaults = tuple(defaults[n] for n in pos if n in defaults)
+    kw_defaults = {n: defaults[n] for n in kwo if n in defaults}
+    for f in (fn, slow):
+        f.__defaults__ = pos_defaults or None
+        f.__kwdefaults__ = kw_defaults or None
+    return fn
+
+
+_RESERVED = frozenset(("isinstance", "len", "tuple"))
 
 
 def _impl(name):
