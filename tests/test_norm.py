@@ -311,3 +311,24 @@ def test_group_norm_backward_vector_rows(shape, groups, affine, dtype):
     if affine:
         assert_close(w.grad, tw.grad, rtol=tol, atol=tol * 10)
         assert_close(b.grad, tb.grad, rtol=tol, atol=tol * 10)
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+def test_group_norm_large_output_streaming_stores(kernels):
+    # >= 16 MiB of y / dx takes the streaming-store paths (forward affine, backward dx); 129x129
+    # spatial leaves channel rows unaligned (scalar heads/tails); fast and reference vs PyTorch
+    ember.set_kernels(kernels)
+    shape = (4, 64, 129, 129)
+    x, g = make(shape, seed=3), make(shape, seed=6)
+    w, b = make((64,), seed=4), make((64,), seed=5)
+    xe, we, be = (v.clone().requires_grad_() for v in (x, w, b))
+    xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
+    ye, yt = F.group_norm(xe, 8, we, be), torch.nn.functional.group_norm(xt, 8, wt, bt)
+    assert_close(ye.detach(), yt.detach(), rtol=1e-4, atol=1e-4)
+    ye.backward(g)
+    yt.backward(to_torch(g))
+    assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
+    assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-2)
+    assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-2)
+    assert_close(F.group_norm(x, 8), torch.nn.functional.group_norm(to_torch(x), 8), rtol=1e-4, atol=1e-4)
