@@ -332,3 +332,33 @@ def test_group_norm_large_output_streaming_stores(kernels):
     assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-2)
     assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-2)
     assert_close(F.group_norm(x, 8), torch.nn.functional.group_norm(to_torch(x), 8), rtol=1e-4, atol=1e-4)
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+@pytest.mark.parametrize("D", [5, 24, 128, 133])
+@pytest.mark.parametrize("kind,need_x", [("layer", True), ("layer_noaffine", True), ("rms", True),
+                                          ("rms_noweight", True), ("layer", False), ("rms", False)])
+def test_layer_norm_backward_rows_float32(kernels, D, kind, need_x):
+    # the float32 one-pass row backward (vector body + scalar tail, dweight/dbias accumulators):
+    # dx, dweight, dbias vs PyTorch, also with x not requiring grad (dweight/dbias only)
+    ember.set_kernels(kernels)
+    x, g = make((70, D), seed=11, low=-4, high=6), make((70, D), seed=12)
+    w, b = make((D,), seed=13), make((D,), seed=14)
+    affine = kind in ("layer", "rms")
+    xe, we, be = x.clone().requires_grad_(need_x), w.clone().requires_grad_(), b.clone().requires_grad_()
+    xt, wt, bt = to_torch(x).requires_grad_(need_x), to_torch(w).requires_grad_(), to_torch(b).requires_grad_()
+    if kind.startswith("layer"):
+        ye = F.layer_norm(xe, (D,), we if affine else None, be if affine else None)
+        yt = torch.nn.functional.layer_norm(xt, (D,), wt if affine else None, bt if affine else None)
+    else:
+        ye = F.rms_norm(xe, (D,), we if affine else None, 1e-5)
+        yt = torch.nn.functional.rms_norm(xt, (D,), wt if affine else None, 1e-5)
+    ye.backward(g)
+    yt.backward(to_torch(g))
+    if need_x:
+        assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
+    if affine:
+        assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-4)
+        if kind == "layer":
+            assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-4)
