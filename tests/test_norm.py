@@ -311,3 +311,54 @@ def test_group_norm_backward_vector_rows(shape, groups, affine, dtype):
     if affine:
         assert_close(w.grad, tw.grad, rtol=tol, atol=tol * 10)
         assert_close(b.grad, tb.grad, rtol=tol, atol=tol * 10)
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+def test_group_norm_large_output_streaming_stores(kernels):
+    # >= 16 MiB of y / dx takes the streaming-store paths (forward affine, backward dx); 129x129
+    # spatial leaves channel rows unaligned (scalar heads/tails); fast and reference vs PyTorch
+    ember.set_kernels(kernels)
+    shape = (4, 64, 129, 129)
+    x, g = make(shape, seed=3), make(shape, seed=6)
+    w, b = make((64,), seed=4), make((64,), seed=5)
+    xe, we, be = (v.clone().requires_grad_() for v in (x, w, b))
+    xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
+    ye, yt = F.group_norm(xe, 8, we, be), torch.nn.functional.group_norm(xt, 8, wt, bt)
+    assert_close(ye.detach(), yt.detach(), rtol=1e-4, atol=1e-4)
+    ye.backward(g)
+    yt.backward(to_torch(g))
+    assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
+    assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-2)
+    assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-2)
+    assert_close(F.group_norm(x, 8), torch.nn.functional.group_norm(to_torch(x), 8), rtol=1e-4, atol=1e-4)
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+@pytest.mark.parametrize("D", [5, 24, 128, 133])
+@pytest.mark.parametrize("kind,need_x", [("layer", True), ("layer_noaffine", True), ("rms", True),
+                                          ("rms_noweight", True), ("layer", False), ("rms", False)])
+def test_layer_norm_backward_rows_float32(kernels, D, kind, need_x):
+    # the float32 one-pass row backward (vector body + scalar tail, dweight/dbias accumulators):
+    # dx, dweight, dbias vs PyTorch, also with x not requiring grad (dweight/dbias only)
+    ember.set_kernels(kernels)
+    x, g = make((70, D), seed=11, low=-4, high=6), make((70, D), seed=12)
+    w, b = make((D,), seed=13), make((D,), seed=14)
+    affine = kind in ("layer", "rms")
+    xe, we, be = x.clone().requires_grad_(need_x), w.clone().requires_grad_(), b.clone().requires_grad_()
+    xt, wt, bt = to_torch(x).requires_grad_(need_x), to_torch(w).requires_grad_(), to_torch(b).requires_grad_()
+    if kind.startswith("layer"):
+        ye = F.layer_norm(xe, (D,), we if affine else None, be if affine else None)
+        yt = torch.nn.functional.layer_norm(xt, (D,), wt if affine else None, bt if affine else None)
+    else:
+        ye = F.rms_norm(xe, (D,), we if affine else None, 1e-5)
+        yt = torch.nn.functional.rms_norm(xt, (D,), wt if affine else None, 1e-5)
+    ye.backward(g)
+    yt.backward(to_torch(g))
+    if need_x:
+        assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
+    if affine:
+        assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-4)
+        if kind == "layer":
+            assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-4)
