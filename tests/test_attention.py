@@ -482,3 +482,13 @@ def test_unbind_backward_view_only_for_exact_slices():
     assert _unbound_slices([flat[0:4], ember.arange(4.0)], 0) is None  # other storage
     assert _unbound_slices([flat[0:4], flat[4:10:2], flat[8:10]], 0) is None  # shapes/strides differ
     assert _unbound_slices([flat[0:4], None], 0) is None
+
+
+@needs_torch
+@pytest.mark.parametrize("causal", [False, True])
+def test_output_strides_match_torch(causal):
+    """The output is contiguous (N, H, L, Ev) as in torch 2.13, so views of it behave alike."""
+    a = _rand((2, 3, 5, 4), 0)
+    e = F.scaled_dot_product_attention(*(ember.tensor(a).requires_grad_(),) * 3, is_causal=causal)
+    t = torch.nn.functional.scaled_dot_product_attention(*(torch.tensor(a).requires_grad_(),) * 3, is_causal=causal)
+    assert tuple(e.stride()) == tuple(t.stride())
