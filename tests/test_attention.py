@@ -402,3 +402,93 @@ def test_half_dtype_gradients():
     assert q.grad.dtype is ember.bfloat16
     for e, t in ((q, tq), (k, tk), (v, tv)):
         np.testing.assert_allclose(e.grad.float().numpy(), t.grad.numpy(), rtol=5e-2, atol=5e-2)
+
+
+# ---- q/k/v split from one fused projection (the char-GPT layout): packed gradients ----------------------
+
+def _qkv_split(lib, x, layout, B, T, H, D):
+    """q, k, v as slices of one leaf x: 'gpt' = (B, T, 3C) viewed (B, T, 3, H, D), permuted, unbound;
+    'heads_first' = (3, B, H, T, D) unbound along 0; 'chunk' = (B, H, T, 3D) chunked along -1."""
+    if layout == "gpt":
+        return x.view(B, T, 3, H, D).permute(2, 0, 3, 1, 4).unbind(0)
+    if layout == "heads_first":
+        return x.unbind(0)
+    return x.chunk(3, dim=-1)
+
+
+_QKV_SHAPES = {"gpt": lambda B, T, H, D: (B, T, 3 * H * D), "heads_first": lambda B, T, H, D: (3, B, H, T, D),
+               "chunk": lambda B, T, H, D: (B, H, T, 3 * D)}
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+@pytest.mark.parametrize("layout", ["gpt", "heads_first", "chunk"])
+@pytest.mark.parametrize("causal", [False, True])
+def test_qkv_split_gradients(kernels, layout, causal):
+    """dq/dk/dv are written straight into one buffer laid out like the qkv tensor (and unbind's
+    backward then returns that buffer as a view): the qkv gradient must still match torch."""
+    B, T, H, D = 2, 37, 3, 16
+    x = _rand(_QKV_SHAPES[layout](B, T, H, D), 0)
+    g = _rand((B, H, T, D), 1)
+    grads = []
+    ember.set_kernels(kernels)
+    try:
+        for lib in (ember, torch):
+            X = lib.tensor(x).requires_grad_()
+            q, k, v = _qkv_split(lib, X, layout, B, T, H, D)
+            y = lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+            (y * lib.tensor(g)).sum().backward()
+            grads.append(X.grad.numpy())
+    finally:
+        ember.set_kernels("fast")
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-4, atol=1e-4)
+
+
+@needs_torch
+def test_qkv_split_gradients_accumulate_and_float64():
+    """Two backward passes into one qkv leaf (the packed gradient buffer is not aliased by .grad), float64."""
+    B, T, H, D = 2, 9, 2, 8
+    x = _rand((B, T, 3 * H * D), 2, np.float64)
+    grads = []
+    for lib in (ember, torch):
+        X = lib.tensor(x).requires_grad_()
+        for causal in (True, False):
+            q, k, v = X.view(B, T, 3, H, D).permute(2, 0, 3, 1, 4).unbind(0)
+            y = lib.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=causal)
+            y.transpose(1, 2).reshape(B, T, H * D).pow(2).sum().backward()
+        grads.append(X.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-9, atol=1e-9)
+
+
+def test_qkv_split_gradgrad():
+    """create_graph through the split: the differentiable backward (stack recorded), then double backward."""
+    B, T, H, D = 1, 4, 2, 3
+    x = ember.tensor(_rand((B, T, 3 * H * D), 3, np.float64))
+    grad_case(lambda m, X: m.nn.functional.scaled_dot_product_attention(
+        *X.view(B, T, 3, H, D).permute(2, 0, 3, 1, 4).unbind(0), is_causal=True), x, gradgrad=True)
+
+
+def test_unbind_backward_view_only_for_exact_slices():
+    from ember.autograd.grad_fns.shape import _unbound_slices
+    base = ember.arange(24.0).reshape(2, 3, 4)
+    for dim in range(3):
+        got = _unbound_slices(base.unbind(dim), dim)
+        assert got is not None and got._t.same_storage(base._t)
+        np.testing.assert_array_equal(got.numpy(), base.numpy())
+    flat = ember.arange(10.0)
+    overlapping = [flat[i:i + 4] for i in range(3)]  # offsets step 1 < the slices' extent
+    assert _unbound_slices(overlapping, 0) is None
+    assert _unbound_slices([flat[0:4], flat[6:10]], 0) is not None
+    assert _unbound_slices([flat[0:4], ember.arange(4.0)], 0) is None  # other storage
+    assert _unbound_slices([flat[0:4], flat[4:10:2], flat[8:10]], 0) is None  # shapes/strides differ
+    assert _unbound_slices([flat[0:4], None], 0) is None
+
+
+@needs_torch
+@pytest.mark.parametrize("causal", [False, True])
+def test_output_strides_match_torch(causal):
+    """The output is contiguous (N, H, L, Ev) as in torch 2.13, so views of it behave alike."""
+    a = _rand((2, 3, 5, 4), 0)
+    e = F.scaled_dot_product_attention(*(ember.tensor(a).requires_grad_(),) * 3, is_causal=causal)
+    t = torch.nn.functional.scaled_dot_product_attention(*(torch.tensor(a).requires_grad_(),) * 3, is_causal=causal)
+    assert tuple(e.stride()) == tuple(t.stride())

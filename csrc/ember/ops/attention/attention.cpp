@@ -78,6 +78,28 @@ Tensor in_compute(const Tensor& t) {
   return t.dtype() == DType::Bool ? t : to_dtype(t, compute_dtype(t.dtype()));
 }
 
+// q, k, v that are the three slices of one tensor along some dim (the heads split of a fused qkv
+// projection: one storage, equal sizes and strides, offsets o, o + st, o + 2 st) whose stacked layout
+// is non-overlapping and dense get gradients that are the same slices of one new buffer laid out
+// the same way: the qkv gradient is then a view of it (unbind's backward recognizes the slices, see
+// autograd/grad_fns/shape.py) instead of a stack and a copy. False (nothing allocated) otherwise.
+bool alloc_packed_grads(const Tensor& q, const Tensor& k, const Tensor& v, Tensor& dq, Tensor& dk, Tensor& dv) {
+  if (q.storage() != k.storage() || q.storage() != v.storage() || q.sizes() != k.sizes() ||
+      q.sizes() != v.sizes() || q.strides() != k.strides() || q.strides() != v.strides())
+    return false;
+  const int64_t st = k.offset() - q.offset();
+  if (st <= 0 || v.offset() - k.offset() != st || q.numel() == 0) return false;
+  Shape sizes{3}, strides{st};
+  for (int64_t d = 0; d < q.dim(); ++d) { sizes.push_back(q.size(d)); strides.push_back(q.stride(d)); }
+  if (!as_strided(q, sizes, strides, q.offset()).is_non_overlapping_and_dense()) return false;
+  // dense: the three slices cover exactly [q.offset, q.offset + 3 numel) of the source
+  Tensor buf = Tensor::empty({3 * q.numel()}, q.dtype(), q.device());
+  dq = as_strided(buf, q.sizes(), q.strides(), 0);
+  dk = as_strided(buf, q.sizes(), q.strides(), st);
+  dv = as_strided(buf, q.sizes(), q.strides(), 2 * st);
+  return true;
+}
+
 void check_backward_shapes(const AttnParams& p, const Tensor& dout, const Tensor& out, const Tensor& lse) {
   const Shape oshape{p.N, p.Hq, p.L, p.Ev};
   EMBER_CHECK(dout.sizes() == oshape && out.sizes() == oshape, kOp, "backward: grad ", shape_str(dout.sizes()),
@@ -182,10 +204,15 @@ std::vector<Tensor> attention_backward(const Tensor& dout_in, const Tensor& q_in
   p.dout = dout.raw_data_ptr(); strides4(dout, p.sdo);
   p.out = out.raw_data_ptr();
   p.lse = lse.raw_data_ptr();
-  Tensor dq = Tensor::empty(q.sizes(), cdt, q.device());
-  Tensor dk = Tensor::empty(k.sizes(), cdt, q.device());
-  Tensor dv = Tensor::empty(v.sizes(), cdt, q.device());
-  p.dq = dq.raw_data_ptr(); p.dk = dk.raw_data_ptr(); p.dv = dv.raw_data_ptr();
+  Tensor dq, dk, dv;
+  if (!alloc_packed_grads(q, k, v, dq, dk, dv)) {
+    dq = Tensor::empty(q.sizes(), cdt, q.device());
+    dk = Tensor::empty(k.sizes(), cdt, q.device());
+    dv = Tensor::empty(v.sizes(), cdt, q.device());
+  }
+  p.dq = dq.raw_data_ptr(); strides4(dq, p.sdq);
+  p.dk = dk.raw_data_ptr(); strides4(dk, p.sdk);
+  p.dv = dv.raw_data_ptr(); strides4(dv, p.sdv);
   if (p.S == 0 || p.L == 0 || p.N == 0 || p.Hq == 0) {  // nothing attends: zero gradients
     if (dq.numel() > 0) fill_(dq, Scalar(0.0));
     if (dk.numel() > 0) fill_(dk, Scalar(0.0));

@@ -2,7 +2,8 @@
 // compiled once per ISA (attention_base.cpp, attention_avx2.cpp, attention_avx512.cpp);
 // attention_ref.cpp holds the plain-loop reference that materializes one score row at a time.
 // Every pointer has the compute type T (float or double) except the bool mask; strides are in
-// elements, ordered (n, h, row, col). Outputs are contiguous and written with `=`.
+// elements, ordered (n, h, row, col). Outputs are written with `=`; out/lse are contiguous, dq/dk/dv
+// are written through their strides (sdq/sdk/sdv; CPU kernels only, CUDA writes them contiguous).
 #pragma once
 #include <cstdint>
 #include "ember/core/cpu_features.h"
@@ -25,9 +26,9 @@ struct AttnParams {
   void* lse = nullptr;  // (N, Hq, L)
   // backward
   const void* dout = nullptr; int64_t sdo[4] = {};  // (N, Hq, L, Ev)
-  void* dq = nullptr;  // (N, Hq, L, E) contiguous
-  void* dk = nullptr;  // (N, Hk, S, E)
-  void* dv = nullptr;  // (N, Hk, S, Ev)
+  void* dq = nullptr; int64_t sdq[4] = {};  // (N, Hq, L, E)
+  void* dk = nullptr; int64_t sdk[4] = {};  // (N, Hk, S, E)
+  void* dv = nullptr; int64_t sdv[4] = {};  // (N, Hk, S, Ev)
 };
 
 struct AttentionKernel {

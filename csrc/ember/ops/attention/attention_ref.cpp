@@ -73,15 +73,19 @@ void bwd(const AttnParams& p) {
     std::vector<T> sc(p.S);
     for (int64_t t = b; t < e; ++t) {
       const int64_t n = t / p.Hk, hk = t % p.Hk;
-      T* dk = (T*)p.dk + t * p.S * p.E;
-      T* dv = (T*)p.dv + t * p.S * p.Ev;
-      for (int64_t x = 0; x < p.S * p.E; ++x) dk[x] = 0;
-      for (int64_t x = 0; x < p.S * p.Ev; ++x) dv[x] = 0;
+      T* dk = (T*)p.dk + n * p.sdk[0] + hk * p.sdk[1];
+      T* dv = (T*)p.dv + n * p.sdv[0] + hk * p.sdv[1];
+      const int64_t dkr = p.sdk[2], dkc = p.sdk[3], dvr = p.sdv[2], dvc = p.sdv[3];
+      for (int64_t j = 0; j < p.S; ++j) {
+        for (int64_t x = 0; x < p.E; ++x) dk[j * dkr + x * dkc] = 0;
+        for (int64_t x = 0; x < p.Ev; ++x) dv[j * dvr + x * dvc] = 0;
+      }
       for (int64_t h = hk * G; h < (hk + 1) * G; ++h) {
         for (int64_t i = 0; i < p.L; ++i) {
           const int64_t row = (n * p.Hq + h) * p.L + i;
-          T* dq = (T*)p.dq + row * p.E;
-          for (int64_t x = 0; x < p.E; ++x) dq[x] = 0;
+          T* dq = (T*)p.dq + n * p.sdq[0] + h * p.sdq[1] + i * p.sdq[2];
+          const int64_t dqc = p.sdq[3];
+          for (int64_t x = 0; x < p.E; ++x) dq[x * dqc] = 0;
           const T lse = ((const T*)p.lse)[row];
           if (lse == -std::numeric_limits<T>::infinity()) continue;  // fully masked row: zero gradient
           const T* o = (const T*)p.out + row * p.Ev;
@@ -94,12 +98,12 @@ void bwd(const AttnParams& p) {
             T dp = 0;
             for (int64_t d = 0; d < p.Ev; ++d) {
               dp += dout.at(n, h, i, d) * v.at(n, hk, j, d);
-              dv[j * p.Ev + d] += pj * dout.at(n, h, i, d);
+              dv[j * dvr + d * dvc] += pj * dout.at(n, h, i, d);
             }
             T ds = pj * (dp - D) * (T)p.scale;
             for (int64_t x = 0; x < p.E; ++x) {
-              dq[x] += ds * k.at(n, hk, j, x);
-              dk[j * p.E + x] += ds * q.at(n, h, i, x);
+              dq[x * dqc] += ds * k.at(n, hk, j, x);
+              dk[j * dkr + x * dkc] += ds * q.at(n, h, i, x);
             }
           }
         }

@@ -38,6 +38,9 @@ def _mask4d(mask, q, S):
 
 def fused_forward(q, k, v, mask, is_causal, scale):
     """(out, lse): out has q's leading dims and v's last dim; lse is the raw (N, H, L) tensor."""
+    if q.dim() == 4 and mask is None:  # the common (N, H, L, E) call: no views, no reshapes
+        out, lse = _C.attention_forward(q._t, k._t, v._t, None, bool(is_causal), float(scale))
+        return _wrap(out), lse
     lead = tuple(q.shape[:-2])
     out, lse = _C.attention_forward(_as4d(q, lead)._t, _as4d(k, tuple(k.shape[:-2]))._t,
                                     _as4d(v, tuple(v.shape[:-2]))._t, _mask4d(mask, q, k.shape[-2]),
@@ -47,6 +50,10 @@ def fused_forward(q, k, v, mask, is_causal, scale):
 
 def fused_backward(g, q, k, v, out, lse, mask, is_causal, scale):
     """(dq, dk, dv) in the shapes of q, k, v."""
+    if q.dim() == 4 and mask is None:  # outputs already have the shapes of q, k, v
+        dq, dk, dv = _C.attention_backward(g._t, q._t, k._t, v._t, out._t, lse, None, bool(is_causal),
+                                           float(scale))
+        return _wrap(dq), _wrap(dk), _wrap(dv)
     lead = tuple(q.shape[:-2])
     dq, dk, dv = _C.attention_backward(_as4d(g, lead)._t, _as4d(q, lead)._t, _as4d(k, tuple(k.shape[:-2]))._t,
                                        _as4d(v, tuple(v.shape[:-2]))._t, _as4d(out, lead)._t, lse,

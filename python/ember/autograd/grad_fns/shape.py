@@ -13,7 +13,7 @@ work. Three building blocks cover the long tail:
 """
 import builtins
 
-from ... import _dtype, _ops
+from ... import _C, _dtype, _ops
 from ..._tensor import Tensor, _wrap
 from .._dispatch import register
 from ..function import Function
@@ -523,7 +523,39 @@ class Unbind(Function):
 
     @staticmethod
     def backward(ctx, *grads):
-        return _S.stack(list(grads), ctx.dim), None
+        g = _unbound_slices(grads, ctx.dim)  # e.g. the fused attention's dq/dk/dv of a qkv split
+        return (g if g is not None else _S.stack(list(grads), ctx.dim)), None
+
+
+def _unbound_slices(grads, dim):
+    """When ``grads`` are exactly the slices along ``dim`` of one tensor (one storage, equal sizes
+    and strides, offsets in steps of one stride, non-overlapping), that tensor as a view: the stack
+    without a copy. None otherwise, and always when the grads carry history (create_graph)."""
+    if len(grads) < 2 or any(g is None or g.requires_grad for g in grads):
+        return None
+    ts = [g._t for g in grads]
+    t0 = ts[0]
+    sizes, strides = list(t0.sizes), list(t0.strides)
+    step = ts[1].offset - t0.offset
+    if step <= 0:
+        return None
+    for i, t in enumerate(ts):
+        if (not t.same_storage(t0) or t.offset != t0.offset + i * step or list(t.sizes) != sizes
+                or list(t.strides) != strides or t.dtype != t0.dtype):
+            return None
+    sizes.insert(dim, len(ts))
+    strides.insert(dim, step)
+    # non-overlapping: sorted by stride, each stride reaches past everything smaller
+    reach = 0
+    for sz, st in sorted(zip(sizes, strides), key=lambda x: x[1]):
+        if sz == 1:
+            continue
+        if sz == 0:
+            return None
+        if st <= reach:
+            return None
+        reach += (sz - 1) * st
+    return _wrap(_C.as_strided(t0, sizes, strides, t0.offset))
 
 
 def _split_as(cls, x, pieces, dim):
