@@ -470,18 +470,62 @@ def test_qkv_split_gradgrad():
 
 def test_unbind_backward_view_only_for_exact_slices():
     from ember.autograd.grad_fns.shape import _unbound_slices
+
+    def fresh(*ts):  # as the fused attention backward marks its buffers
+        for t in ts:
+            if t is not None:
+                t._fresh_grad = True
+        return list(ts)
+
     base = ember.arange(24.0).reshape(2, 3, 4)
     for dim in range(3):
-        got = _unbound_slices(base.unbind(dim), dim)
+        got = _unbound_slices(fresh(*base.unbind(dim)), dim)
         assert got is not None and got._t.same_storage(base._t)
         np.testing.assert_array_equal(got.numpy(), base.numpy())
+        assert _unbound_slices(list(base.unbind(dim)), dim) is None  # unmarked: stacked (copied)
     flat = ember.arange(10.0)
-    overlapping = [flat[i:i + 4] for i in range(3)]  # offsets step 1 < the slices' extent
+    overlapping = fresh(*[flat[i:i + 4] for i in range(3)])  # offsets step 1 < the slices' extent
     assert _unbound_slices(overlapping, 0) is None
-    assert _unbound_slices([flat[0:4], flat[6:10]], 0) is not None
-    assert _unbound_slices([flat[0:4], ember.arange(4.0)], 0) is None  # other storage
-    assert _unbound_slices([flat[0:4], flat[4:10:2], flat[8:10]], 0) is None  # shapes/strides differ
-    assert _unbound_slices([flat[0:4], None], 0) is None
+    assert _unbound_slices(fresh(flat[0:4], flat[6:10]), 0) is not None
+    assert _unbound_slices(fresh(flat[0:4], ember.arange(4.0)), 0) is None  # other storage
+    assert _unbound_slices(fresh(flat[0:4], flat[4:10:2], flat[8:10]), 0) is None  # shapes/strides differ
+    assert _unbound_slices(fresh(flat[0:4], None), 0) is None
+
+
+def test_unbind_backward_never_aliases_a_custom_functions_buffer():
+    """A custom Function whose backward returns slices of a tensor it keeps: the leaf's .grad must be
+    a copy (as PyTorch's stack), so later changes to that tensor do not leak into .grad."""
+    keep = ember.arange(6.0).reshape(2, 3)
+
+    class Pair(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return keep[0], keep[1]
+
+    x = ember.zeros(2, 3, requires_grad=True)
+    a, b = x.unbind(0)
+    Pair.apply(a, b).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.arange(6.0).reshape(2, 3))
+    keep.mul_(10)
+    np.testing.assert_array_equal(x.grad.numpy(), np.arange(6.0).reshape(2, 3))
+
+
+def test_qkv_split_backward_skips_the_stack(monkeypatch):
+    """The fused backward's dq/dk/dv of a qkv split come back through UnbindBackward as one view:
+    no stack is called (the copy this path exists to avoid)."""
+    from ember.autograd.grad_fns import shape as shape_fns
+    calls = []
+    real = shape_fns._S.stack
+    monkeypatch.setattr(shape_fns._S, "stack", lambda *a, **k: calls.append(1) or real(*a, **k))
+    B, T, H, D = 2, 8, 2, 4
+    X = ember.tensor(_rand((B, T, 3 * H * D), 5, np.float32), requires_grad=True)
+    q, k, v = X.view(B, T, 3, H, D).permute(2, 0, 3, 1, 4).unbind(0)
+    ember.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True).sum().backward()
+    assert X.grad is not None and calls == []
 
 
 @needs_torch

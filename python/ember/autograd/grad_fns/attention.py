@@ -107,4 +107,7 @@ class ScaledDotProductFlashAttentionForCpu(Function):
             dq, dk, dv = _differentiable_grads(g, q, k, v, mask, ctx.is_causal, ctx.scale, needs)
         else:
             dq, dk, dv = fused_backward(g, q, k, v, out, ctx.lse, mask, ctx.is_causal, ctx.scale)
+            for t in (dq, dk, dv):  # fresh buffers only autograd holds: UnbindBackward may return
+                if t is not None:   # the one they slice (qkv split) as a view instead of a stack
+                    t._fresh_grad = True
         return (dq if needs[0] else None, dk if needs[1] else None, dv if needs[2] else None, None, None, None)

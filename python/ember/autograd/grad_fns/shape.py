@@ -530,8 +530,10 @@ class Unbind(Function):
 def _unbound_slices(grads, dim):
     """When ``grads`` are exactly the slices along ``dim`` of one tensor (one storage, equal sizes
     and strides, offsets in steps of one stride, non-overlapping), that tensor as a view: the stack
-    without a copy. None otherwise, and always when the grads carry history (create_graph)."""
-    if len(grads) < 2 or any(g is None or g.requires_grad for g in grads):
+    without a copy. None otherwise, and always when the grads carry history (create_graph). Only
+    for grads marked ``_fresh_grad`` by the backward that made them (a buffer nothing else holds):
+    a custom Function's slices of a tensor it keeps must not become a leaf's ``.grad`` by alias."""
+    if len(grads) < 2 or any(g is None or g.requires_grad or not getattr(g, "_fresh_grad", False) for g in grads):
         return None
     ts = [g._t for g in grads]
     t0 = ts[0]
