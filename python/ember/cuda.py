@@ -390,7 +390,7 @@ def set_rng_state(new_state, device="cuda"):
     from ._tensor import Tensor
     from . import _dtype
     if not isinstance(new_state, Tensor) or new_state.dtype is not _dtype.uint8:
-        raise TypeError(f"[set_rng_state] expected a ember.ByteTensor (uint8), got {type(new_state).__name__}")
+        raise TypeError(f"[set_rng_state] expected an ember.ByteTensor (uint8), got {type(new_state).__name__}")
     g = _C.cuda_generator(_index(None if device == "cuda" else device, "set_rng_state"))
     g.set_state([int(x) for x in new_state.cpu().__array__().reshape(-1)])
 

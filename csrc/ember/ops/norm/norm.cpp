@@ -58,6 +58,20 @@ Tensor from_doubles(const std::vector<double>& v, DType cdt, const Shape& shape)
   return t;
 }
 
+// batch_norm's argument checks, shared by the CPU and CUDA forwards: (N, C, ...) input, per-channel
+// parameters, running statistics required in evaluation mode.
+void check_batch_norm_args(const Tensor& x_in, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                           const Tensor& running_var, bool training, const char* op) {
+  EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
+  const int64_t C = x_in.size(1);
+  check_param(weight, C, "weight", op);
+  check_param(bias, C, "bias", op);
+  check_param(running_mean, C, "running_mean", op);
+  check_param(running_var, C, "running_var", op);
+  EMBER_CHECK(training || (running_mean.defined() && running_var.defined()), op,
+              "running_mean and running_var must be defined in evaluation mode");
+}
+
 std::vector<double> to_doubles(const Tensor& t) {
   Tensor d = contiguous(to_dtype(t, DType::Float64));
   return std::vector<double>(d.data<double>(), d.data<double>() + d.numel());
@@ -87,14 +101,8 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward_cuda(const Tensor& x_in, c
   const char* op = "batch_norm";
   same_device(op, x_in, {&weight, &bias, &running_mean, &running_var});
   check_dtype(x_in, op);
-  EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
+  check_batch_norm_args(x_in, weight, bias, running_mean, running_var, training, op);
   const int64_t N = x_in.size(0), C = x_in.size(1), S = C && N ? x_in.numel() / (N * C) : 0;
-  check_param(weight, C, "weight", op);
-  check_param(bias, C, "bias", op);
-  check_param(running_mean, C, "running_mean", op);
-  check_param(running_var, C, "running_var", op);
-  EMBER_CHECK(training || (running_mean.defined() && running_var.defined()), op,
-              "running_mean and running_var must be defined in evaluation mode");
   const DType cdt = compute_dtype(x_in.dtype());
   Tensor x = prep(x_in, cdt), w = prep(weight, cdt), b = prep(bias, cdt);
   Tensor rm = prep(running_mean, cdt), rv = prep(running_var, cdt);
@@ -245,14 +253,8 @@ std::tuple<Tensor, Tensor, Tensor> batch_norm_forward(const Tensor& x_in, const 
     return batch_norm_forward_cuda(x_in, weight, bias, running_mean, running_var, training, momentum, eps);
 #endif
   check_input(x_in, op);
-  EMBER_CHECK(x_in.dim() >= 2, op, "expected an input with at least 2 dims (N, C, ...), got ", shape_str(x_in.sizes()));
+  check_batch_norm_args(x_in, weight, bias, running_mean, running_var, training, op);
   const int64_t N = x_in.size(0), C = x_in.size(1), S = C && N ? x_in.numel() / (N * C) : 0;
-  check_param(weight, C, "weight", op);
-  check_param(bias, C, "bias", op);
-  check_param(running_mean, C, "running_mean", op);
-  check_param(running_var, C, "running_var", op);
-  EMBER_CHECK(training || (running_mean.defined() && running_var.defined()), op,
-              "running_mean and running_var must be defined in evaluation mode");
   const DType cdt = compute_dtype(x_in.dtype());
   Tensor x = prep(x_in, cdt), w = prep(weight, cdt), b = prep(bias, cdt);
   const int64_t M = N * S;
