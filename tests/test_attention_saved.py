@@ -157,6 +157,18 @@ def test_saved_matches_recompute_and_reference(monkeypatch):
 
 
 @needs_fused
+def test_large_saved_probs_are_streamed(monkeypatch):
+    """P over 32 MiB (here 48 MiB) is built per row block and written with streaming stores."""
+    arrs = [_rand((1, 3, 2048, 16), 0), _rand((1, 3, 2048, 16), 1), _rand((1, 3, 2048, 8), 2)]
+    p, saved = _run(arrs, scale=0.5)
+    assert p is not None and p.numel() * 4 > 32 << 20
+    monkeypatch.setattr(attn_grad, "_SAVE_PROBS_MAX_BYTES", 0)
+    _, recomputed = _run(arrs, scale=0.5)
+    for a, b in zip(saved, recomputed):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@needs_fused
 def test_retain_graph_and_release():
     """A second backward (retain_graph) reads the same P; a plain backward frees it."""
     q, k, v = (ember.tensor(_rand(s, i)).requires_grad_() for i, s in enumerate([(1, 2, 30, 8), (1, 2, 50, 8),
