@@ -3,10 +3,15 @@
 Shapes B x H x T x D = 8x8x256x64 and 4x8x1024x64, causal and not, forward and forward+backward
 (through autograd, as a training step runs it), 1 and 2 threads. Runs are interleaved
 (ember, torch, ember, torch, ...) so machine load hits both alike; the median is reported.
-1 thread: CPU time of the process (robust on a shared machine); 2 threads: wall time.
+1 thread: CPU time of the process (robust on a shared machine); 2 threads: wall time, or CPU time
+with ``--cpu-time`` (all thread counts; at 2 threads that is the sum over both threads).
 GFLOP/s: forward 4*B*H*T*T*D, backward 10*B*H*T*T*D (2.5x forward), causal counted as half.
+``--only`` keeps the cases whose label (e.g. "4x8x1024x64 False fwd+bwd") contains each given word.
+``--recompute`` adds an ember row that recomputes the scores in the backward (saved-P budget 0,
+as EMBER_ATTN_SAVE_P_MB=0) to the forward+backward cases, interleaved with the others.
 
     EMBER_BUILD_DIR=build/dev PYTHONPATH=python python bench/python/bench_attention.py [--reps N]
+        [--threads 1,2] [--cpu-time] [--only "1024 False fwd+bwd"] [--recompute]
 """
 import argparse
 import os
@@ -17,6 +22,7 @@ import numpy as np
 
 import ember
 import ember.nn.functional as F
+from ember.autograd.grad_fns import attention as attn_grad
 
 try:
     import torch
@@ -26,7 +32,7 @@ except ImportError:  # pragma: no cover
 SHAPES = [(8, 8, 256, 64), (4, 8, 1024, 64)]
 
 
-def make_case(lib, B, H, T, D, causal, backward, seed=0):
+def make_case(lib, B, H, T, D, causal, backward, seed=0, save_budget=None):
     rng = np.random.default_rng(seed)
     arrs = [rng.standard_normal((B, H, T, D)).astype(np.float32) for _ in range(4)]
     if lib == "ember":
@@ -39,10 +45,14 @@ def make_case(lib, B, H, T, D, causal, backward, seed=0):
         sdpa = torch.nn.functional.scaled_dot_product_attention
 
     def run():
+        if save_budget is not None:  # ember: this case's saved-P budget
+            old, attn_grad._SAVE_PROBS_MAX_BYTES = attn_grad._SAVE_PROBS_MAX_BYTES, save_budget
         out = sdpa(q, k, v, is_causal=causal)
         if backward:
             out.backward(g)
             q.grad = k.grad = v.grad = None
+        if save_budget is not None:
+            attn_grad._SAVE_PROBS_MAX_BYTES = old
     return run
 
 
@@ -63,8 +73,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--cpu-time", action="store_true", help="process CPU time at every thread count")
+    ap.add_argument("--only", default="", help="keep cases whose label contains every word given")
+    ap.add_argument("--recompute", action="store_true", help="add ember with the backward recomputing the scores")
     args = ap.parse_args()
     print(f"# load: {os.getloadavg()}")
+    print(f"# clock: {'CPU time' if args.cpu_time else 'CPU time at 1 thread, wall at more'}; "
+          f"saved-P budget {attn_grad._SAVE_PROBS_MAX_BYTES >> 20} MiB")
     print("| threads | B x H x T x D | causal | pass | ember ms | torch ms | ember GFLOP/s | torch GFLOP/s | speedup |")
     print("|---|---|---|---|---|---|---|---|---|")
     for nt in [int(x) for x in args.threads.split(",")]:
@@ -74,17 +89,25 @@ def main():
         for (B, H, T, D) in SHAPES:
             for causal in (False, True):
                 for backward in (False, True):
+                    label = f"{B}x{H}x{T}x{D} {causal} {'fwd+bwd' if backward else 'fwd'}"
+                    if not all(w in label for w in args.only.split()):
+                        continue
                     fl = (14.0 if backward else 4.0) * B * H * T * T * D * (0.5 if causal else 1.0)
+                    names = ["ember"]
                     fns = [make_case("ember", B, H, T, D, causal, backward)]
+                    if args.recompute and backward:
+                        names.append("ember recompute")
+                        fns.append(make_case("ember", B, H, T, D, causal, backward, save_budget=0))
                     if torch is not None:
                         fns.append(make_case("torch", B, H, T, D, causal, backward))
                     reps = args.reps if T <= 256 else max(3, args.reps // 2)
-                    ts = measure(fns, reps, wall=nt > 1)
-                    te = ts[0]
-                    tt = ts[1] if len(ts) > 1 else float("nan")
-                    print(f"| {nt} | {B}x{H}x{T}x{D} | {causal} | {'fwd+bwd' if backward else 'fwd'} | "
-                          f"{te * 1e3:.1f} | {tt * 1e3:.1f} | {fl / te / 1e9:.1f} | {fl / tt / 1e9:.1f} | "
-                          f"{tt / te:.2f}x |", flush=True)
+                    ts = measure(fns, reps, wall=nt > 1 and not args.cpu_time)
+                    tt = ts[len(names)] if torch is not None else float("nan")
+                    for name, te in zip(names, ts):
+                        tag = "" if name == "ember" else f" ({name})"
+                        print(f"| {nt} | {B}x{H}x{T}x{D} | {causal} | {'fwd+bwd' if backward else 'fwd'}{tag} | "
+                              f"{te * 1e3:.1f} | {tt * 1e3:.1f} | {fl / te / 1e9:.1f} | {fl / tt / 1e9:.1f} | "
+                              f"{tt / te:.2f}x |", flush=True)
 
 
 if __name__ == "__main__":

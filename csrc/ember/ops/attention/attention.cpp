@@ -23,6 +23,9 @@ namespace {
 
 constexpr const char* kOp = "scaled_dot_product_attention";
 
+// Row stride of saved P: S rounded up to a whole vector of every ISA build's block products.
+int64_t probs_ld(int64_t S) { return (S + 7) / 8 * 8; }
+
 DType compute_dtype(DType t) { return t == DType::Float64 ? DType::Float64 : DType::Float32; }
 
 void strides4(const Tensor& t, int64_t* s) {
@@ -162,7 +165,8 @@ std::vector<Tensor> cuda_backward(const Tensor& dout_in, const Tensor& q, const 
 }  // namespace
 
 std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in,
-                                      const Tensor& mask_in, bool is_causal, double scale) {
+                                      const Tensor& mask_in, bool is_causal, double scale,
+                                      int64_t save_probs_max_bytes) {
 #ifdef EMBER_WITH_CUDA
   if (q_in.device().is_cuda()) return cuda_forward(q_in, k_in, v_in, mask_in, is_causal, scale);
 #endif
@@ -174,6 +178,13 @@ std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, co
   Tensor lse = Tensor::empty({p.N, p.Hq, p.L}, cdt, q.device());
   p.out = out.raw_data_ptr();
   p.lse = lse.raw_data_ptr();
+  Tensor probs;
+  if (save_probs_max_bytes > 0 && !is_causal && !use_reference_kernels() && p.S > 0 && lse.numel() > 0 &&
+      lse.numel() * probs_ld(p.S) * (int64_t)itemsize(cdt) <= save_probs_max_bytes) {
+    probs = Tensor::empty({p.N, p.Hq, p.L, probs_ld(p.S)}, cdt, q.device());
+    p.probs = probs.raw_data_ptr();
+    p.ldp = probs_ld(p.S);
+  }
   if (lse.numel() > 0) {
     if (p.S == 0) {  // no keys: every row is fully masked
       fill_(out, Scalar(0.0));
@@ -183,12 +194,13 @@ std::vector<Tensor> attention_forward(const Tensor& q_in, const Tensor& k_in, co
       (cdt == DType::Float32 ? kern->fwd_f32 : kern->fwd_f64)(p);
     }
   }
+  if (probs.defined()) return {dt == cdt ? out : to_dtype(out, dt), lse, probs};
   return {dt == cdt ? out : to_dtype(out, dt), lse};
 }
 
 std::vector<Tensor> attention_backward(const Tensor& dout_in, const Tensor& q_in, const Tensor& k_in,
                                        const Tensor& v_in, const Tensor& out_in, const Tensor& lse_in,
-                                       const Tensor& mask_in, bool is_causal, double scale) {
+                                       const Tensor& mask_in, bool is_causal, double scale, const Tensor& probs) {
 #ifdef EMBER_WITH_CUDA
   if (q_in.device().is_cuda())
     return cuda_backward(dout_in, q_in, k_in, v_in, out_in, lse_in, mask_in, is_causal, scale);
@@ -204,6 +216,14 @@ std::vector<Tensor> attention_backward(const Tensor& dout_in, const Tensor& q_in
   p.dout = dout.raw_data_ptr(); strides4(dout, p.sdo);
   p.out = out.raw_data_ptr();
   p.lse = lse.raw_data_ptr();
+  if (probs.defined()) {
+    EMBER_CHECK(!is_causal && probs.dtype() == cdt && probs.device() == q.device() && probs.is_contiguous() &&
+                probs.sizes() == Shape({p.N, p.Hq, p.L, probs_ld(p.S)}), kOp, "backward: saved probs of shape ",
+                shape_str(probs.sizes()), " and dtype ", dtype_name(probs.dtype()),
+                " do not come from attention_forward for these inputs");
+    p.probs = probs.raw_data_ptr();
+    p.ldp = probs_ld(p.S);
+  }
   Tensor dq, dk, dv;
   if (!alloc_packed_grads(q, k, v, dq, dk, dv)) {
     dq = Tensor::empty(q.sizes(), cdt, q.device());

@@ -29,6 +29,10 @@ struct AttnParams {
   void* dq = nullptr; int64_t sdq[4] = {};  // (N, Hq, L, E)
   void* dk = nullptr; int64_t sdk[4] = {};  // (N, Hk, S, E)
   void* dv = nullptr; int64_t sdv[4] = {};  // (N, Hk, S, Ev)
+  // saved attention weights (CPU fast kernels, not causal; nullptr: none): P = softmax(scores),
+  // (N, Hq, L, ldp) contiguous, columns >= S zero; the forward writes it, the backward reads it
+  // instead of recomputing the scores
+  void* probs = nullptr; int64_t ldp = 0;
 };
 
 struct AttentionKernel {

@@ -2,12 +2,15 @@
 ``attention_backward``).
 
 One node per call, named as PyTorch's CPU node (``ScaledDotProductFlashAttentionForCpuBackward0``).
-It saves q, k, v, the output and the per-row log-sum-exp; backward calls the fused C++ backward,
-which recomputes the scores blockwise. Under ``create_graph=True`` backward instead writes the same
+It saves q, k, v, the output and the per-row log-sum-exp, and (not causal, within a memory budget)
+the attention weights P; backward calls the fused C++ backward, which reads P or recomputes the
+scores blockwise. Under ``create_graph=True`` backward instead writes the same
 gradient with differentiable ember ops on the materialized attention weights, so double backward
 works. A float ``attn_mask`` that requires grad never reaches this node (the reference path
 handles it, see ``nn.functional.scaled_dot_product_attention``).
 """
+import os
+
 from ... import _C
 from ..._tensor import _wrap
 from ..function import Function
@@ -36,28 +39,36 @@ def _mask4d(mask, q, S):
     return _as4d(mask, full[:-2])._t
 
 
-def fused_forward(q, k, v, mask, is_causal, scale):
-    """(out, lse): out has q's leading dims and v's last dim; lse is the raw (N, H, L) tensor."""
+# Largest attention-weight matrix P (bytes, per call) the forward saves for the backward, which then
+# skips recomputing the scores; beyond it (or with EMBER_ATTN_SAVE_P_MB=0) the backward recomputes them.
+# 4 bytes per score: 16 MiB at B x H x T = 8 x 8 x 256, 128 MiB at 4 x 8 x 1024.
+_SAVE_PROBS_MAX_BYTES = int(float(os.environ.get("EMBER_ATTN_SAVE_P_MB", "256")) * (1 << 20))
+
+
+def fused_forward(q, k, v, mask, is_causal, scale, save_probs=False):
+    """(out, lse, probs): out has q's leading dims and v's last dim; lse is the raw (N, H, L) tensor;
+    probs is the raw saved P when ``save_probs`` and the kernel saved it (see _SAVE_PROBS_MAX_BYTES), else None."""
+    budget = _SAVE_PROBS_MAX_BYTES if save_probs else 0
     if q.dim() == 4 and mask is None:  # the common (N, H, L, E) call: no views, no reshapes
-        out, lse = _C.attention_forward(q._t, k._t, v._t, None, bool(is_causal), float(scale))
-        return _wrap(out), lse
+        res = _C.attention_forward(q._t, k._t, v._t, None, bool(is_causal), float(scale), budget)
+        return _wrap(res[0]), res[1], (res[2] if len(res) > 2 else None)
     lead = tuple(q.shape[:-2])
-    out, lse = _C.attention_forward(_as4d(q, lead)._t, _as4d(k, tuple(k.shape[:-2]))._t,
-                                    _as4d(v, tuple(v.shape[:-2]))._t, _mask4d(mask, q, k.shape[-2]),
-                                    bool(is_causal), float(scale))
-    return _wrap(out).reshape(*q.shape[:-1], v.shape[-1]), lse
+    res = _C.attention_forward(_as4d(q, lead)._t, _as4d(k, tuple(k.shape[:-2]))._t,
+                               _as4d(v, tuple(v.shape[:-2]))._t, _mask4d(mask, q, k.shape[-2]),
+                               bool(is_causal), float(scale), budget)
+    return (_wrap(res[0]).reshape(*q.shape[:-1], v.shape[-1]), res[1], (res[2] if len(res) > 2 else None))
 
 
-def fused_backward(g, q, k, v, out, lse, mask, is_causal, scale):
-    """(dq, dk, dv) in the shapes of q, k, v."""
+def fused_backward(g, q, k, v, out, lse, mask, is_causal, scale, probs=None):
+    """(dq, dk, dv) in the shapes of q, k, v; ``probs``: fused_forward's saved P (raw) or None."""
     if q.dim() == 4 and mask is None:  # outputs already have the shapes of q, k, v
         dq, dk, dv = _C.attention_backward(g._t, q._t, k._t, v._t, out._t, lse, None, bool(is_causal),
-                                           float(scale))
+                                           float(scale), probs)
         return _wrap(dq), _wrap(dk), _wrap(dv)
     lead = tuple(q.shape[:-2])
     dq, dk, dv = _C.attention_backward(_as4d(g, lead)._t, _as4d(q, lead)._t, _as4d(k, tuple(k.shape[:-2]))._t,
                                        _as4d(v, tuple(v.shape[:-2]))._t, _as4d(out, lead)._t, lse,
-                                       _mask4d(mask, q, k.shape[-2]), bool(is_causal), float(scale))
+                                       _mask4d(mask, q, k.shape[-2]), bool(is_causal), float(scale), probs)
     return (_wrap(dq).reshape(q.shape), _wrap(dk).reshape(k.shape), _wrap(dv).reshape(v.shape))
 
 
@@ -88,12 +99,14 @@ def _differentiable_grads(g, q, k, v, mask, is_causal, scale, needs):
 
 
 class ScaledDotProductFlashAttentionForCpu(Function):
-    """softmax(q k^T * scale + mask) v by the fused kernel; saves out and lse only."""
+    """softmax(q k^T * scale + mask) v by the fused kernel; saves out and lse, and the attention
+    weights P when they fit _SAVE_PROBS_MAX_BYTES (not causal, CPU)."""
 
     @staticmethod
     def forward(ctx, query, key, value, attn_mask, is_causal, scale):
-        out, lse = fused_forward(query, key, value, attn_mask, is_causal, scale)
-        ctx.save_for_backward(query, key, value, attn_mask, out)
+        out, lse, probs = fused_forward(query, key, value, attn_mask, is_causal, scale, save_probs=True)
+        # P goes with the saved tensors, so the graph frees it after backward (unless retain_graph)
+        ctx.save_for_backward(query, key, value, attn_mask, out, None if probs is None else _wrap(probs))
         ctx.lse = lse
         ctx.is_causal = is_causal
         ctx.scale = scale
@@ -101,12 +114,13 @@ class ScaledDotProductFlashAttentionForCpu(Function):
 
     @staticmethod
     def backward(ctx, g):
-        q, k, v, mask, out = ctx.saved_tensors
+        q, k, v, mask, out, probs = ctx.saved_tensors
         needs = ctx.needs_input_grad[:3]
         if _state.enabled:  # create_graph: a differentiable formula, recorded again
             dq, dk, dv = _differentiable_grads(g, q, k, v, mask, ctx.is_causal, ctx.scale, needs)
         else:
-            dq, dk, dv = fused_backward(g, q, k, v, out, ctx.lse, mask, ctx.is_causal, ctx.scale)
+            dq, dk, dv = fused_backward(g, q, k, v, out, ctx.lse, mask, ctx.is_causal, ctx.scale,
+                                        None if probs is None else probs._t)
             for t in (dq, dk, dv):  # fresh buffers only autograd holds: UnbindBackward may return
                 if t is not None:   # the one they slice (qkv split) as a view instead of a stack
                     t._fresh_grad = True

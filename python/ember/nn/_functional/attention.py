@@ -2,7 +2,9 @@
 
 Two paths:
 - fused (default): the C++ flash-style kernel, CPU or CUDA (``_C.attention_forward/backward``, one autograd node
-  ``ScaledDotProductFlashAttentionForCpuBackward0``); it never materializes the L x S scores.
+  ``ScaledDotProductFlashAttentionForCpuBackward0``). Inference never materializes the L x S scores;
+  under autograd the CPU forward saves the attention weights for the backward when they fit a
+  budget and the call is not causal (``EMBER_ATTN_SAVE_P_MB``, see ``autograd/grad_fns/attention.py``).
 - ``_sdpa_reference``: materializes the scores with public ember ops, so autograd (and double
   backward) come from those ops. It is the checking oracle for the fused kernel and the path for
   what the fused kernel does not cover: ``dropout_p > 0``, a float ``attn_mask`` that requires
@@ -185,8 +187,8 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
                                  scale=None, enable_gqa=False):
     """softmax(q @ k^T * scale + mask) @ v, with PyTorch's arguments and semantics.
 
-    Runs the fused C++ kernel (flash-attention style: blockwise online softmax, saves only the
-    output and log-sum-exp) when it covers the call; otherwise, and for ``dropout_p > 0`` or a float
+    Runs the fused C++ kernel (flash-attention style: blockwise online softmax; for autograd it saves
+    the output and log-sum-exp, and the attention weights when they fit a budget) when it covers the call; otherwise, and for ``dropout_p > 0`` or a float
     ``attn_mask`` that requires grad, the materialized reference path."""
     _check(query, key, value, attn_mask, dropout_p, is_causal, enable_gqa)
     dropout_p, is_causal, enable_gqa = float(dropout_p), bool(is_causal), bool(enable_gqa)
