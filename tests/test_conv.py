@@ -466,6 +466,57 @@ def test_depthwise_forward_fast_path(C, H, W, k, p, d, dtype):
     _torch_vs_ember_conv(x, w, b, gy, kw, tol_y=tol, tol_w=100 * tol, noncontig=(W % 2 == 1))
 
 
+@needs_torch
+@pytest.mark.parametrize("N,C,m,H,W,p,threads", [
+    (2, 3, 1, 9, 13, 1, 1),     # columns not a multiple of 8: a masked last column block
+    (3, 4, 2, 5, 3, 1, 2),      # narrower than one vector, channel multiplier 2, two threads
+    (2, 2, 1, 16, 16, 0, 1),    # exact column blocks, no padding
+    (1, 3, 1, 7, 8, 2, 2),      # padding 2
+    (2, 2, 3, 4, 6, 3, 1),      # padding 3: zero taps at every border, multiplier 3
+    (4, 5, 1, 32, 33, 1, 2),    # several images accumulated per channel, two threads
+])
+def test_depthwise_3x3_weight_grad_fast_path(N, C, m, H, W, p, threads):
+    """float32 3x3 stride-1 depthwise weight gradient (9 x 8-lane register accumulators per channel,
+    AVX2) and input gradient (the flipped-kernel forward) against torch, forward included."""
+    r = np.random.default_rng(N * 100 + C * 10 + W)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    w = r.standard_normal((m * C, 1, 3, 3)).astype(np.float32)
+    b = r.standard_normal(m * C).astype(np.float32)
+    kw = dict(padding=p, groups=C)
+    gy = r.standard_normal((N, m * C, H + 2 * p - 2, W + 2 * p - 2)).astype(np.float32)
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        _torch_vs_ember_conv(x, w, b, gy, kw, tol_y=1e-4, tol_w=1e-3, noncontig=(W % 2 == 1))
+    finally:
+        ember.set_num_threads(old)
+
+
+def test_depthwise_3x3_weight_grad_deterministic_and_inf():
+    """Channels are split over threads, each summed in a fixed order: 1 and 2 threads give the same bits.
+    An inf in the last input column reaches only the taps that read it (the masked lanes of the last
+    column block must not turn 0 * inf into nan in the other taps)."""
+    from ember._tensor import _wrap
+    r = np.random.default_rng(7)
+    x = r.standard_normal((3, 8, 10, 13)).astype(np.float32)
+    gy = np.abs(r.standard_normal((3, 8, 10, 13))).astype(np.float32) + 0.1
+    res = []
+    old = ember.get_num_threads()
+    try:
+        for t in (1, 2):
+            ember.set_num_threads(t)
+            res.append(_wrap(ember._C.conv_backward_weight(ember.tensor(gy)._t, ember.tensor(x)._t, [8, 1, 3, 3],
+                                                           [1, 1], [1, 1], [1, 1], 8, "conv2d")).numpy())
+        np.testing.assert_array_equal(res[0], res[1])
+        x[1, 2, 4, 12] = np.inf  # last column: read by taps kw = 1, 2 only (kw = 0 pairs it with column 13)
+        gw = _wrap(ember._C.conv_backward_weight(ember.tensor(gy)._t, ember.tensor(x)._t, [8, 1, 3, 3],
+                                                 [1, 1], [1, 1], [1, 1], 8, "conv2d")).numpy()
+    finally:
+        ember.set_num_threads(old)
+    assert np.isposinf(gw[2, 0, :, 1:]).all() and np.isfinite(gw[2, 0, :, 0]).all()
+    assert np.isfinite(np.delete(gw, 2, axis=0)).all()
+
+
 # ---- modules ----------------------------------------------------------------------------------------------
 MODULES = [
     ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),
