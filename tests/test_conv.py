@@ -517,6 +517,59 @@ def test_depthwise_3x3_weight_grad_deterministic_and_inf():
     assert np.isfinite(np.delete(gw, 2, axis=0)).all()
 
 
+@needs_torch
+@pytest.mark.parametrize("nsp,N,C,m,sp,k,kw", [
+    (1, 5, 1, 15, (40,), (3,), dict(stride=2)),                     # the book's Conv1d(1, 15, 3, stride=2)
+    (1, 3, 1, 4, (41,), (3,), dict(stride=2, padding=1)),           # odd length, padded
+    (1, 2, 3, 2, (23,), (5,), dict(stride=3, padding=2, dilation=2)),  # stride 3, dilation: phases 0..2
+    (1, 2, 2, 1, (37,), (4,), dict(stride=2, padding=3)),           # even kernel, padding past a tap
+    (2, 2, 4, 1, (9, 11), (3, 3), dict(stride=2, padding=1)),       # depthwise stride 2
+    (2, 2, 3, 2, (10, 13), (3, 5), dict(stride=(1, 2), padding=(1, 2))),  # stride along W only
+    (2, 2, 3, 2, (13, 10), (5, 3), dict(stride=(2, 1), padding=(2, 0))),  # stride along H only
+    (2, 1, 2, 3, (8, 9), (2, 2), dict(stride=3, dilation=2)),       # stride > kernel: unread columns
+    (2, 2, 2, 1, (7, 6), (5, 5), dict(padding=2)),                  # stride 1 5x5, weight grad generic path
+    (3, 2, 2, 2, (5, 6, 7), (3, 3, 3), dict(stride=(1, 2, 2), padding=1)),  # 3-D
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_direct_phase_split_paths(nsp, N, C, m, sp, k, kw, threads):
+    """C/groups == 1 convs of any stride run on zero-padded, phase-split input planes (every tap a
+    unit-stride loop) in all three directions: forward, input and weight gradients against torch."""
+    r = np.random.default_rng(N * 31 + C * 7 + sum(sp))
+    x = r.standard_normal((N, C) + sp).astype(np.float32)
+    w = r.standard_normal((m * C, 1) + k).astype(np.float32)
+    b = r.standard_normal(m * C).astype(np.float32)
+    conv = f"conv{nsp}d"
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    yt = getattr(torch.nn.functional, conv)(xt, wt, bt, groups=C, **kw)
+    gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
+    yt.backward(torch.tensor(gy))
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        xe, we, be = (ember.tensor(a).requires_grad_() for a in (x, w, b))
+        ye = getattr(ember.nn.functional, conv)(xe, we, be, groups=C, **kw)
+        ye.backward(ember.tensor(gy))
+    finally:
+        ember.set_num_threads(old)
+    for e, t in ((ye, yt), (xe.grad, xt.grad), (we.grad, wt.grad), (be.grad, bt.grad)):
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_direct_weight_grad_inf_stays_in_its_taps():
+    """Strided 1-D weight gradient: an inf input reaches only the taps that read it (the lanes past the
+    last output column are not accumulated, so no 0 * inf nan appears elsewhere)."""
+    from ember._tensor import _wrap
+    r = np.random.default_rng(5)
+    x = r.standard_normal((2, 1, 40)).astype(np.float32)
+    x[1, 0, 39] = np.inf  # stride 2, k 3, no padding: column 39 is read by no tap (19 outputs reach column 38)
+    x[0, 0, 37] = np.inf  # column 37 = 2*18 + 1: tap 1 only
+    gy = np.abs(r.standard_normal((2, 4, 19))).astype(np.float32) + 0.1
+    gw = _wrap(ember._C.conv_backward_weight(ember.tensor(gy)._t, ember.tensor(x)._t, [4, 1, 3], [2], [0], [1], 1,
+                                             "conv1d")).numpy()
+    assert np.isposinf(gw[:, 0, 1]).all()
+    assert np.isfinite(gw[:, 0, 0]).all() and np.isfinite(gw[:, 0, 2]).all()
+
+
 # ---- modules ----------------------------------------------------------------------------------------------
 MODULES = [
     ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),
