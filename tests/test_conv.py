@@ -570,6 +570,59 @@ def test_direct_weight_grad_inf_stays_in_its_taps():
     assert np.isfinite(gw[:, 0, 0]).all() and np.isfinite(gw[:, 0, 2]).all()
 
 
+@pytest.mark.parametrize("N,C,H,W,p,bias", [
+    (2, 3, 9, 13, 1, True),    # fused path: masked last column block
+    (3, 4, 5, 3, 0, False),    # narrower than a vector, no bias gradient asked
+    (1, 5, 8, 16, 2, True),    # padding 2 (the input gradient's flipped conv has padding 0)
+    (2, 3, 7, 6, 3, True),     # padding 3: not covered by the fused kernel, the three kernels run
+])
+def test_conv_backward_fused_matches_separate(N, C, H, W, p, bias):
+    """ember._C.conv_backward (one pass over grad_output for float32 depthwise 3x3 stride 1) gives the
+    gradients of the three separate kernels, at 1 and 2 threads with the same bits, and of the
+    reference kernels; flags leave the gradients not asked for as None."""
+    r = np.random.default_rng(N + C * 3 + H * 5 + W)
+    x = ember.tensor(r.standard_normal((N, C, H, W)).astype(np.float32))._t
+    w = ember.tensor(r.standard_normal((C, 1, 3, 3)).astype(np.float32))._t
+    gy = ember.tensor(r.standard_normal((N, C, H + 2 * p - 2, W + 2 * p - 2)).astype(np.float32))._t
+    a, pp = [1, 1], [p, p]
+    C_ = ember._C
+    sep = [C_.conv_backward_input(gy, w, [N, C, H, W], a, pp, a, C, "conv2d"),
+           C_.conv_backward_weight(gy, x, [C, 1, 3, 3], a, pp, a, C, "conv2d"),
+           C_.conv_backward_bias(gy, "conv2d")]
+    sep = [ember._tensor._wrap(t).numpy() for t in sep]
+    old = ember.get_num_threads()
+    outs = []
+    try:
+        for t in (1, 2):
+            ember.set_num_threads(t)
+            outs.append(C_.conv_backward(gy, x, w, a, pp, a, C, True, True, bias, "conv2d"))
+        ember.set_kernels("reference")
+        ref = C_.conv_backward(gy, x, w, a, pp, a, C, True, True, bias, "conv2d")
+    finally:
+        ember.set_kernels("fast")
+        ember.set_num_threads(old)
+    for res in outs + [ref]:
+        assert (res[2] is None) == (not bias)
+        for i in range(3 if bias else 2):
+            np.testing.assert_allclose(ember._tensor._wrap(res[i]).numpy(), sep[i], rtol=1e-4, atol=1e-4)
+    for i in range(3 if bias else 2):
+        np.testing.assert_array_equal(ember._tensor._wrap(outs[0][i]).numpy(), ember._tensor._wrap(outs[1][i]).numpy())
+
+
+def test_conv_backward_errors_name_the_op():
+    """conv_backward on inconsistent input raises the separate kernels' errors (op named), not a crash."""
+    C_ = ember._C
+    x = ember.randn(2, 4, 5, 5)._t
+    w = ember.randn(4, 1, 3, 3)._t
+    with pytest.raises(RuntimeError, match=r"\[conv2d\]"):  # grad_output with the wrong channel count
+        C_.conv_backward(ember.randn(2, 3, 5, 5)._t, x, w, [1, 1], [1, 1], [1, 1], 4, True, True, True, "conv2d")
+    with pytest.raises(RuntimeError, match=r"\[conv2d\]"):  # float64 grad_output with float32 input
+        C_.conv_backward(ember.randn(2, 4, 5, 5, dtype=ember.float64)._t, x, w, [1, 1], [1, 1], [1, 1], 4, True, True,
+                         False, "conv2d")
+    with pytest.raises(RuntimeError, match=r"\[conv2d\]"):  # groups 0
+        C_.conv_backward(ember.randn(2, 4, 5, 5)._t, x, w, [1, 1], [1, 1], [1, 1], 0, True, True, True, "conv2d")
+
+
 # ---- modules ----------------------------------------------------------------------------------------------
 MODULES = [
     ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),

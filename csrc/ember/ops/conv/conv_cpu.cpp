@@ -186,6 +186,11 @@ void direct_call_bwd_weight(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   if constexpr (std::is_same_v<T, float>) k->bwd_weight_f(g, gy, x, gw); else k->bwd_weight_d(g, gy, x, gw);
 }
 
+bool conv_bwd_fused_cpu(const ConvGeom& g, const float* gy, const float* x, const float* w, float* gx, float* gw,
+                        float* gb) {
+  return conv_direct_kernels(cpu_isa())->bwd_fused_f(g, gy, x, w, gx, gw, gb);
+}
+
 bool winograd_eligible(const ConvGeom& g) {
   static const bool enabled = env_switch("EMBER_CONV_WINOGRAD");
   if (!enabled || cpu_isa() == Isa::Baseline) return false;
