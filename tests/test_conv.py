@@ -466,6 +466,163 @@ def test_depthwise_forward_fast_path(C, H, W, k, p, d, dtype):
     _torch_vs_ember_conv(x, w, b, gy, kw, tol_y=tol, tol_w=100 * tol, noncontig=(W % 2 == 1))
 
 
+@needs_torch
+@pytest.mark.parametrize("N,C,m,H,W,p,threads", [
+    (2, 3, 1, 9, 13, 1, 1),     # columns not a multiple of 8: a masked last column block
+    (3, 4, 2, 5, 3, 1, 2),      # narrower than one vector, channel multiplier 2, two threads
+    (2, 2, 1, 16, 16, 0, 1),    # exact column blocks, no padding
+    (1, 3, 1, 7, 8, 2, 2),      # padding 2
+    (2, 2, 3, 4, 6, 3, 1),      # padding 3: zero taps at every border, multiplier 3
+    (4, 5, 1, 32, 33, 1, 2),    # several images accumulated per channel, two threads
+])
+def test_depthwise_3x3_weight_grad_fast_path(N, C, m, H, W, p, threads):
+    """float32 3x3 stride-1 depthwise weight gradient (9 x 8-lane register accumulators per channel,
+    AVX2) and input gradient (the flipped-kernel forward) against torch, forward included."""
+    r = np.random.default_rng(N * 100 + C * 10 + W)
+    x = r.standard_normal((N, C, H, W)).astype(np.float32)
+    w = r.standard_normal((m * C, 1, 3, 3)).astype(np.float32)
+    b = r.standard_normal(m * C).astype(np.float32)
+    kw = dict(padding=p, groups=C)
+    gy = r.standard_normal((N, m * C, H + 2 * p - 2, W + 2 * p - 2)).astype(np.float32)
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        _torch_vs_ember_conv(x, w, b, gy, kw, tol_y=1e-4, tol_w=1e-3, noncontig=(W % 2 == 1))
+    finally:
+        ember.set_num_threads(old)
+
+
+def test_depthwise_3x3_weight_grad_deterministic_and_inf():
+    """Channels are split over threads, each summed in a fixed order: 1 and 2 threads give the same bits.
+    An inf in the last input column reaches only the taps that read it (the masked lanes of the last
+    column block must not turn 0 * inf into nan in the other taps)."""
+    from ember._tensor import _wrap
+    r = np.random.default_rng(7)
+    x = r.standard_normal((3, 8, 10, 13)).astype(np.float32)
+    gy = np.abs(r.standard_normal((3, 8, 10, 13))).astype(np.float32) + 0.1
+    res = []
+    old = ember.get_num_threads()
+    try:
+        for t in (1, 2):
+            ember.set_num_threads(t)
+            res.append(_wrap(ember._C.conv_backward_weight(ember.tensor(gy)._t, ember.tensor(x)._t, [8, 1, 3, 3],
+                                                           [1, 1], [1, 1], [1, 1], 8, "conv2d")).numpy())
+        np.testing.assert_array_equal(res[0], res[1])
+        x[1, 2, 4, 12] = np.inf  # last column: read by taps kw = 1, 2 only (kw = 0 pairs it with column 13)
+        gw = _wrap(ember._C.conv_backward_weight(ember.tensor(gy)._t, ember.tensor(x)._t, [8, 1, 3, 3],
+                                                 [1, 1], [1, 1], [1, 1], 8, "conv2d")).numpy()
+    finally:
+        ember.set_num_threads(old)
+    assert np.isposinf(gw[2, 0, :, 1:]).all() and np.isfinite(gw[2, 0, :, 0]).all()
+    assert np.isfinite(np.delete(gw, 2, axis=0)).all()
+
+
+@needs_torch
+@pytest.mark.parametrize("nsp,N,C,m,sp,k,kw", [
+    (1, 5, 1, 15, (40,), (3,), dict(stride=2)),                     # the book's Conv1d(1, 15, 3, stride=2)
+    (1, 3, 1, 4, (41,), (3,), dict(stride=2, padding=1)),           # odd length, padded
+    (1, 2, 3, 2, (23,), (5,), dict(stride=3, padding=2, dilation=2)),  # stride 3, dilation: phases 0..2
+    (1, 2, 2, 1, (37,), (4,), dict(stride=2, padding=3)),           # even kernel, padding past a tap
+    (2, 2, 4, 1, (9, 11), (3, 3), dict(stride=2, padding=1)),       # depthwise stride 2
+    (2, 2, 3, 2, (10, 13), (3, 5), dict(stride=(1, 2), padding=(1, 2))),  # stride along W only
+    (2, 2, 3, 2, (13, 10), (5, 3), dict(stride=(2, 1), padding=(2, 0))),  # stride along H only
+    (2, 1, 2, 3, (8, 9), (2, 2), dict(stride=3, dilation=2)),       # stride > kernel: unread columns
+    (2, 2, 2, 1, (7, 6), (5, 5), dict(padding=2)),                  # stride 1 5x5, weight grad generic path
+    (3, 2, 2, 2, (5, 6, 7), (3, 3, 3), dict(stride=(1, 2, 2), padding=1)),  # 3-D
+])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_direct_phase_split_paths(nsp, N, C, m, sp, k, kw, threads):
+    """C/groups == 1 convs of any stride run on zero-padded, phase-split input planes (every tap a
+    unit-stride loop) in all three directions: forward, input and weight gradients against torch."""
+    r = np.random.default_rng(N * 31 + C * 7 + sum(sp))
+    x = r.standard_normal((N, C) + sp).astype(np.float32)
+    w = r.standard_normal((m * C, 1) + k).astype(np.float32)
+    b = r.standard_normal(m * C).astype(np.float32)
+    conv = f"conv{nsp}d"
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    yt = getattr(torch.nn.functional, conv)(xt, wt, bt, groups=C, **kw)
+    gy = r.standard_normal(tuple(yt.shape)).astype(np.float32)
+    yt.backward(torch.tensor(gy))
+    old = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        xe, we, be = (ember.tensor(a).requires_grad_() for a in (x, w, b))
+        ye = getattr(ember.nn.functional, conv)(xe, we, be, groups=C, **kw)
+        ye.backward(ember.tensor(gy))
+    finally:
+        ember.set_num_threads(old)
+    for e, t in ((ye, yt), (xe.grad, xt.grad), (we.grad, wt.grad), (be.grad, bt.grad)):
+        np.testing.assert_allclose(e.detach().numpy(), t.detach().numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_direct_weight_grad_inf_stays_in_its_taps():
+    """Strided 1-D weight gradient: an inf input reaches only the taps that read it (the lanes past the
+    last output column are not accumulated, so no 0 * inf nan appears elsewhere)."""
+    from ember._tensor import _wrap
+    r = np.random.default_rng(5)
+    x = r.standard_normal((2, 1, 40)).astype(np.float32)
+    x[1, 0, 39] = np.inf  # stride 2, k 3, no padding: column 39 is read by no tap (19 outputs reach column 38)
+    x[0, 0, 37] = np.inf  # column 37 = 2*18 + 1: tap 1 only
+    gy = np.abs(r.standard_normal((2, 4, 19))).astype(np.float32) + 0.1
+    gw = _wrap(ember._C.conv_backward_weight(ember.tensor(gy)._t, ember.tensor(x)._t, [4, 1, 3], [2], [0], [1], 1,
+                                             "conv1d")).numpy()
+    assert np.isposinf(gw[:, 0, 1]).all()
+    assert np.isfinite(gw[:, 0, 0]).all() and np.isfinite(gw[:, 0, 2]).all()
+
+
+@pytest.mark.parametrize("N,C,H,W,p,bias", [
+    (2, 3, 9, 13, 1, True),    # fused path: masked last column block
+    (3, 4, 5, 3, 0, False),    # narrower than a vector, no bias gradient asked
+    (1, 5, 8, 16, 2, True),    # padding 2 (the input gradient's flipped conv has padding 0)
+    (2, 3, 7, 6, 3, True),     # padding 3: not covered by the fused kernel, the three kernels run
+])
+def test_conv_backward_fused_matches_separate(N, C, H, W, p, bias):
+    """ember._C.conv_backward (one pass over grad_output for float32 depthwise 3x3 stride 1) gives the
+    gradients of the three separate kernels, at 1 and 2 threads with the same bits, and of the
+    reference kernels; flags leave the gradients not asked for as None."""
+    r = np.random.default_rng(N + C * 3 + H * 5 + W)
+    x = ember.tensor(r.standard_normal((N, C, H, W)).astype(np.float32))._t
+    w = ember.tensor(r.standard_normal((C, 1, 3, 3)).astype(np.float32))._t
+    gy = ember.tensor(r.standard_normal((N, C, H + 2 * p - 2, W + 2 * p - 2)).astype(np.float32))._t
+    a, pp = [1, 1], [p, p]
+    C_ = ember._C
+    sep = [C_.conv_backward_input(gy, w, [N, C, H, W], a, pp, a, C, "conv2d"),
+           C_.conv_backward_weight(gy, x, [C, 1, 3, 3], a, pp, a, C, "conv2d"),
+           C_.conv_backward_bias(gy, "conv2d")]
+    sep = [ember._tensor._wrap(t).numpy() for t in sep]
+    old = ember.get_num_threads()
+    outs = []
+    try:
+        for t in (1, 2):
+            ember.set_num_threads(t)
+            outs.append(C_.conv_backward(gy, x, w, a, pp, a, C, True, True, bias, "conv2d"))
+        ember.set_kernels("reference")
+        ref = C_.conv_backward(gy, x, w, a, pp, a, C, True, True, bias, "conv2d")
+    finally:
+        ember.set_kernels("fast")
+        ember.set_num_threads(old)
+    for res in outs + [ref]:
+        assert (res[2] is None) == (not bias)
+        for i in range(3 if bias else 2):
+            np.testing.assert_allclose(ember._tensor._wrap(res[i]).numpy(), sep[i], rtol=1e-4, atol=1e-4)
+    for i in range(3 if bias else 2):
+        np.testing.assert_array_equal(ember._tensor._wrap(outs[0][i]).numpy(), ember._tensor._wrap(outs[1][i]).numpy())
+
+
+def test_conv_backward_errors_name_the_op():
+    """conv_backward on inconsistent input raises the separate kernels' errors (op named), not a crash."""
+    C_ = ember._C
+    x = ember.randn(2, 4, 5, 5)._t
+    w = ember.randn(4, 1, 3, 3)._t
+    with pytest.raises(RuntimeError, match=r"\[conv2d\]"):  # grad_output with the wrong channel count
+        C_.conv_backward(ember.randn(2, 3, 5, 5)._t, x, w, [1, 1], [1, 1], [1, 1], 4, True, True, True, "conv2d")
+    with pytest.raises(RuntimeError, match=r"\[conv2d\]"):  # float64 grad_output with float32 input
+        C_.conv_backward(ember.randn(2, 4, 5, 5, dtype=ember.float64)._t, x, w, [1, 1], [1, 1], [1, 1], 4, True, True,
+                         False, "conv2d")
+    with pytest.raises(RuntimeError, match=r"\[conv2d\]"):  # groups 0
+        C_.conv_backward(ember.randn(2, 4, 5, 5)._t, x, w, [1, 1], [1, 1], [1, 1], 0, True, True, True, "conv2d")
+
+
 # ---- modules ----------------------------------------------------------------------------------------------
 MODULES = [
     ("Conv1d", (3, 4, 3), dict(stride=2, padding=1), (2, 3, 9)),

@@ -233,6 +233,43 @@ Tensor conv_backward_weight(const Tensor& grad_output, const Tensor& input, cons
   return gw;
 }
 
+std::vector<Tensor> conv_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight,
+                                  const Shape& stride, const Shape& pad_lo, const Shape& dilation, int64_t groups,
+                                  const std::vector<bool>& need, const char* op) {
+  EMBER_CHECK(need.size() == 3, op, "conv_backward needs 3 output flags (input, weight, bias), got ", need.size());
+  // The fused path takes only fully consistent float32 CPU problems; anything else (bad input
+  // included) goes through the three checked functions.
+  const bool fused = need[0] && need[1] && !use_reference_kernels() && grad_output.defined() && input.defined() &&
+                     weight.defined() && grad_output.device().is_cpu() && input.device().is_cpu() &&
+                     weight.device().is_cpu() && grad_output.dtype() == DType::Float32 &&
+                     input.dtype() == DType::Float32 && weight.dtype() == DType::Float32 && input.dim() == 4 &&
+                     weight.dim() == 4 && grad_output.dim() == 4 && stride.size() == 2 && pad_lo.size() == 2 &&
+                     dilation.size() == 2 && groups == input.size(1) && weight.size(0) == groups &&
+                     weight.size(1) == 1 && grad_output.size(0) == input.size(0) && grad_output.size(1) == groups &&
+                     input.numel() > 0 && grad_output.numel() > 0 && pad_lo[0] >= 0 && pad_lo[1] >= 0;
+  if (fused) {
+    Shape out_sp(grad_output.sizes().begin() + 2, grad_output.sizes().end());
+    bool fits = true;  // grad_output's size must be one the forward can produce (high padding >= -stride + 1)
+    for (size_t i = 0; i < 2; ++i) {
+      const int64_t hi = (out_sp[i] - 1) * stride[i] + dilation[i] * (weight.size(2 + i) - 1) + 1 - input.size(2 + i) - pad_lo[i];
+      if (stride[i] < 1 || dilation[i] < 1 || hi < 0 || out_sp[i] < 1) fits = false;
+    }
+    if (fits) {
+      ConvGeom g = make_geom(input.sizes(), weight.sizes(), out_sp, stride, pad_lo, dilation, groups);
+      Tensor gyc = contiguous(grad_output), x = contiguous(input), w = contiguous(weight);
+      Tensor gx = Tensor::empty(input.sizes(), DType::Float32, input.device());
+      Tensor gw = Tensor::empty(weight.sizes(), DType::Float32, input.device());
+      Tensor gb = need[2] ? Tensor::empty({groups}, DType::Float32, input.device()) : Tensor();
+      if (conv_detail::conv_bwd_fused_cpu(g, gyc.data<float>(), x.data<float>(), w.data<float>(), gx.data<float>(),
+                                          gw.data<float>(), need[2] ? gb.data<float>() : nullptr))
+        return {gx, gw, gb};
+    }
+  }
+  return {need[0] ? conv_backward_input(grad_output, weight, input.sizes(), stride, pad_lo, dilation, groups, op) : Tensor(),
+          need[1] ? conv_backward_weight(grad_output, input, weight.sizes(), stride, pad_lo, dilation, groups, op) : Tensor(),
+          need[2] ? conv_backward_bias(grad_output, op) : Tensor()};
+}
+
 Tensor conv_backward_bias(const Tensor& grad_output, const char* op) {
   check_tensor(grad_output, op, "grad_output");
   EMBER_CHECK(grad_output.dim() >= 2, op, "grad_output must have a channel dim, got ",

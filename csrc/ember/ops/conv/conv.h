@@ -14,6 +14,7 @@
 // conv_transpose_forward is conv_backward_input (plus bias) with the output size computed from
 // output_padding, which is exactly PyTorch's definition of conv_transpose.
 #pragma once
+#include <vector>
 #include "ember/core/tensor.h"
 
 namespace ember {
@@ -30,6 +31,12 @@ Tensor conv_backward_input(const Tensor& grad_output, const Tensor& weight, cons
 Tensor conv_backward_weight(const Tensor& grad_output, const Tensor& input, const Shape& weight_shape,
                             const Shape& stride, const Shape& pad_lo, const Shape& dilation, int64_t groups,
                             const char* op = "conv");
+// The gradients of conv_forward that `need` asks for ({input, weight, bias}; undefined where not
+// asked), from one pass over grad_output where a fused CPU kernel covers the problem (float32
+// depthwise 3x3 stride 1), else from the three functions above; same checks and errors as those.
+std::vector<Tensor> conv_backward(const Tensor& grad_output, const Tensor& input, const Tensor& weight,
+                                  const Shape& stride, const Shape& pad_lo, const Shape& dilation, int64_t groups,
+                                  const std::vector<bool>& need, const char* op = "conv");
 // grad_output (N, O, *out) -> (O,): the sum over every dim but 1.
 Tensor conv_backward_bias(const Tensor& grad_output, const char* op = "conv");
 

@@ -14,8 +14,10 @@
 //    (conv_pack_avx2.cpp). Backward-input runs the transposed GEMM into a
 //    block and scatters it back (col2im); backward-weight accumulates W-shaped GEMMs.
 //  * direct (C/groups == 1: depthwise convs and single-input-channel convs such as the book's
-//    Conv1d(1, 15, 3, stride 2)): per-ISA loops in conv_direct_kernels.inc, no GEMM overhead;
-//    stride-1 depthwise input gradients run as the flipped-kernel forward.
+//    Conv1d(1, 15, 3, stride 2)): per-ISA loops in conv_direct_kernels.inc on zero-padded,
+//    phase-split input planes (unit-stride taps for any stride), no GEMM overhead; stride-1
+//    depthwise input gradients run as the flipped-kernel forward; conv_bwd_fused_cpu makes all
+//    three float32 depthwise 3x3 gradients in one pass over grad_output.
 // Threads: fixed chunks of whole images (each thread packs its own blocks and calls a
 // single-threaded GEMM); below kParallelMacs everything stays on the calling thread.
 // Backward-weight sums one partial per chunk in chunk order: results never depend on timing.
@@ -184,6 +186,11 @@ template <class T>
 void direct_call_bwd_weight(const ConvGeom& g, const T* gy, const T* x, T* gw) {
   const ConvDirectKernels* k = conv_direct_kernels(cpu_isa());
   if constexpr (std::is_same_v<T, float>) k->bwd_weight_f(g, gy, x, gw); else k->bwd_weight_d(g, gy, x, gw);
+}
+
+bool conv_bwd_fused_cpu(const ConvGeom& g, const float* gy, const float* x, const float* w, float* gx, float* gw,
+                        float* gb) {
+  return conv_direct_kernels(cpu_isa())->bwd_fused_f(g, gy, x, w, gx, gw, gb);
 }
 
 bool winograd_eligible(const ConvGeom& g) {

@@ -13,6 +13,9 @@ struct ConvDirectKernels {
   void (*bwd_input_d)(const G&, const double* gy, const double* w, double* gx);
   void (*bwd_weight_f)(const G&, const float* gy, const float* x, float* gw);
   void (*bwd_weight_d)(const G&, const double* gy, const double* x, double* gw);
+  // all three gradients in one pass over grad_output where the ISA has a kernel for the geometry
+  // (false: nothing written); gb may be null
+  bool (*bwd_fused_f)(const G&, const float* gy, const float* x, const float* w, float* gx, float* gw, float* gb);
 };
 
 namespace base { extern const ConvDirectKernels conv_direct_kernel; }

@@ -42,5 +42,9 @@ template <class T> void conv_bwd_weight_ref(const ConvGeom& g, const T* gy, cons
 template <class T> void conv_fwd_cpu(const ConvGeom& g, const T* x, const T* w, const T* bias, T* y);
 template <class T> void conv_bwd_input_cpu(const ConvGeom& g, const T* gy, const T* w, T* gx);
 template <class T> void conv_bwd_weight_cpu(const ConvGeom& g, const T* gy, const T* x, T* gw);
+// All three gradients in one pass where a fused CPU kernel covers the geometry (float32
+// depthwise 3x3 stride 1); false when none does (nothing written). gb may be null.
+bool conv_bwd_fused_cpu(const ConvGeom& g, const float* gy, const float* x, const float* w, float* gx, float* gw,
+                        float* gb);
 
 }  // namespace ember::conv_detail

@@ -59,31 +59,42 @@ class Convolution(Function):
         x_shape, w_shape, y_shape = ctx.shapes
         graph = _state.enabled
         dx = dw = db = None
+        if graph:
+            F = _F()
+            if not transposed:
+                if nx:
+                    dx = F._convolution(gy, w, None, stride, lo, None, dil, groups, True, x_shape, op)
+                if nw:
+                    dw = F._conv_weight_grad(gy, x, w_shape, stride, lo, dil, groups, op)
+            else:  # y = conv_backward_input(x, w): the conv it adjoins maps y-shaped inputs to x-shaped outputs
+                if nx:
+                    hi = _pad_hi_for(y_shape, x_shape, w_shape, stride, lo, dil)
+                    dx = F._convolution(gy, w, None, stride, lo, hi, dil, groups, False, None, op)
+                if nw:
+                    dw = F._conv_weight_grad(x, gy, w_shape, stride, lo, dil, groups, op)
+            if nb:
+                db = gy.sum(_bias_dims(len(y_shape)))
+            return dx, dw, db, None, None, None, None, None, None, None, None
+        # the C++ kernels directly; grad_output is made contiguous once here, not by each of them (the
+        # .sum().backward() gradient is an expanded scalar: three copies of it cost more than a kernel)
+        g = _C.contiguous(gy._t)
+        C = _C
         if not transposed:
+            if nx and nw:  # one C++ call: a fused kernel makes all three in one pass where it can
+                dx, dw, db = C.conv_backward(g, x._t, w._t, stride, lo, dil, groups, True, True, bool(nb), op)
+                return _wrap(dx), _wrap(dw), (_wrap(db) if nb else None), None, None, None, None, None, None, None, None
             if nx:
-                if graph:
-                    dx = _F()._convolution(gy, w, None, stride, lo, None, dil, groups, True, x_shape, op)
-                else:
-                    dx = _wrap(_C.conv_backward_input(gy._t, w._t, list(x_shape), stride, lo, dil, groups, op))
+                dx = _wrap(C.conv_backward_input(g, w._t, list(x_shape), stride, lo, dil, groups, op))
             if nw:
-                if graph:
-                    dw = _F()._conv_weight_grad(gy, x, w_shape, stride, lo, dil, groups, op)
-                else:
-                    dw = _wrap(_C.conv_backward_weight(gy._t, x._t, list(w_shape), stride, lo, dil, groups, op))
-        else:  # y = conv_backward_input(x, w): the conv it adjoins maps y-shaped inputs to x-shaped outputs
+                dw = _wrap(C.conv_backward_weight(g, x._t, list(w_shape), stride, lo, dil, groups, op))
+        else:
             if nx:
                 hi = _pad_hi_for(y_shape, x_shape, w_shape, stride, lo, dil)
-                if graph:
-                    dx = _F()._convolution(gy, w, None, stride, lo, hi, dil, groups, False, None, op)
-                else:
-                    dx = _wrap(_C.conv_forward(gy._t, w._t, None, stride, lo, hi, dil, groups, op))
+                dx = _wrap(C.conv_forward(g, w._t, None, stride, lo, hi, dil, groups, op))
             if nw:
-                if graph:
-                    dw = _F()._conv_weight_grad(x, gy, w_shape, stride, lo, dil, groups, op)
-                else:
-                    dw = _wrap(_C.conv_backward_weight(x._t, gy._t, list(w_shape), stride, lo, dil, groups, op))
+                dw = _wrap(C.conv_backward_weight(x._t, g, list(w_shape), stride, lo, dil, groups, op))
         if nb:
-            db = gy.sum(_bias_dims(len(y_shape))) if graph else _wrap(_C.conv_backward_bias(gy._t, op))
+            db = _wrap(C.conv_backward_bias(g, op))
         return dx, dw, db, None, None, None, None, None, None, None, None
 
 
