@@ -359,6 +359,10 @@ void copy_kernel(const Tensor& dst, const Tensor& src) {
       if (!use_reference_kernels() && transpose_copy<scalar_t>(it)) return;
       it.for_each([&](char** p, const int64_t* s, int64_t n) {
         if (s[0] == sizeof(scalar_t) && s[1] == sizeof(scalar_t)) { std::memcpy(p[0], p[1], n * sizeof(scalar_t)); return; }
+        if (s[0] == sizeof(scalar_t) && s[1] == 0) {  // a broadcast value (e.g. the expanded grad of .sum())
+          std::fill_n((scalar_t*)p[0], n, *(const scalar_t*)p[1]);
+          return;
+        }
         for (int64_t i = 0; i < n; ++i) *(scalar_t*)(p[0] + i * s[0]) = *(const scalar_t*)(p[1] + i * s[1]);
       });
     });
