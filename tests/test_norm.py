@@ -384,6 +384,25 @@ def test_group_norm_float32_far_first_element(kernels):
 
 
 @needs_torch
+def test_norm_streaming_stores_forced_on_small_outputs():
+    # EMBER_NORM_STREAM_BYTES=0 (read once per process, so in a subprocess): every float output takes
+    # the streaming-store path, so the group_norm pipelined pieces and the layer_norm rows above run
+    # it at small, unaligned sizes
+    import os
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
+    env = dict(os.environ, EMBER_NORM_STREAM_BYTES="0",
+               PYTHONPATH=os.pathsep.join(filter(None, [pkg, os.environ.get("PYTHONPATH")])))
+    sel = "fast and (pipelined_blocks or far_first or backward_rows_float32)"
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", os.path.join(here, "test_norm.py"),
+                        "-k", sel], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert " passed" in r.stdout and " failed" not in r.stdout
+
+
+@needs_torch
 @pytest.mark.parametrize("kernels", ["fast", "reference"])
 @pytest.mark.parametrize("D", [5, 24, 128, 133])
 @pytest.mark.parametrize("kind,need_x", [("layer", True), ("layer_noaffine", True), ("rms", True),
