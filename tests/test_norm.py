@@ -334,6 +334,74 @@ def test_group_norm_large_output_streaming_stores(kernels):
     assert_close(F.group_norm(x, 8), torch.nn.functional.group_norm(to_torch(x), 8), rtol=1e-4, atol=1e-4)
 
 
+def _group_norm_vs_torch(x, g, groups, w, b, tol):
+    """y, dx, dweight, dbias of group_norm(x) with upstream gradient g against PyTorch."""
+    xe, we, be = (v.detach().clone().requires_grad_() for v in (x, w, b))
+    xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
+    ye, yt = F.group_norm(xe, groups, we, be), torch.nn.functional.group_norm(xt, groups, wt, bt)
+    assert_close(ye.detach(), yt.detach(), rtol=tol, atol=tol)
+    ye.backward(g)
+    yt.backward(to_torch(g))
+    assert_close(xe.grad, xt.grad, rtol=10 * tol, atol=tol)
+    assert_close(we.grad, wt.grad, rtol=10 * tol, atol=100 * tol)
+    assert_close(be.grad, bt.grad, rtol=10 * tol, atol=100 * tol)
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("shape,groups", [((9, 6, 1100), 3), ((3, 6, 130), 3), ((2, 4, 5000), 1), ((4, 8, 3), 8),
+                                          ((1, 2, 64), 1)])
+def test_group_norm_float32_pipelined_blocks(kernels, threads, shape, groups):
+    # the float32 fast path reads block q + 1 while it writes block q, in 128-element pieces of each
+    # channel row: rows shorter and longer than a piece and than a 2048 block, tails, one block,
+    # odd block counts split over 2 threads; x and dy as non-contiguous views
+    ember.set_kernels(kernels)
+    saved = ember.get_num_threads()
+    ember.set_num_threads(threads)
+    try:
+        x, g = make(shape, seed=21, noncontig="step"), make(shape, seed=22, noncontig="step")
+        w, b = make((shape[1],), seed=23), make((shape[1],), seed=24)
+        _group_norm_vs_torch(x, g, groups, w, b, 1e-4)
+    finally:
+        ember.set_num_threads(saved)
+
+
+@needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+def test_group_norm_float32_far_first_element(kernels):
+    # the fast statistics sum x - x[0] per block; a first element far from the block's mean (an
+    # outlier) takes the two-pass fallback, a large common offset must not cancel either
+    ember.set_kernels(kernels)
+    shape = (3, 4, 20000)
+    xn = np.random.default_rng(25).standard_normal(shape).astype(np.float32)
+    xn[0, 0, 0] = 1e4             # block (0, 0): outlier first element
+    xn[1, 2:4] += 500.0           # block (1, 1): offset 500, unit spread
+    xn[2, 0, 0] = -300.0          # block (2, 0): moderate outlier
+    x = ember.tensor(xn)
+    g, w, b = make(shape, seed=26), make((4,), seed=27), make((4,), seed=28)
+    _group_norm_vs_torch(x, g, 2, w, b, 2e-4)
+
+
+@needs_torch
+def test_norm_streaming_stores_forced_on_small_outputs():
+    # EMBER_NORM_STREAM_BYTES=0 (read once per process, so in a subprocess): every float output takes
+    # the streaming-store path, so the group_norm pipelined pieces and the layer_norm rows above run
+    # it at small, unaligned sizes
+    import os
+    import subprocess
+    import sys
+    here = os.path.dirname(os.path.abspath(__file__))
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
+    env = dict(os.environ, EMBER_NORM_STREAM_BYTES="0",
+               PYTHONPATH=os.pathsep.join(filter(None, [pkg, os.environ.get("PYTHONPATH")])))
+    sel = "fast and (pipelined_blocks or far_first or backward_rows_float32)"
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", os.path.join(here, "test_norm.py"),
+                        "-k", sel], capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    assert " passed" in r.stdout and " failed" not in r.stdout
+
+
 @needs_torch
 @pytest.mark.parametrize("kernels", ["fast", "reference"])
 @pytest.mark.parametrize("D", [5, 24, 128, 133])

@@ -148,6 +148,22 @@ def cases():
                     lambda: (setattr(t, "grad", None), TF.group_norm(t, 8, wt, bt).backward(gt)), None)
         return build
 
+    def gn_chain():  # a producer (residual add) and a consumer (relu) around group_norm, fwd+bwd
+        e, t = pair((32, 64, 32, 32))
+        re, rt = pair((32, 64, 32, 32), seed=6)
+        we, wt = pair((64,), seed=3)
+        be, bt = pair((64,), seed=4)
+        for v in (e, t, we, wt, be, bt):
+            v.requires_grad_()
+        ge, gt = pair((32, 64, 32, 32), seed=5)
+
+        def run(F, x, r, w, b, g):
+            def step():
+                x.grad = None
+                F.relu(F.group_norm(x + r, 8, w, b)).backward(g)
+            return step
+        return run(EF, e, re, we, be, ge), (run(TF, t, rt, wt, bt, gt) if torch is not None else None), None
+
     def copy(shape):  # the same-size copy reference for the single-pass forwards (read x + write y)
         def build():
             e, t = pair(shape)
@@ -182,6 +198,7 @@ def cases():
         "copy 32x64x32x32 (clone)": copy((32, 64, 32, 32)),
         "group_norm 32x64x32x32 (G=8) fwd": gn(False),
         "group_norm 32x64x32x32 (G=8) fwd+bwd": gn(True),
+        "chain add-gn-relu 32x64x32x32 fwd+bwd": gn_chain,
         "huber_loss 4096x4096 fwd": thresh("huber_loss", False, delta=0.5),
         "huber_loss 4096x4096 fwd+bwd": thresh("huber_loss", True, delta=0.5),
         "smooth_l1_loss 4096x4096 fwd": thresh("smooth_l1_loss", False, beta=0.5),

@@ -54,6 +54,10 @@ struct NormKernel {
 };
 const NormKernel* norm_kernels();
 
+// Float outputs of at least this many bytes are written with streaming (non-temporal) stores:
+// half the L3 one core sees (/sys), 16 MiB when unknown; EMBER_NORM_STREAM_BYTES overrides it.
+int64_t norm_stream_bytes();
+
 namespace ref { extern const NormKernel norm_kernel; }
 namespace base { extern const NormKernel norm_kernel; }
 namespace avx2 { extern const NormKernel norm_kernel; }
