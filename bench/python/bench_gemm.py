@@ -14,7 +14,8 @@ machine; with 2 threads it sums both threads (GFLOP per CPU-second, spin-waits i
 --linear adds F.linear forward and forward+backward (x, W and b require grad) against
 torch.nn.functional.linear for the MLP and transformer shapes.
 --gpt runs the three GEMMs of each Linear of bench_gpt_step.py's model (forward X W^T, dX = dY W,
-dW = dY^T X) instead of the default shapes.
+dW = dY^T X) instead of the default shapes, then dW + db (the bias gradient): ember's one pass
+(_C.linear_weight_grad) against ember mm + sum and torch mm + sum.
 """
 import argparse
 import statistics
@@ -140,6 +141,31 @@ def bench_linear(reps):
             print(f"{label + ' ' + kind:28s} {te * 1e6:9.1f} {tt * 1e6:9.1f} {tt / te:7.2f}", flush=True)
 
 
+def bench_weight_grad(reps):
+    """nn.Linear's dW = g^T x plus db = g.sum(0) at the GPT shapes: ember's one-pass
+    _C.linear_weight_grad against ember mm + sum (two passes over g) and torch mm + sum."""
+    C = ember._C
+    print(f"\n{'dW + db (K = 1024 rows)':28s} {'fused us':>9s} {'mm+sum us':>9s} {'torch us':>9s} {'t/fused':>7s}   "
+          f"(time per call, medians)")
+    rng = np.random.default_rng(0)
+    for fout, fin in ((384, 128), (128, 128), (512, 128), (128, 512)):
+        g = rng.standard_normal((1024, fout), dtype=np.float32)
+        x = rng.standard_normal((1024, fin), dtype=np.float32)
+        eg, ex = ember.from_numpy(g)._t, ember.from_numpy(x)._t
+        runs = {"fused": timer(lambda: C.linear_weight_grad(eg, ex, True)),
+                "two": timer(lambda: (C.mm(C.t(eg), ex, None), C.sum(eg, [0], False, None)))}
+        if torch is not None:
+            tg, tx = torch.from_numpy(g), torch.from_numpy(x)
+            runs["torch"] = timer(lambda: (tg.t() @ tx, tg.sum(0)))
+        samples = {name: [] for name in runs}
+        for _ in range(reps):
+            for name, fn in runs.items():
+                samples[name].append(fn())
+        med = {name: statistics.median(v) * 1e6 for name, v in samples.items()}
+        t = med.get("torch", float("nan"))
+        print(f"{f'{fout}x{fin}':28s} {med['fused']:9.1f} {med['two']:9.1f} {t:9.1f} {t / med['fused']:7.2f}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -185,6 +211,8 @@ def main():
         t = gf.get("torch", float("nan"))
         print(f"{label:28s} {gf['ember']:8.1f} {gf['numpy']:8.1f} {t:8.1f} {gf['ember'] / gf['numpy']:6.2f} "
               f"{gf['ember'] / t:7.2f}", flush=True)
+    if args.gpt:
+        bench_weight_grad(args.reps)
     if args.linear and torch is not None:
         bench_linear(args.reps)
 
