@@ -150,10 +150,59 @@ def test_kernel_paths_column_bias_in_registers(isa):
                   ember.float32, k)
 
 
+# Row-major A with N <= 256 (a linear layer's dX = dY W and X W^T into few features) reads A in place:
+# edge rows (M % 6), several K blocks (K > KC = 256 here), B plain or transposed, padded leading dims.
+INPLACE_A_SHAPES = [(1024, 128, 384), (259, 200, 600), (61, 256, 300), (7, 33, 520), (300, 129, 70), (45, 17, 257)]
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("tb", [False, True])
+def test_kernel_paths_a_in_place(isa, dtype, tb):
+    for i, (m, n, k) in enumerate(INPLACE_A_SHAPES):
+        if isa == "reference" and m * n * k > 5e6:
+            continue
+        a = operand(rand((m, k), 110 + i), dtype, ld_pad=3 * (i % 2))
+        b = operand(rand((k, n), 120 + i), dtype, tb, ld_pad=5 * (i % 3 == 2))
+        A, B = rounded(a), rounded(b)
+        check(a @ b, A @ B, np.abs(A) @ np.abs(B), dtype, k)
+        # nn.Linear's fused bias (in registers), beta, and an activation on top
+        bias, c = ember.tensor(rand((n,), 130 + i), dtype=dtype), ember.tensor(rand((m, n), 140 + i), dtype=dtype)
+        bb, C = rounded(bias), rounded(c)
+        act = ("none", "relu", "gelu")[i % 3]
+        pre = 0.5 * (A @ B) - 2.0 * C + bb[None, :]
+        r = fused(a, b, bias=bias, c=c, alpha=0.5, beta=-2.0, act=act)
+        check(r, ACTS[act](pre), 1.2 * (0.5 * (np.abs(A) @ np.abs(B)) + 2.0 * np.abs(C) + np.abs(bb)[None, :])
+              + np.abs(pre), dtype, k)
+
+
+def test_kernel_paths_a_in_place_matches_packed_path_bitwise(tmp_path):
+    """The in-place-A path and the packed path (EMBER_GEMM_INPLACE_A_N=1 turns the former off) use the
+    same K blocks and tiles, so they give the same bits (a thread's sub-product may take either)."""
+    code = (
+        "import sys, numpy as np, ember\n"
+        "out = {}\n"
+        "for i, (m, n, k) in enumerate([(1024, 128, 384), (259, 200, 600), (61, 256, 300), (7, 33, 520)]):\n"
+        "    g = np.random.default_rng(i)\n"
+        "    a = ember.tensor(g.uniform(-2, 2, (m, k)).astype(np.float32))\n"
+        "    b = ember.tensor(g.uniform(-2, 2, (n, k)).astype(np.float32)).t()\n"
+        "    bias = ember.tensor(g.uniform(-2, 2, (n,)).astype(np.float32))\n"
+        "    out[f'p{i}'] = (a @ b).numpy()\n"
+        "    out[f'l{i}'] = ember.nn.functional.linear(a, b.t(), bias).numpy()\n"
+        "np.savez(sys.argv[1], **out)\n")
+    res = {}
+    for flag in ("256", "1"):
+        env = dict(os.environ, EMBER_GEMM_INPLACE_A_N=flag)
+        path = str(tmp_path / f"r{flag}.npz")
+        subprocess.run([sys.executable, "-c", code, path], env=env, check=True, capture_output=True, text=True)
+        res[flag] = np.load(path)
+    for key in res["256"].files:
+        np.testing.assert_array_equal(res["256"][key], res["1"][key], err_msg=key)
+
+
 def test_kernel_paths_deterministic_across_threads():
     """Thread splits change which path a sub-product takes (one row block, small path); every
     element must still be reduced in the same order."""
-    for i, (m, n, k) in enumerate(PATH_SHAPES + [(200, 2100, 300), (1000, 64, 70)]):
+    for i, (m, n, k) in enumerate(PATH_SHAPES + [(200, 2100, 300), (1000, 64, 70), (1024, 128, 384), (301, 250, 520)]):
         a = ember.tensor(rand((m, k), 80 + i), dtype=ember.float32)
         b = ember.tensor(rand((n, k), 90 + i), dtype=ember.float32).t()
         bias = ember.tensor(rand((n,), 99), dtype=ember.float32)
@@ -357,3 +406,86 @@ def test_isa_env_alias():
         env.pop("EMBER_ISA" if var == "EMBER_CPU_ISA" else "EMBER_CPU_ISA", None)
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "baseline", (var, out.stdout, out.stderr)
+
+
+# ---- nn.Linear's weight and bias gradients in one pass (_C.linear_weight_grad) -------------------------
+def weight_grad(g, x, bias=True):
+    dw, db = ember._C.linear_weight_grad(g._t, x._t, bias)
+    return _wrap(dw), None if db is None else _wrap(db)
+
+
+# (rows, out, in): blocked with A = g^T packed (one row block; several row blocks and K blocks), the
+# small path, GEMV (out == 1, in == 1), and empty dims
+WGRAD_SHAPES = [(1024, 384, 128), (700, 600, 70), (1030, 13, 300), (50, 30, 20), (37, 1, 9), (37, 9, 1),
+                (0, 5, 4), (6, 5, 0), (6, 0, 4)]
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_linear_weight_grad(isa, dtype):
+    for i, (rows, fout, fin) in enumerate(WGRAD_SHAPES):
+        if isa == "reference" and rows * fout * fin > 5e6:
+            continue
+        g = operand(rand((rows, fout), 150 + i), dtype, trans=i % 2 == 1, ld_pad=2 * (i % 3 == 1))
+        x = operand(rand((rows, fin), 160 + i), dtype, ld_pad=3 * (i % 3 == 2))
+        G, X = rounded(g), rounded(x)
+        dw, db = weight_grad(g, x)
+        check(dw, G.T @ X, np.abs(G.T) @ np.abs(X), dtype, rows)
+        check(db, G.sum(0), np.abs(G).sum(0), dtype, rows)
+        dw2, none = weight_grad(g, x, bias=False)
+        assert none is None
+        np.testing.assert_array_equal(to_np(dw2), to_np(dw))
+
+
+def test_linear_weight_grad_half_int_and_threads():
+    g, x = ember.tensor(rand((300, 40), 170), dtype=ember.bfloat16), ember.tensor(rand((300, 24), 171), dtype=ember.bfloat16)
+    dw, db = weight_grad(g, x)
+    G, X = rounded(g), rounded(x)
+    assert dw.dtype is ember.bfloat16 and db.dtype is ember.bfloat16
+    check(dw, G.T @ X, np.abs(G.T) @ np.abs(X), ember.bfloat16, 300)
+    check(db, G.sum(0), np.abs(G).sum(0), ember.bfloat16, 300)
+    gi = ember.tensor(np.arange(-30, 30).reshape(12, 5), dtype=ember.int32)
+    xi = ember.tensor(np.arange(36).reshape(12, 3) % 7, dtype=ember.int32)
+    dw, db = weight_grad(gi, xi)
+    np.testing.assert_array_equal(to_np(dw), to_np(gi).T @ to_np(xi))
+    np.testing.assert_array_equal(to_np(db), to_np(gi).sum(0))
+    # each row sum is reduced in one order whatever the thread split (rows, columns of C, path)
+    for i, (rows, fout, fin) in enumerate([(1024, 384, 128), (2000, 70, 600), (1024, 128, 512), (300, 500, 260)]):
+        g = ember.tensor(rand((rows, fout), 180 + i), dtype=ember.float32)
+        x = ember.tensor(rand((rows, fin), 190 + i), dtype=ember.float32)
+        try:
+            ember._C.set_num_threads(1)
+            one = [to_np(t) for t in weight_grad(g, x)]
+            ember._C.set_num_threads(max(2, _NT))
+            two = [to_np(t) for t in weight_grad(g, x)]
+        finally:
+            ember._C.set_num_threads(_NT)
+        np.testing.assert_array_equal(one[0], two[0])
+        np.testing.assert_array_equal(one[1], two[1])
+
+
+def test_linear_weight_grad_errors():
+    with pytest.raises(RuntimeError, match=r"\[linear_weight_grad\].*2-D"):
+        ember._C.linear_weight_grad(ember.ones(3)._t, ember.ones((3, 2))._t, True)
+    with pytest.raises(RuntimeError, match=r"\[linear_weight_grad\].*same dtype"):
+        ember._C.linear_weight_grad(ember.ones((3, 2))._t, ember.ones((3, 2), dtype=ember.float64)._t, True)
+    with pytest.raises(RuntimeError, match=r"\[linear_weight_grad\].*same number of rows"):
+        ember._C.linear_weight_grad(ember.ones((3, 2))._t, ember.ones((4, 2))._t, True)
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("shape", [(4, 256, 128), (1024, 128), (3, 7, 33), (5, 128)])
+def test_linear_grads_match_torch(shape):
+    """F.linear backward (dx = g W, dW and db from one pass over g) against torch, 3-D and 2-D inputs,
+    bias of shape (out,) and (1,) (broadcast), a non-contiguous 3-D input."""
+    fin, fout = shape[-1], 3 * shape[-1] // 2 + 1
+    xs, ws, bs = rand(shape, 200), rand((fout, fin), 201), rand((fout,), 202)
+    gs = rand(shape[:-1] + (fout,), 203)
+    for bias_shape in ((fout,), (1,)):
+        b0 = bs[: bias_shape[0]]
+        ex, ew, eb = (ember.tensor(a, dtype=ember.float32, requires_grad=True) for a in (xs, ws, b0))
+        tx, tw, tb = (torch.tensor(a, dtype=torch.float32, requires_grad=True) for a in (xs, ws, b0))
+        ember.nn.functional.linear(ex.mT.contiguous().mT if ex.dim() == 3 else ex, ew, eb).backward(
+            ember.tensor(gs, dtype=ember.float32))
+        torch.nn.functional.linear(tx, tw, tb).backward(torch.tensor(gs, dtype=torch.float32))
+        for e, t in ((ex, tx), (ew, tw), (eb, tb)):
+            np.testing.assert_allclose(to_np(e.grad), t.grad.numpy(), rtol=1e-4, atol=1e-4 * np.abs(gs).sum(0).max())

@@ -5,7 +5,7 @@ noise from other processes hits them alike; each sample times enough calls for ~
 shows medians (GFLOP/s) and the ratios ember/numpy and ember/torch.
 
     EMBER_BUILD_DIR=build/dev PYTHONPATH=python python bench/python/bench_gemm.py [--quick] [--reps N]
-        [--clock wall|cpu] [--linear]
+        [--clock wall|cpu] [--linear] [--gpt] [--only TEXT]
     EMBER_ISA=avx2 ... (or EMBER_CPU_ISA=avx2) caps ember's kernels at AVX2.
 
 --clock cpu times with the CPU time of the process (time.process_time): with 1 thread it ignores
@@ -13,6 +13,9 @@ the time the process waits while other processes run, which makes ratios stable 
 machine; with 2 threads it sums both threads (GFLOP per CPU-second, spin-waits included).
 --linear adds F.linear forward and forward+backward (x, W and b require grad) against
 torch.nn.functional.linear for the MLP and transformer shapes.
+--gpt runs the three GEMMs of each Linear of bench_gpt_step.py's model (forward X W^T, dX = dY W,
+dW = dY^T X) instead of the default shapes, then dW + db (the bias gradient): ember's one pass
+(_C.linear_weight_grad) against ember mm + sum and torch mm + sum.
 """
 import argparse
 import statistics
@@ -28,8 +31,21 @@ except ImportError:  # optional peer
     torch = None
 
 
-def shapes(quick):
+def gpt_shapes(n_tok=1024, c=128):
+    """The three GEMMs of each char-GPT Linear (bench_gpt_step.py's default model: N = B*T = 1024
+    tokens, C = 128): forward Y = X W^T (B transposed), dX = dY W, dW = dY^T X (A transposed)."""
+    out = []
+    for name, fin, fout in (("qkv", c, 3 * c), ("proj", c, c), ("fc", c, 4 * c), ("fc2", 4 * c, c)):
+        out += [(f"gpt {name} fwd {n_tok}x{fout}x{fin} NT", 1, n_tok, fout, fin, False, True),
+                (f"gpt {name} dX {n_tok}x{fin}x{fout}", 1, n_tok, fin, fout, False, False),
+                (f"gpt {name} dW {fout}x{fin}x{n_tok} TN", 1, fout, fin, n_tok, True, False)]
+    return out
+
+
+def shapes(quick, gpt=False):
     """(label, batch, M, N, K, transA, transB)."""
+    if gpt:
+        return gpt_shapes()
     sq = [128, 256, 512, 1024] if quick else [128, 256, 512, 1024, 2048, 4096]
     out = [(f"square {n}", 1, n, n, n, False, False) for n in sq]
     out += [("mlp 100x40x100", 1, 100, 100, 40, False, False),
@@ -125,6 +141,31 @@ def bench_linear(reps):
             print(f"{label + ' ' + kind:28s} {te * 1e6:9.1f} {tt * 1e6:9.1f} {tt / te:7.2f}", flush=True)
 
 
+def bench_weight_grad(reps):
+    """nn.Linear's dW = g^T x plus db = g.sum(0) at the GPT shapes: ember's one-pass
+    _C.linear_weight_grad against ember mm + sum (two passes over g) and torch mm + sum."""
+    C = ember._C
+    print(f"\n{'dW + db (K = 1024 rows)':28s} {'fused us':>9s} {'mm+sum us':>9s} {'torch us':>9s} {'t/fused':>7s}   "
+          f"(time per call, medians)")
+    rng = np.random.default_rng(0)
+    for fout, fin in ((384, 128), (128, 128), (512, 128), (128, 512)):
+        g = rng.standard_normal((1024, fout), dtype=np.float32)
+        x = rng.standard_normal((1024, fin), dtype=np.float32)
+        eg, ex = ember.from_numpy(g)._t, ember.from_numpy(x)._t
+        runs = {"fused": timer(lambda: C.linear_weight_grad(eg, ex, True)),
+                "two": timer(lambda: (C.mm(C.t(eg), ex, None), C.sum(eg, [0], False, None)))}
+        if torch is not None:
+            tg, tx = torch.from_numpy(g), torch.from_numpy(x)
+            runs["torch"] = timer(lambda: (tg.t() @ tx, tg.sum(0)))
+        samples = {name: [] for name in runs}
+        for _ in range(reps):
+            for name, fn in runs.items():
+                samples[name].append(fn())
+        med = {name: statistics.median(v) * 1e6 for name, v in samples.items()}
+        t = med.get("torch", float("nan"))
+        print(f"{f'{fout}x{fin}':28s} {med['fused']:9.1f} {med['two']:9.1f} {t:9.1f} {t / med['fused']:7.2f}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
@@ -132,6 +173,7 @@ def main():
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall")
     ap.add_argument("--linear", action="store_true", help="also time F.linear fwd / fwd+bwd against torch")
     ap.add_argument("--only", default="", help="run the shapes whose label contains this text")
+    ap.add_argument("--gpt", action="store_true", help="the char-GPT Linear GEMMs (forward, dX, dW) instead")
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -143,7 +185,7 @@ def main():
           f"NC={info['NC']}; threads={nt}; clock={args.clock}; numpy {np.__version__}"
           + (f"; torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "; torch not installed"))
     print(f"{'shape':28s} {'ember':>8s} {'numpy':>8s} {'torch':>8s} {'e/np':>6s} {'e/torch':>7s}   (GFLOP/s, medians)")
-    for label, batch, m, n, k, ta, tb in shapes(args.quick):
+    for label, batch, m, n, k, ta, tb in shapes(args.quick, args.gpt):
         if args.only not in label:
             continue
         a_st, b_st = operands(batch, m, n, k, ta, tb)  # stored layouts; transposes are views
@@ -169,6 +211,8 @@ def main():
         t = gf.get("torch", float("nan"))
         print(f"{label:28s} {gf['ember']:8.1f} {gf['numpy']:8.1f} {t:8.1f} {gf['ember'] / gf['numpy']:6.2f} "
               f"{gf['ember'] / t:7.2f}", flush=True)
+    if args.gpt:
+        bench_weight_grad(args.reps)
     if args.linear and torch is not None:
         bench_linear(args.reps)
 

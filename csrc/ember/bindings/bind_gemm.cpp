@@ -49,6 +49,10 @@ void init_gemm(py::module_& m) {
   m.def("addbmm_", [](Tensor& s, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
     addbmm_(s, a, b, beta, alpha);
   });
+  m.def("linear_weight_grad", [](const Tensor& g, const Tensor& x, bool bias) {
+    auto r = linear_weight_grad(g, x, bias);
+    return py::make_tuple(r[0], bias ? py::cast(r[1]) : py::none());
+  }, py::arg("grad_output"), py::arg("input"), py::arg("bias"));
   m.def("gemm_epilogue",
         [](const Tensor& a, const Tensor& b, OT bias, OT c, Scalar alpha, Scalar beta, int64_t bias_dim,
            const std::string& act, OT out) {

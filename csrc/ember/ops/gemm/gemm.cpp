@@ -103,9 +103,12 @@ void gemm_run(const GemmProblem& p) {
   EMBER_CHECK(p.epi.bias_kind == GemmBias::None || p.epi.bias, "gemm", "bias kind set but no bias pointer");
   EMBER_CHECK(p.epi.act == GemmAct::None || p.epi.act == GemmAct::Relu || is_floating(p.dtype), "gemm",
               "GELU epilogue needs a floating dtype, got ", dtype_name(p.dtype));
-  if (p.M <= 0 || p.N <= 0 || p.batch_count() <= 0) return;
-  if (p.K <= 0) {
-    EMBER_DISPATCH_NUMERIC(p.dtype, "matmul", [&] { scale_c<scalar_t>(p); });
+  EMBER_CHECK(!p.rowsum || p.batch_count() == 1, "gemm", "row sums of A need a single matrix, got a batch of ",
+              p.batch_count());
+  if (p.M <= 0 || p.batch_count() <= 0) return;
+  if (p.N <= 0 || p.K <= 0) {  // row sums still wanted (zeros for K == 0)
+    rowsum_reference(p);
+    if (p.N > 0) EMBER_DISPATCH_NUMERIC(p.dtype, "matmul", [&] { scale_c<scalar_t>(p); });
     return;
   }
   if (use_reference_kernels()) gemm_reference(p);

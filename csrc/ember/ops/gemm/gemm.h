@@ -68,6 +68,10 @@ struct GemmProblem {
   int64_t bsA[kGemmMaxBatchDims] = {}, bsB[kGemmMaxBatchDims] = {}, bsC[kGemmMaxBatchDims] = {};
   Scalar alpha = Scalar((int64_t)1), beta = Scalar((int64_t)0);
   GemmEpilogue epi;
+  // Optional (one matrix: batch_count() == 1; CPU only): rowsum[i] = sum_k A(i, k), M values in C's
+  // dtype, unit stride. nn.Linear's bias gradient db = dY^T 1 comes from the weight gradient's
+  // dW = dY^T X while it packs dY, instead of another pass over dY.
+  void* rowsum = nullptr;
   int64_t batch_count() const { int64_t n = 1; for (int d = 0; d < nbatch; ++d) n *= bshape[d]; return n; }
 };
 // Runs the reference (use_reference_kernels()) or the blocked per-ISA kernel.
@@ -109,6 +113,10 @@ Tensor& addbmm_(Tensor& self, const Tensor& b1, const Tensor& b2, const Scalar& 
 // for bias_dim = -2 (PerRow). act: "none" | "relu" | "gelu" | "gelu_tanh".
 Tensor gemm_epilogue(const Tensor& a, const Tensor& b, const Tensor& bias, const Tensor& c, const Scalar& alpha,
                      const Scalar& beta, int64_t bias_dim, const std::string& act, const Tensor& out = Tensor());
+
+// nn.Linear's parameter gradients from one pass over g: {dW = g^T @ x (out, in), db = g.sum(0) (out,)
+// or undefined when !bias}; g (rows, out) and x (rows, in) are 2-D of one dtype.
+std::vector<Tensor> linear_weight_grad(const Tensor& g, const Tensor& x, bool bias);
 
 // einsum: any equation (implicit/explicit output, '...', repeated subscripts = diagonals); operands
 // are contracted pairwise left to right, each contraction lowered to permute/reshape + batched GEMM.

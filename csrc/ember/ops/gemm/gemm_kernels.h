@@ -21,6 +21,8 @@ struct GemmKernel {
 };
 const GemmKernel* gemm_kernels(Isa isa);
 void gemm_reference(const GemmProblem& p);
+// p.rowsum (if set) by a plain loop: the reference, and products with N == 0 or K == 0.
+void rowsum_reference(const GemmProblem& p);
 
 namespace base { extern const GemmKernel gemm_kernel; }
 namespace avx2 { extern const GemmKernel gemm_kernel; }

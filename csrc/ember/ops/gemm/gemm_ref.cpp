@@ -1,6 +1,7 @@
 // gemm_ref.cpp — the plain triple-loop GEMM: the oracle for every fast path
 // (selected by use_reference_kernels()). Accumulates in acc_t<T> (float for 16-bit floats,
 // int64 for integers), k ascending, then C = act(alpha*acc + beta*C + bias) (beta == 0: C not read).
+// The optional row sums of A accumulate in double (floats) / int64 (integers).
 #include "ember/core/dispatch.h"
 #include "ember/core/parallel.h"
 #include "ember/ops/gemm/gemm_kernels.h"
@@ -34,10 +35,27 @@ void ref_typed(const GemmProblem& p) {
     }
   });
 }
+
+template <class T>
+void rowsum_typed(const GemmProblem& p) {
+  using Acc = std::conditional_t<std::is_floating_point_v<acc_t<T>>, double, acc_t<T>>;
+  const T* A = static_cast<const T*>(p.A);
+  T* out = static_cast<T*>(p.rowsum);
+  for (int64_t i = 0; i < p.M; ++i) {
+    Acc s = Acc(0);
+    for (int64_t k = 0; k < p.K; ++k) s += Acc(acc_t<T>(A[i * p.rsA + k * p.csA]));
+    out[i] = T(acc_t<T>(s));
+  }
+}
 }  // namespace
 
 void gemm_reference(const GemmProblem& p) {
   EMBER_DISPATCH_NUMERIC(p.dtype, "matmul", [&] { ref_typed<scalar_t>(p); });
+  rowsum_reference(p);
+}
+
+void rowsum_reference(const GemmProblem& p) {
+  if (p.rowsum) EMBER_DISPATCH_NUMERIC(p.dtype, "matmul", [&] { rowsum_typed<scalar_t>(p); });
 }
 
 }  // namespace ember

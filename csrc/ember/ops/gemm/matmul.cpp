@@ -8,6 +8,7 @@
 #include "ember/ops/gemm/matmul_util.h"
 
 #include "ember/core/view.h"
+#include "ember/ops/reduce/reduce.h"
 #ifdef EMBER_WITH_CUDA
 #include "ember/ops/gemm/gemm_cuda.h"
 #endif
@@ -65,7 +66,7 @@ bool writable_directly(const Tensor& dst, std::initializer_list<const Tensor*> i
 }
 
 void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
-                  const char* op, const GemmEpilogue& epi) {
+                  const char* op, const GemmEpilogue& epi, void* rowsum) {
   const int64_t nd = c.dim();
   GemmProblem p;
   p.dtype = c.dtype();
@@ -76,6 +77,7 @@ void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scala
   p.C = gemm_data(c); p.rsC = c.stride(-2); p.csC = c.stride(-1);
   p.alpha = alpha; p.beta = beta;
   p.epi = epi;
+  p.rowsum = rowsum;
   // Batch dims (outer to inner), size-1 dims dropped, broadcast dims at stride 0, mergeable dims merged.
   std::vector<int64_t> sz, sa, sb, sc;
   for (int64_t d = 0; d < nd - 2; ++d) {
@@ -99,6 +101,7 @@ void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scala
   for (int d = 0; d < p.nbatch; ++d) { p.bshape[d] = sz[d]; p.bsA[d] = sa[d]; p.bsB[d] = sb[d]; p.bsC[d] = sc[d]; }
 #ifdef EMBER_WITH_CUDA
   if (dev.is_cuda()) {
+    EMBER_CHECK(!rowsum, op, "row sums of A are not implemented on CUDA");
     EMBER_CHECK(p.epi.bias_kind == GemmBias::None || p.epi.bias, op, "bias kind set but no bias pointer");
     cuda::gemm(p, dev.index, float32_matmul_precision() > 0, op);
     return;
@@ -122,7 +125,8 @@ Tensor product_into(const char* op, const Shape& out_shape, const Tensor& a3, co
     copy_(work, input);
   }
   if (work.numel() > 0)
-    gemm_tensors(a3, b3, view(work, c_shape), alpha, use_input ? beta : Scalar((int64_t)0), op, epi);
+    gemm_tensors(a3, b3, work.sizes() == c_shape ? work : view(work, c_shape), alpha,
+                 use_input ? beta : Scalar((int64_t)0), op, epi);
   if (!direct) copy_(dst, work);
   if (out.defined()) out.bump_version();
   return dst;
@@ -145,6 +149,12 @@ Tensor matmul(const Tensor& a, const Tensor& b, const Tensor& out) {
               db, "D");
   check_numeric(op, a.dtype());
   check_same_dtype(op, a, b);
+  if (da == 2 && db == 2) {  // the common case (mlp-sized products: ~10 us calls) without the batch bookkeeping
+    EMBER_CHECK(a.size(1) == b.size(0), op, "shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
+                " cannot be multiplied");
+    const Shape s{a.size(0), b.size(1)};
+    return product_into(op, s, a, b, s, out);
+  }
   Tensor a2 = da == 1 ? unsqueeze(a, 0) : a;   // (K,) -> (1, K)
   Tensor b2 = db == 1 ? unsqueeze(b, 1) : b;   // (K,) -> (K, 1)
   EMBER_CHECK(a2.size(-1) == b2.size(-2), op, "shapes ", shape_str(a.sizes()), " and ", shape_str(b.sizes()),
@@ -220,6 +230,30 @@ Tensor mm(const Tensor& a, const Tensor& b, const Tensor& out) {
               dims_str(b), ")");
   Shape s{a.size(0), b.size(1)};
   return product_into(op, s, a, b, s, out);
+}
+
+std::vector<Tensor> linear_weight_grad(const Tensor& g, const Tensor& x, bool bias) {
+  const char* op = "linear_weight_grad";
+  EMBER_CHECK(g.dim() == 2 && x.dim() == 2, op, "expected 2-D grad_output and input, got shapes ",
+              shape_str(g.sizes()), " and ", shape_str(x.sizes()));
+  check_numeric(op, g.dtype());
+  check_same_dtype(op, g, x, "grad_output", "input");
+  EMBER_CHECK(g.size(0) == x.size(0), op, "grad_output and input need the same number of rows, got shapes ",
+              shape_str(g.sizes()), " and ", shape_str(x.sizes()));
+  const Device dev = common_device(op, {&g, &x});
+  const Tensor gt = transpose(g, 0, 1);
+  Tensor dw = Tensor::empty({g.size(1), x.size(1)}, g.dtype(), dev), db;
+  if (!bias) {
+    gemm_tensors(gt, x, dw, Scalar((int64_t)1), Scalar((int64_t)0), op);
+    return {dw, db};
+  }
+  if (dev.is_cuda()) {  // the row sums ride on the CPU kernel's packing only
+    gemm_tensors(gt, x, dw, Scalar((int64_t)1), Scalar((int64_t)0), op);
+    return {dw, sum(g, std::vector<int64_t>{0}, false, g.dtype())};
+  }
+  db = Tensor::empty({g.size(1)}, g.dtype(), dev);
+  gemm_tensors(gt, x, dw, Scalar((int64_t)1), Scalar((int64_t)0), op, GemmEpilogue(), gemm_data(db));
+  return {dw, db};
 }
 
 static void check_bmm_shapes(const char* op, const Tensor& b1, const Tensor& b2) {

@@ -22,8 +22,9 @@ bool writable_directly(const Tensor& dst, std::initializer_list<const Tensor*> i
 // c = alpha * a @ b + beta * c over [batch..., M, K] x [batch..., K, N] -> [batch..., M, N]: all three
 // have c's rank; a/b batch dims are c's or 1 (broadcast). Strides pass through to the kernel.
 // `epi` (bias pointer/stride, activation) is applied to every batch item.
+// rowsum (CPU, c 2-D): also rowsum[i] = sum_k a(i, k) (GemmProblem::rowsum).
 void gemm_tensors(const Tensor& a, const Tensor& b, const Tensor& c, const Scalar& alpha, const Scalar& beta,
-                  const char* op, const GemmEpilogue& epi = GemmEpilogue());
+                  const char* op, const GemmEpilogue& epi = GemmEpilogue(), void* rowsum = nullptr);
 // The common tail of every product op: result (or `out`) of out_shape, viewed as c_shape for the
 // GEMM of a3 and b3; with `input` defined and beta != 0 the result starts as input (broadcast).
 Tensor product_into(const char* op, const Shape& out_shape, const Tensor& a3, const Tensor& b3, const Shape& c_shape,

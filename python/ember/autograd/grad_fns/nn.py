@@ -2,7 +2,8 @@
 
 ``Linear`` is one node whose forward is one fused GEMM and whose backward is GEMMs: with x and g
 viewed 2-D over the batch, dx = g @ W, dW = g^T @ x, db = g.sum(0). Without ``create_graph`` the
-backward calls the kernels directly (no graph to record, the hot path of every MLP); with it,
+backward calls the kernels directly (no graph to record, the hot path of every MLP; dW and db come
+from one pass over g, ``_C.linear_weight_grad``); with it,
 the same formulas run through public ops so they are recorded again (double backward).
 """
 from ... import _C
@@ -12,7 +13,8 @@ from ..function import Function
 from ..grad_mode import _state
 from ._util import sum_to
 
-_c_mm, _c_t, _c_reshape, _c_sum = _C.mm, _C.t, _C.reshape, _C.sum
+_c_mm, _c_reshape, _c_sum = _C.mm, _C.reshape, _C.sum
+_c_linear_weight_grad = _C.linear_weight_grad
 
 
 _F_mod = []
@@ -49,13 +51,16 @@ class Linear(Function):
         if nx:
             d = _c_mm(g2, w._t, None)
             dx = _wrap(d if len(x_shape) == 2 else _c_reshape(d, x_shape))
-        if nw:
+        if nw:  # dW = g^T x, and db = g.sum(0) from the same pass over g (summed while the GEMM packs it)
             xt = x._t
             x2 = xt if xt.ndim == 2 else _c_reshape(xt, [-1, in_f])
-            dw = _wrap(_c_mm(_c_t(g2), x2, None))
+            dwt, dbt = _c_linear_weight_grad(g2, x2, nb)
+            dw = _wrap(dwt)
+        elif nb:
+            dbt = _c_sum(g2, [0], False, None)
         if nb:
-            db = _wrap(_c_sum(g2, [0], False, None))
-            if db._t.sizes != ctx.bias_shape:
+            db = _wrap(dbt)
+            if dbt.sizes != ctx.bias_shape:
                 db = sum_to(db, ctx.bias_shape)
         return dx, dw, db
 
