@@ -19,7 +19,6 @@
 
 #include "ember/core/parallel.h"
 #include "ember/ops/conv/conv_direct_gemm.h"
-#include "ember/ops/conv/conv_pack.h"
 
 namespace ember::conv_detail {
 
@@ -98,25 +97,40 @@ SplitImage split_for(int64_t C, int64_t H, int64_t W, int64_t sh, int64_t sw, in
 }
 
 void split_image(const SplitImage& s, const float* x, float* dst) {
+  // one zero-padded input row at a time: row[pw + iw] = x[ih][iw], zeros elsewhere (margins stay 0)
+  const int64_t L = s.Wa * s.sw + 16, plane = s.Ha * s.Wa, wcopy = std::max<int64_t>(0, std::min(s.W, L - s.pw));
+  std::vector<float> row((size_t)L, 0.f);
   for (int64_t c = 0; c < s.C; ++c) {
     const float* xc = x + c * s.H * s.W;
-    for (int64_t rh = 0; rh < s.sh; ++rh)
-      for (int64_t rw = 0; rw < s.sw; ++rw) {
-        // columns b with 0 <= b*sw + rw - pw < W
-        const int64_t blo = std::min(s.Wa, s.pw > rw ? (s.pw - rw + s.sw - 1) / s.sw : 0);
-        const int64_t bhi = std::max(blo, std::min(s.Wa, s.W - 1 + s.pw - rw < 0 ? 0 : (s.W - 1 + s.pw - rw) / s.sw + 1));
-        float* d = dst + ((c * s.sh + rh) * s.sw + rw) * s.Ha * s.Wa;
-        for (int64_t a = 0; a < s.Ha; ++a, d += s.Wa) {
-          const int64_t ih = a * s.sh + rh - s.ph;
-          if (ih < 0 || ih >= s.H || bhi == blo) { std::memset(d, 0, s.Wa * sizeof(float)); continue; }
-          std::memset(d, 0, blo * sizeof(float));
-          const float* src = xc + ih * s.W + blo * s.sw + rw - s.pw;
-          if (s.sw == 1) std::memcpy(d + blo, src, (bhi - blo) * sizeof(float));
-          else if (s.sw == 2) copy_stride2_f32_avx2(src, d + blo, bhi - blo, (xc + s.H * s.W) - src);
-          else for (int64_t b = blo; b < bhi; ++b) d[b] = src[(b - blo) * s.sw];
-          std::memset(d + bhi, 0, (s.Wa - bhi) * sizeof(float));
+    for (int64_t rh = 0; rh < s.sh; ++rh) {
+      float* d0 = dst + (c * s.sh + rh) * s.sw * plane;  // phase rw's plane at d0 + rw*plane
+      for (int64_t a = 0; a < s.Ha; ++a) {
+        const int64_t ih = a * s.sh + rh - s.ph;
+        if (ih < 0 || ih >= s.H) {
+          for (int64_t rw = 0; rw < s.sw; ++rw) std::memset(d0 + rw * plane + a * s.Wa, 0, s.Wa * sizeof(float));
+          continue;
+        }
+        if (wcopy > 0) std::memcpy(row.data() + s.pw, xc + ih * s.W, wcopy * sizeof(float));
+        const float* r = row.data();
+        if (s.sw == 1) {
+          std::memcpy(d0 + a * s.Wa, r, s.Wa * sizeof(float));
+        } else if (s.sw == 2) {  // even / odd columns into the two phase planes
+          float *e = d0 + a * s.Wa, *o = e + plane;
+          int64_t b = 0;
+          for (; b + 8 <= s.Wa; b += 8) {
+            const __m256 va = _mm256_loadu_ps(r + 2 * b), vb = _mm256_loadu_ps(r + 2 * b + 8);
+            const __m256 ev = _mm256_shuffle_ps(va, vb, _MM_SHUFFLE(2, 0, 2, 0));
+            const __m256 od = _mm256_shuffle_ps(va, vb, _MM_SHUFFLE(3, 1, 3, 1));
+            _mm256_storeu_ps(e + b, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), _MM_SHUFFLE(3, 1, 2, 0))));
+            _mm256_storeu_ps(o + b, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(od), _MM_SHUFFLE(3, 1, 2, 0))));
+          }
+          for (; b < s.Wa; ++b) e[b] = r[2 * b], o[b] = r[2 * b + 1];
+        } else {
+          for (int64_t rw = 0; rw < s.sw; ++rw)
+            for (int64_t b = 0; b < s.Wa; ++b) d0[rw * plane + a * s.Wa + b] = r[b * s.sw + rw];
         }
       }
+    }
   }
 }
 
