@@ -209,17 +209,25 @@ float* alloc_floats(int64_t n) {  // 32-byte aligned, for aligned panel loads
   return static_cast<float*>(std::aligned_alloc(32, ((std::max<int64_t>(n, 8) * sizeof(float)) + 31) / 32 * 32));
 }
 
+// The split image of conv g's input and the offset of each patch row k = (c, kh, kw) in it:
+// row k of output pixel (oh, ow) is xs[koff[k] + oh*Wa + ow].
+SplitImage input_split(const ConvGeom& g, std::vector<int64_t>& koff) {
+  const SplitImage si = split_for(g.C, g.in[1], g.in[2], g.s[1], g.s[2], g.p[1], g.p[2], g.out[1], g.out[2],
+                                  (g.k[1] - 1) * g.d[1], (g.k[2] - 1) * g.d[2]);
+  koff.resize((size_t)(g.C * g.k[1] * g.k[2]));
+  for (int64_t c = 0, k = 0; c < g.C; ++c)
+    for (int64_t kh = 0; kh < g.k[1]; ++kh)
+      for (int64_t kw = 0; kw < g.k[2]; ++kw, ++k) koff[k] = si.offset(c, kh * g.d[1], kw * g.d[2]);
+  return si;
+}
+
 }  // namespace
 
 void conv_fwd_microkernel_f32(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
   const int64_t K = g.C * g.k[1] * g.k[2], O = g.O, P = g.out[1] * g.out[2], IV = g.in[1] * g.in[2];
   float* ap = pack_weight_panels(O, K, [&](int64_t o, int64_t k) { return w[o * K + k]; });
-  const SplitImage si = split_for(g.C, g.in[1], g.in[2], g.s[1], g.s[2], g.p[1], g.p[2], g.out[1], g.out[2],
-                                  (g.k[1] - 1) * g.d[1], (g.k[2] - 1) * g.d[2]);
-  std::vector<int64_t> koff((size_t)K);
-  for (int64_t c = 0, k = 0; c < g.C; ++c)
-    for (int64_t kh = 0; kh < g.k[1]; ++kh)
-      for (int64_t kw = 0; kw < g.k[2]; ++kw, ++k) koff[k] = si.offset(c, kh * g.d[1], kw * g.d[2]);
+  std::vector<int64_t> koff;
+  const SplitImage si = input_split(g, koff);
   const int64_t panels = (P + NR - 1) / NR, items = g.N * panels;
   const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, O * K * NR));
   parallel_for(0, items, grain, [&](int64_t i0, int64_t i1) {
@@ -473,14 +481,17 @@ void weight_grad_chunks(const ConvGeom& g, float* gw, const F& body) {
 
 void conv_bwd_weight_microkernel_f32(const ConvGeom& g, const float* gy, const float* x, float* gw) {
   const int64_t K = g.C * g.k[1] * g.k[2], O = g.O, P = g.out[1] * g.out[2], IV = g.in[1] * g.in[2];
-  const int64_t mp = (O + MR - 1) / MR, kp = (K + NR - 1) / NR;
+  const int64_t mp = (O + MR - 1) / MR, kp = (K + NR - 1) / NR, OH = g.out[1], OW = g.out[2];
+  std::vector<int64_t> koff;
+  const SplitImage si = input_split(g, koff);
   weight_grad_chunks(g, gw, [&](int64_t n0, int64_t n1, float* acc) {
+    float* xs = alloc_floats(si.size());
     float* ga = static_cast<float*>(std::aligned_alloc(32, (((mp * P * MR + 8) * sizeof(float)) + 31) / 32 * 32));
     float* gb = static_cast<float*>(std::aligned_alloc(32, ((P * NR * sizeof(float)) + 31) / 32 * 32));
     std::vector<float> rows((size_t)(NR * P));
     for (int64_t n = n0; n < n1; ++n) {
       const float* gyn = gy + n * O * P;
-      const float* xn = x + n * g.C * IV;
+      split_image(si, x + n * g.C * IV, xs);
       for (int64_t m = 0; m < mp; ++m) {  // ga[m][p][r] = gy[m*6 + r][p]
         const float* src[MR];
         for (int r = 0; r < MR; ++r) src[r] = m * MR + r < O ? gyn + (m * MR + r) * P : nullptr;
@@ -490,7 +501,9 @@ void conv_bwd_weight_microkernel_f32(const ConvGeom& g, const float* gy, const f
         const int cols = (int)std::min<int64_t>(NR, K - q * NR);
         const float* src[NR];
         for (int j = 0; j < NR; ++j) {
-          if (j < cols) patch_row(g, xn, q * NR + j, rows.data() + j * P);
+          if (j < cols)  // patch row q*16 + j over all pixels: one contiguous run per output row
+            for (int64_t oh = 0; oh < OH; ++oh)
+              std::memcpy(rows.data() + j * P + oh * OW, xs + koff[q * NR + j] + oh * si.Wa, OW * sizeof(float));
           src[j] = j < cols ? rows.data() + j * P : nullptr;
         }
         transpose_rows<NR>(src, P, gb);  // gb[p][j] = rows[j][p]
@@ -502,6 +515,7 @@ void conv_bwd_weight_microkernel_f32(const ConvGeom& g, const float* gy, const f
     }
     std::free(ga);
     std::free(gb);
+    std::free(xs);
   });
 }
 
