@@ -1,6 +1,7 @@
-// conv_direct_gemm.h — float32 forward convolution on a conv-specific AVX2 6x16 micro-kernel
-// (conv_direct_gemm_avx2.cpp): patches packed straight into 16-pixel panels, weights into 6-row
-// panels once per call. Ungrouped 2-D problems; call only when cpu_isa() >= Avx2.
+// conv_direct_gemm.h — float32 convolutions on a conv-specific AVX2 6x16 micro-kernel
+// (conv_direct_gemm_avx2.cpp): patches packed into 16-pixel panels from a padded, stride-phase-
+// split copy of each image, weights into 6-row panels once per call. Ungrouped 2-D problems;
+// call only when cpu_isa() >= Avx2.
 #pragma once
 #include "ember/ops/conv/conv_impl.h"
 

@@ -7,8 +7,8 @@
 //  * input gradient: one stride-1 conv of gy per stride phase of gx (sub-kernels of the flipped,
 //    transposed weights), computed row group by row group and interleaved into gx;
 //  * weight gradient: 6 output channels x 16 patch rows per tile, reduced over pixels (gy and the
-//    patch rows transposed pixel-major with 8x8 register transposes); for few patch rows (K < 64)
-//    a pixel-lane variant that needs no transposes.
+//    patch rows, copied from the split image, transposed pixel-major with 8x8 register
+//    transposes); for few patch rows (K < 64) a pixel-lane variant that needs no transposes.
 // Threads own fixed work ranges; forward and input-gradient results do not depend on the thread
 // count, weight gradients sum per-thread partials in a fixed order.
 #include <immintrin.h>
@@ -381,33 +381,10 @@ void conv_bwd_input_microkernel_f32(const ConvGeom& g, const float* gy, const fl
 
 namespace {
 
-// Row k of the patch matrix of one image over all P output pixels (zeros outside the input).
-void patch_row(const ConvGeom& g, const float* x, int64_t k, float* dst) {
-  const int64_t OH = g.out[1], OW = g.out[2], H = g.in[1], W = g.in[2];
-  const int64_t KV = g.k[1] * g.k[2], c = k / KV, kh = (k % KV) / g.k[2], kw = k % g.k[2];
-  const float* xc = x + c * H * W;
-  const int64_t sw = g.s[2];
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    float* d = dst + oh * OW;
-    const int64_t ih = oh * g.s[1] - g.p[1] + kh * g.d[1];
-    if (ih < 0 || ih >= H) { std::memset(d, 0, OW * sizeof(float)); continue; }
-    const float* row = xc + ih * W;
-    const int64_t iw0 = -g.p[2] + kw * g.d[2];
-    int64_t ow = 0;
-    for (; ow < OW && iw0 + ow * sw < 0; ++ow) d[ow] = 0.f;
-    int64_t hi = OW;
-    while (hi > ow && iw0 + (hi - 1) * sw >= W) --hi;
-    if (sw == 2) {
-      for (; ow + 8 <= hi && iw0 + 2 * ow + 16 <= W; ow += 8) {
-        const float* q = row + iw0 + 2 * ow;
-        const __m256 a = _mm256_loadu_ps(q), b = _mm256_loadu_ps(q + 8);
-        const __m256 t = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
-        _mm256_storeu_ps(d + ow, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0))));
-      }
-    }
-    for (; ow < hi; ++ow) d[ow] = row[iw0 + ow * sw];
-    for (; ow < OW; ++ow) d[ow] = 0.f;
-  }
+// Row k of the patch matrix of one image over its OH x OW output pixels, from the split image
+// xs (input_split's koff[k]): one contiguous run per output row.
+void patch_row(const float* xs, int64_t koff, int64_t ld, int64_t OH, int64_t OW, float* dst) {
+  for (int64_t oh = 0; oh < OH; ++oh) std::memcpy(dst + oh * OW, xs + koff + oh * ld, OW * sizeof(float));
 }
 
 // In-register 8x8 transpose: r[i][j] -> r[j][i].
@@ -501,9 +478,7 @@ void conv_bwd_weight_microkernel_f32(const ConvGeom& g, const float* gy, const f
         const int cols = (int)std::min<int64_t>(NR, K - q * NR);
         const float* src[NR];
         for (int j = 0; j < NR; ++j) {
-          if (j < cols)  // patch row q*16 + j over all pixels: one contiguous run per output row
-            for (int64_t oh = 0; oh < OH; ++oh)
-              std::memcpy(rows.data() + j * P + oh * OW, xs + koff[q * NR + j] + oh * si.Wa, OW * sizeof(float));
+          if (j < cols) patch_row(xs, koff[q * NR + j], si.Wa, OH, OW, rows.data() + j * P);
           src[j] = j < cols ? rows.data() + j * P : nullptr;
         }
         transpose_rows<NR>(src, P, gb);  // gb[p][j] = rows[j][p]
@@ -523,6 +498,8 @@ void conv_bwd_weight_lanes_f32(const ConvGeom& g, const float* gy, const float* 
   constexpr int BO = 4, BK = 3;  // 12 accumulators of 8 pixel lanes
   const int64_t K = g.C * g.k[1] * g.k[2], O = g.O, P = g.out[1] * g.out[2], IV = g.in[1] * g.in[2];
   const int64_t P8 = (P + 7) / 8 * 8, ob = (O + BO - 1) / BO, kb = (K + BK - 1) / BK, pv = P / 8;
+  std::vector<int64_t> koff;
+  const SplitImage si = input_split(g, koff);
   const int tail = (int)(P - pv * 8);
   alignas(32) static const int kMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
   const __m256i tmask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMask + 8 - tail));
@@ -533,9 +510,11 @@ void conv_bwd_weight_lanes_f32(const ConvGeom& g, const float* gy, const float* 
     std::vector<float> zero_row((size_t)P8, 0.f);
     std::memset(rows, 0, kb * BK * P8 * sizeof(float));
     std::memset(acc8, 0, ob * BO * kb * BK * 8 * sizeof(float));
+    float* xs = alloc_floats(si.size());
     for (int64_t n = n0; n < n1; ++n) {
       const float* gyn = gy + n * O * P;
-      for (int64_t k = 0; k < K; ++k) patch_row(g, x + n * g.C * IV, k, rows + k * P8);
+      split_image(si, x + n * g.C * IV, xs);
+      for (int64_t k = 0; k < K; ++k) patch_row(xs, koff[k], si.Wa, g.out[1], g.out[2], rows + k * P8);
       for (int64_t obi = 0; obi < ob; ++obi) {
         const float* gr[BO];
         for (int i = 0; i < BO; ++i) gr[i] = obi * BO + i < O ? gyn + (obi * BO + i) * P : zero_row.data();
@@ -570,6 +549,7 @@ void conv_bwd_weight_lanes_f32(const ConvGeom& g, const float* gy, const float* 
       }
     std::free(rows);
     std::free(acc8);
+    std::free(xs);
   });
 }
 
