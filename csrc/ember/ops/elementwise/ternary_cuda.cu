@@ -4,6 +4,7 @@
 // value). Semantics as the CPU: clamp propagates nan from x and from either bound; lerp uses
 // the two-sided form so weight 0 / 1 give start / end exactly.
 #include <cstring>
+#include <initializer_list>
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/elementwise/elementwise_cuda.h"
 #include "ember/ops/elementwise/map_cuda.cuh"
@@ -144,6 +145,10 @@ void check_dtype(const char* name, const Tensor& t, DType dt) {
               dtype_name(t.dtype()));
 }
 
+void check_dtypes(const char* name, DType dt, std::initializer_list<const Tensor*> ts) {
+  for (const Tensor* t : ts) check_dtype(name, *t, dt);
+}
+
 }  // namespace
 
 void where_kernel(const Tensor& dst, const Tensor& cond, const Tensor& a, const Tensor& b) {
@@ -162,9 +167,7 @@ void where_kernel(const Tensor& dst, const Tensor& cond, const Tensor& a, const 
 void clamp_kernel(const Tensor& dst, const Tensor& x, const Tensor& lo, const Tensor& hi, bool use_lo, bool use_hi,
                   const char* name) {
   const DType dt = dst.dtype();
-  check_dtype(name, x, dt);
-  check_dtype(name, lo, dt);
-  check_dtype(name, hi, dt);
+  check_dtypes(name, dt, {&x, &lo, &hi});
   dispatch_all(dt, name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     if constexpr (std::is_same_v<T, bool>) EMBER_NOT_IMPLEMENTED(name, "not implemented for 'bool'");
@@ -174,9 +177,7 @@ void clamp_kernel(const Tensor& dst, const Tensor& x, const Tensor& lo, const Te
 
 void lerp_kernel(const Tensor& dst, const Tensor& start, const Tensor& end, const Tensor& weight) {
   const DType dt = dst.dtype();
-  check_dtype("lerp", start, dt);
-  check_dtype("lerp", end, dt);
-  check_dtype("lerp", weight, dt);
+  check_dtypes("lerp", dt, {&start, &end, &weight});
   dispatch_float(dt, "lerp", [&](auto tag) {
     using T = typename decltype(tag)::type;
     launch_map<T, T, 3>("lerp", dst, {&start, &end, &weight}, LerpOp<acc_t<T>>{});
@@ -187,9 +188,7 @@ void addc_kernel(bool is_div, const Tensor& dst, const Tensor& x, const Tensor& 
                  const Scalar& value) {
   const char* name = is_div ? "addcdiv" : "addcmul";
   const DType dt = dst.dtype();
-  check_dtype(name, x, dt);
-  check_dtype(name, t1, dt);
-  check_dtype(name, t2, dt);
+  check_dtypes(name, dt, {&x, &t1, &t2});
   dispatch_all(dt, name, [&](auto tag) {
     using T = typename decltype(tag)::type;
     using A = acc_t<T>;

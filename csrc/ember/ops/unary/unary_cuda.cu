@@ -6,17 +6,13 @@
 #include <cmath>
 #include "ember/cuda/loops.cuh"
 #include "ember/ops/unary/unary.h"
+#include "ember/ops/unary/unary_functor_cuda.cuh"
 
 namespace ember::cuda {
 
 namespace {
 
-// One functor per op; A is the compute type (float for 16-bit floats). Float/double overloads
-// of the CUDA math library are picked by the argument type.
-#define EMBER_CUDA_FLOAT_UNARY(NAME, EXPR)                                     \
-  template <class A> struct NAME {                                            \
-    __device__ __forceinline__ A operator()(A x) const { return EXPR; }       \
-  };
+// One functor per op (EMBER_CUDA_FLOAT_UNARY: unary_functor_cuda.cuh).
 EMBER_CUDA_FLOAT_UNARY(ExpOp, exp(x))
 EMBER_CUDA_FLOAT_UNARY(Exp2Op, exp2(x))
 EMBER_CUDA_FLOAT_UNARY(Expm1Op, expm1(x))

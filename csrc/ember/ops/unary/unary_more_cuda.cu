@@ -10,15 +10,12 @@
 #include "ember/ops/elementwise/map_cuda.cuh"
 #include "ember/ops/unary/unary.h"
 #include "ember/ops/unary/unary_cuda.h"
+#include "ember/ops/unary/unary_functor_cuda.cuh"
 
 namespace ember::cuda {
 
 namespace {
 
-#define EMBER_CUDA_FLOAT_UNARY(NAME, EXPR)                               \
-  template <class A> struct NAME {                                      \
-    __device__ __forceinline__ A operator()(A x) const { return EXPR; } \
-  };
 EMBER_CUDA_FLOAT_UNARY(AsinOp, asin(x))
 EMBER_CUDA_FLOAT_UNARY(AcosOp, acos(x))
 EMBER_CUDA_FLOAT_UNARY(AtanOp, atan(x))
