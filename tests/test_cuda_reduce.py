@@ -281,6 +281,22 @@ def test_norm_misc():
 
 
 @needs_cuda
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+@pytest.mark.parametrize("shape", [(1, 1), (5, 5), (9, 4), (4, 9), (3, 6, 5), (2, 2, 33, 17), (0, 3), (2, 0, 4)])
+def test_svdvals_and_svd_norms(dtype, shape):
+    # parallel Jacobi composed of device-generic ops (norm.cpp) against the CPU's cyclic Jacobi
+    x = sample(shape, dtype, seed=shape[-1])
+    check(*both(lambda t: ember.linalg.svdvals(t), x), rtol=1e-10 if dtype is ember.float64 else 1e-5)
+    if x.numel():
+        for ord in ("nuc", 2, -2):
+            check(*both(lambda t: ember.linalg.matrix_norm(t, ord), x), rtol=1e-10 if dtype is ember.float64 else 1e-5)
+            check(*both(lambda t: ember.linalg.matrix_norm(t, ord, dim=(0, -1), keepdim=True), x),
+                  rtol=1e-10 if dtype is ember.float64 else 1e-5)
+    r = ember.tensor(np.outer(np.arange(1.0, 6.0), np.arange(1.0, 4.0))).to(dtype)   # rank 1
+    check(*both(lambda t: ember.linalg.svdvals(t), r), atol=1e-5 * 50)
+
+
+@needs_cuda
 @pytest.mark.parametrize("dtype", FLOAT_DTYPES + [ember.int32])
 @pytest.mark.parametrize("view", ["contig", "t", "slice"])
 def test_logsumexp(dtype, view):

@@ -178,12 +178,20 @@ def test_unique_nan_and_signed_zero():
 
 
 @needs_cuda
-def test_unique_dim_is_cpu_only():
-    x = ember.ones(3, 4, device="cuda")
-    with pytest.raises(RuntimeError, match=r"^\[unique\] not implemented for 'cuda'"):
-        ember.unique(x, dim=0)
-    with pytest.raises(RuntimeError, match=r"^\[unique_consecutive\] not implemented for 'cuda'"):
-        ember.unique_consecutive(x, dim=1)
+@pytest.mark.parametrize("dtype", ALL)
+def test_unique_dim(dtype):
+    # the composition of device-generic ops (unique.cpp) on the GPU against the CPU kernel
+    for shape in [(7, 4, 3), (1, 5), (40, 2, 2), (3000, 2)]:
+        for dim in range(-len(shape), len(shape)):
+            base = data((3,) + shape[1:], dtype, seed=len(shape) + dim)
+            x = ember.index_select(base, 0, ember.tensor(np.random.default_rng(dim + 5).integers(0, 3, shape[0])))
+            x = x.movedim(0, dim)
+            kw = dict(return_inverse=True, return_counts=True, dim=dim)
+            exact_all(*on_both(lambda t: ember.unique(t, **kw), x))
+            exact_all(*on_both(lambda t: ember.unique_consecutive(t, **kw), x))
+            exact(*on_both(lambda t: ember.unique(t, dim=dim), x.transpose(0, -1)))
+    e = ember.zeros(0, 3, dtype=dtype)
+    exact_all(*on_both(lambda t: ember.unique(t, dim=0, return_inverse=True, return_counts=True), e))
 
 
 # ---- searchsorted / bucketize ------------------------------------------------------------------------------------
@@ -300,7 +308,8 @@ def _fake(t):
 @pytest.mark.skipif(HAS_CUDA, reason="a fake CUDA tensor would reach the real kernels")
 @pytest.mark.parametrize("call", [lambda g: ember.sort(g), lambda g: ember.topk(g, 2), lambda g: ember.unique(g),
                                   lambda g: ember.searchsorted(g, g), lambda g: ember.median(g, 0),
-                                  lambda g: ember.kthvalue(g, 1, 0), lambda g: ember.histc(g, 3, 0, 1)])
+                                  lambda g: ember.kthvalue(g, 1, 0), lambda g: ember.histc(g, 3, 0, 1),
+                                  lambda g: ember.unique(g, dim=0), lambda g: ember.unique_consecutive(g, dim=0)])
 def test_fake_cuda_reaches_the_cuda_path(call):
     g = _fake(ember.ones(3))
     with pytest.raises(RuntimeError) as e:
@@ -311,10 +320,3 @@ def test_fake_cuda_reaches_the_cuda_path(call):
         assert "CUDA" in msg or "cuda" in msg, msg
     else:
         assert "not implemented for" in msg and "cuda" in msg, msg
-
-
-@pytest.mark.skipif(HAS_CUDA, reason="a fake CUDA tensor would reach the real kernels")
-def test_fake_cuda_unique_dim_is_cpu_only():
-    g = _fake(ember.ones(3, 2))
-    with pytest.raises(RuntimeError, match=r"^\[unique\] not implemented for 'cuda'"):
-        ember.unique(g, dim=0)

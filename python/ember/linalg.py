@@ -68,4 +68,14 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     return vector_norm(A, ord, d, keepdim, dtype=dtype, **({} if out is None else {"out": out}))
 
 
-__all__ += ["vector_norm", "matrix_norm", "norm"]
+@_differentiable("linalg.svdvals")
+def svdvals(A, *, driver=None, out=None):
+    """Singular values of the matrices in ``A``: (..., m, n) -> (..., min(m, n)), descending.
+    One-sided Jacobi in float64 on every device (``driver`` is cuSOLVER's choice in PyTorch: only None)."""
+    _check(A, "linalg.svdvals")
+    if driver is not None:
+        raise NotImplementedError(f"[linalg.svdvals] driver={driver!r} is not supported (only None)")
+    return _norm_out("linalg.svdvals", _wrapn(_Cn.svdvals(A._t)), out)
+
+
+__all__ += ["vector_norm", "matrix_norm", "norm", "svdvals"]

@@ -40,6 +40,7 @@ void init_reduce(py::module_& m) {
   m.def("matrix_norm", [](const Tensor& a, const std::string& ord_str, double ord, std::vector<int64_t> dims, bool keepdim,
                           std::optional<int> dtype) { return matrix_norm(a, ord_str, ord, dims, keepdim, opt_dtype(dtype)); });
   m.def("svdvals", &svdvals);
+  m.def("_svdvals_composed", &svdvals_composed);
   m.def("cumsum", [](const Tensor& a, int64_t dim, std::optional<int> dtype) { return cumsum(a, dim, opt_dtype(dtype)); });
   m.def("cumprod", [](const Tensor& a, int64_t dim, std::optional<int> dtype) { return cumprod(a, dim, opt_dtype(dtype)); });
   m.def("cummax", &cummax);

@@ -20,6 +20,7 @@ void init_sort(py::module_& m) {
   m.def("mode", [](const Tensor& t, int64_t dim, bool keepdim) { return vi(mode(t, dim, keepdim)); });
   m.def("unique", &unique);
   m.def("unique_consecutive", &unique_consecutive);
+  m.def("_unique_dim_composed", &unique_dim_composed);
   m.def("bincount", [](const Tensor& t, std::optional<Tensor> w, int64_t minlength) { return bincount(t, opt(w), minlength); });
   m.def("histc", &histc);
   m.def("searchsorted", [](const Tensor& s, const Tensor& v, bool right, bool out_int32, std::optional<Tensor> sorter) {

@@ -117,7 +117,7 @@ Tensor binary_impl(BinaryOp op, const Tensor& a, const Tensor& b, DType ct, cons
   Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   OpKind kind = traits(op).kind;
   // Integer division by zero raises on the CPU; on CUDA it gives 0 (checking would need a device
-  // sync; see ops/elementwise/ew_math_cuda.cuh), as PyTorch's CUDA kernels do not raise either.
+  // sync; see ops/elementwise/scalar_math.h), as PyTorch's CUDA kernels do not raise either.
   if ((kind == OpKind::IntArith && op != BinaryOp::Pow) && !is_floating(ct) && dev.is_cpu() && any_zero(b))
     EMBER_FAIL(name, "ZeroDivisionError");
   DType rd = (kind == OpKind::Compare || kind == OpKind::Logical) ? DType::Bool : ct;

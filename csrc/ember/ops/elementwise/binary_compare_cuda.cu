@@ -4,7 +4,7 @@
 // 0 for left shifts, the sign fill for right shifts).
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/elementwise/elementwise_cuda.h"
-#include "ember/ops/elementwise/ew_math_cuda.cuh"
+#include "ember/ops/elementwise/scalar_math.h"
 #include "ember/ops/elementwise/map_cuda.cuh"
 
 namespace ember::cuda {
@@ -47,7 +47,7 @@ template <class A> struct BitOp {
       case BinaryOp::BitXor: return A(a ^ b);
       default:
         if constexpr (std::is_same_v<A, bool>) return A(a ^ b);  // unreachable: shifts reject bool
-        else return op == (int)BinaryOp::Shl ? dmath::shl(a, b) : dmath::shr(a, b);
+        else return op == (int)BinaryOp::Shl ? math::shl(a, b) : math::shr(a, b);
     }
   }
 };

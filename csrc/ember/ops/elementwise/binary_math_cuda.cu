@@ -1,12 +1,12 @@
 // binary_math_cuda.cu — CUDA kernels of the integer-capable binary math ops: div with
 // rounding_mode trunc/floor (floor_divide), remainder, fmod, pow (tensor exponent), fmax, fmin,
-// and the scalar-exponent pow. Numerics follow the CPU (scalar_math.h; device copies in
-// ew_math_cuda.cuh); integer division by zero gives 0 instead of raising (see that header).
+// and the scalar-exponent pow. The per-element math is the CPU's (scalar_math.h, host/device);
+// integer division by zero gives 0 instead of raising (see that header).
 // The float-only ops (atan2, copysign, xlogy, hypot, logaddexp(2), nextafter) are in
 // binary_float_cuda.cu, so the two files compile in parallel.
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/elementwise/elementwise_cuda.h"
-#include "ember/ops/elementwise/ew_math_cuda.cuh"
+#include "ember/ops/elementwise/scalar_math.h"
 #include "ember/ops/elementwise/map_cuda.cuh"
 
 namespace ember::cuda {
@@ -19,15 +19,15 @@ template <class A> struct IntMathOp {
   int op;
   __device__ __forceinline__ A operator()(A a, A b) const {
     switch ((BinaryOp)op) {
-      case BinaryOp::DivTrunc: return dmath::div_trunc(a, b);
-      case BinaryOp::DivFloor: return dmath::div_floor(a, b);
-      case BinaryOp::Remainder: return dmath::remainder(a, b);
-      case BinaryOp::Fmod: return dmath::fmod_(a, b);
-      case BinaryOp::Fmax: return dmath::fmax_(a, b);
-      case BinaryOp::Fmin: return dmath::fmin_(a, b);
+      case BinaryOp::DivTrunc: return math::div_trunc(a, b);
+      case BinaryOp::DivFloor: return math::div_floor(a, b);
+      case BinaryOp::Remainder: return math::remainder(a, b);
+      case BinaryOp::Fmod: return math::fmod(a, b);
+      case BinaryOp::Fmax: return math::fmax(a, b);
+      case BinaryOp::Fmin: return math::fmin(a, b);
       default:  // Pow
         if constexpr (std::is_floating_point_v<A>) return pow(a, b);
-        else return dmath::ipow<A>(a, (int64_t)b);
+        else return math::ipow<A>(a, (int64_t)b);
     }
   }
 };
@@ -55,7 +55,7 @@ template <class A> struct PowScalarOp {
 };
 template <class A> struct PowIntConstOp {
   int64_t e;
-  __device__ __forceinline__ A operator()(A x) const { return dmath::ipow<A>(x, e); }
+  __device__ __forceinline__ A operator()(A x) const { return math::ipow<A>(x, e); }
 };
 
 void check_operands(const char* name, DType ct, const Tensor& dst, const Tensor& a, const Tensor& b) {

@@ -1,9 +1,17 @@
 // norm.cpp — vector norms (one accumulation pass + finish), matrix norms (composed from the
-// reductions, or from singular values), and svdvals by one-sided Jacobi rotations in float64.
+// reductions, or from singular values), and svdvals by one-sided Jacobi rotations in float64:
+// cyclic on the CPU (jacobi_svals), parallel round-robin as a composition of device-generic ops
+// on CUDA (jacobi_svals_composed).
 #include <algorithm>
 #include <cmath>
+#include "ember/core/fill.h"
 #include "ember/core/view.h"
+#include "ember/ops/elementwise/elementwise.h"
+#include "ember/ops/index/index.h"
 #include "ember/ops/reduce/reduce_util.h"
+#include "ember/ops/shape/shape.h"
+#include "ember/ops/sort/sort.h"
+#include "ember/ops/unary/unary.h"
 
 namespace ember {
 
@@ -43,7 +51,7 @@ void jacobi_svals(double* c, int64_t k, int64_t len, double* sv) {
         double* cq = c + q * len;
         double alpha = dot(cp, cp), beta = dot(cq, cq), gamma = dot(cp, cq);
         if (gamma == 0 || alpha == 0 || beta == 0) continue;
-        double rel = std::abs(gamma) / std::sqrt(alpha * beta);
+        double rel = std::abs(gamma) / (std::sqrt(alpha) * std::sqrt(beta));  // alpha * beta may overflow
         if (!(rel > 1e-15)) continue;
         off = std::max(off, rel);
         double zeta = (beta - alpha) / (2 * gamma);
@@ -62,7 +70,85 @@ void jacobi_svals(double* c, int64_t k, int64_t len, double* sv) {
 }
 }  // namespace
 
-Tensor svdvals(const Tensor& a) {
+namespace {
+Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
+Tensor sub(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Sub, a, b); }
+Tensor dot_rows(const Tensor& x, const Tensor& y) { return sum(mul(x, y), std::vector<int64_t>{-1}, false, std::nullopt); }
+
+// Round-robin pairing of k2 (even) columns (the circle method: column k2 - 1 fixed, the others
+// rotate): row r of the (k2 - 1, k2) result lists round r's pairs (p_0..p_h-1, q_0..q_h-1); over
+// the k2 - 1 rounds every pair of columns meets exactly once.
+Tensor round_robin(int64_t k2) {
+  const int64_t h = k2 / 2, r = k2 - 1;
+  Tensor s = Tensor::empty({r, k2}, DType::Int64);
+  int64_t* o = s.data<int64_t>();
+  for (int64_t t = 0; t < r; ++t) {
+    o[t * k2] = t;
+    o[t * k2 + h] = k2 - 1;
+    for (int64_t i = 1; i < h; ++i) {
+      o[t * k2 + i] = (t + i) % r;
+      o[t * k2 + h + i] = (t - i + r) % r;
+    }
+  }
+  return s;
+}
+
+// svdvals as a composition of device-generic ops (the path of CUDA tensors; on the CPU a
+// cross-check of the kernel above): parallel one-sided Jacobi in float64 on the columns of the
+// tall orientation, c: (batch, k, len). Each round rotates h = k2 / 2 disjoint pairs of every
+// matrix at once with jacobi_svals' rotation; a sweep is k2 - 1 rounds (every pair once). The
+// stopping test is jacobi_svals' (largest |gamma| / sqrt(alpha beta) of the sweep's rotations
+// <= 1e-15, at most 80 sweeps), read back once per sweep.
+Tensor jacobi_svals_composed(Tensor c) {
+  const Device dev = c.device();
+  const int64_t batch = c.size(0), k = c.size(1), len = c.size(2), k2 = k + (k & 1), h = k2 / 2;
+  if (k2 != k) c = cat({c, full({batch, 1, len}, Scalar(0.0), DType::Float64, dev)}, 1);
+  Tensor sched = round_robin(k2), sched_inv = Tensor::empty({k2 - 1, k2}, DType::Int64);
+  for (int64_t t = 0; t < k2 - 1; ++t)
+    for (int64_t i = 0; i < k2; ++i) sched_inv.data<int64_t>()[t * k2 + sched.data<int64_t>()[t * k2 + i]] = i;
+  if (!dev.is_cpu()) {
+    Tensor ds = Tensor::empty(sched.sizes(), DType::Int64, dev), di = Tensor::empty(sched.sizes(), DType::Int64, dev);
+    copy_(ds, sched);
+    copy_(di, sched_inv);
+    sched = ds;
+    sched_inv = di;
+  }
+  Tensor off_host = Tensor::empty({}, DType::Float64);
+  for (int sweep = 0; sweep < 80 && k2 > 1; ++sweep) {
+    Tensor off = full({}, Scalar(0.0), DType::Float64, dev);
+    for (int64_t t = 0; t < k2 - 1; ++t) {
+      Tensor y = index_select(c, 1, select(sched, 0, t));
+      Tensor xp = narrow(y, 1, 0, h), xq = narrow(y, 1, h, h);
+      Tensor alpha = dot_rows(xp, xp), beta = dot_rows(xq, xq), gamma = dot_rows(xp, xq);  // (batch, h)
+      Tensor rel = binary(BinaryOp::Div, unary(UnaryOp::Abs, gamma),
+                          mul(unary(UnaryOp::Sqrt, alpha), unary(UnaryOp::Sqrt, beta)));
+      Tensor active = binary(BinaryOp::LogicalAnd, binary(BinaryOp::Gt, rel, Scalar(1e-15)),
+                             binary(BinaryOp::LogicalAnd, binary(BinaryOp::Ne, gamma, Scalar(0.0)),
+                                    binary(BinaryOp::LogicalAnd, binary(BinaryOp::Ne, alpha, Scalar(0.0)),
+                                           binary(BinaryOp::Ne, beta, Scalar(0.0)))));
+      off = binary(BinaryOp::Maximum, off, amax(where(active, rel, Scalar(0.0)), std::nullopt, false));
+      Tensor zeta = binary(BinaryOp::Div, sub(beta, alpha), binary(BinaryOp::Mul, where(active, gamma, Scalar(1.0)),
+                                                                   Scalar(2.0)));
+      Tensor hyp = unary(UnaryOp::Sqrt, binary(BinaryOp::Add, mul(zeta, zeta), Scalar(1.0)));
+      Tensor tn = binary(BinaryOp::Div, where(binary(BinaryOp::Ge, zeta, Scalar(0.0)), Scalar(1.0), Scalar(-1.0)),
+                         binary(BinaryOp::Add, unary(UnaryOp::Abs, zeta), hyp));
+      Tensor cs = binary(BinaryOp::Div, Scalar(1.0), unary(UnaryOp::Sqrt, binary(BinaryOp::Add, mul(tn, tn), Scalar(1.0))));
+      Tensor sn = unsqueeze(mul(cs, tn), 2), act = unsqueeze(active, 2);
+      cs = unsqueeze(cs, 2);
+      // pairs left alone keep their columns exactly (a NaN column must not reach its partner)
+      Tensor np = where(act, sub(mul(cs, xp), mul(sn, xq)), xp);
+      Tensor nq = where(act, binary(BinaryOp::Add, mul(sn, xp), mul(cs, xq)), xq);
+      c = index_select(cat({np, nq}, 1), 1, select(sched_inv, 0, t));
+    }
+    copy_(off_host, off);  // the sweep's one host sync
+    if (!(*off_host.data<double>() > 1e-15)) break;
+  }
+  Tensor sv = unary(UnaryOp::Sqrt, dot_rows(narrow(c, 1, 0, k), narrow(c, 1, 0, k)));
+  return sort(sv, -1, true).values;  // descending, NaN first (as jacobi_svals)
+}
+
+// Validation shared by both paths; the float64 columns of the tall orientation, (batch, k, len).
+Tensor svd_columns(const Tensor& a, Shape* out_shape) {
   EMBER_CHECK(a.dim() >= 2, "linalg.svdvals", "The input tensor A must have at least 2 dimensions.");
   EMBER_CHECK(is_floating(a.dtype()), "linalg.svdvals", "Expected a floating point tensor as input. Got ",
               dtype_name(a.dtype()));
@@ -70,23 +156,35 @@ Tensor svdvals(const Tensor& a) {
   Shape os(a.sizes().begin(), a.sizes().end() - 2);
   const int64_t batch = shape_numel(os);
   os.push_back(k);
-  Tensor x = contiguous(to_dtype(a, DType::Float64));
+  *out_shape = os;
+  // columns of the tall orientation: A's columns when m >= n, else A's rows
+  Tensor x = to_dtype(a, DType::Float64);
+  if (m >= n) x = transpose(x, -1, -2);
+  return contiguous(reshape(x, {batch, k, len}));
+}
+
+Tensor svdvals_impl(const Tensor& a, bool composed) {
+  Shape os;
+  Tensor c = svd_columns(a, &os);
+  const int64_t batch = c.size(0), k = c.size(1), len = c.size(2);
+  if (batch * k == 0) return Tensor::empty(os, a.dtype(), a.device());
+  if (composed || !a.device().is_cpu()) return to_dtype(reshape(jacobi_svals_composed(c), os), a.dtype());
   Tensor out = Tensor::empty(os, DType::Float64);
-  if (out.numel() == 0) return to_dtype(out, a.dtype());
-  const double* src = x.data<double>();
+  const double* src = c.data<double>();
   double* dst = out.data<double>();
   parallel_for(0, batch, 1, [&](int64_t b, int64_t e) {
-    std::vector<double> c(k * len);
+    std::vector<double> buf(k * len);
     for (int64_t bi = b; bi < e; ++bi) {
-      const double* A = src + bi * m * n;
-      // columns of the tall orientation: A's columns when m >= n, else A's rows
-      for (int64_t p = 0; p < k; ++p)
-        for (int64_t i = 0; i < len; ++i) c[p * len + i] = m >= n ? A[i * n + p] : A[p * n + i];
-      jacobi_svals(c.data(), k, len, dst + bi * k);
+      std::copy(src + bi * k * len, src + (bi + 1) * k * len, buf.begin());
+      jacobi_svals(buf.data(), k, len, dst + bi * k);
     }
   });
   return to_dtype(out, a.dtype());
 }
+}  // namespace
+
+Tensor svdvals(const Tensor& a) { return svdvals_impl(a, false); }
+Tensor svdvals_composed(const Tensor& a) { return svdvals_impl(a, true); }
 
 Tensor matrix_norm(const Tensor& a, const std::string& ord_str, double ord, const std::vector<int64_t>& dims,
                    bool keepdim, std::optional<DType> dtype) {

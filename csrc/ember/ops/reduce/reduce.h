@@ -41,11 +41,13 @@ Tensor count_nonzero(const Tensor& a, const DimList& dims);            // int64
 
 // Norms. vector_norm: ord any float (0 counts nonzeros, +-inf max/min |x|). matrix_norm: ord
 // "fro", "nuc" or 1, -1, 2, -2, inf, -inf over `dims` (two dims). svdvals: (..., m, n) -> (..., min(m, n)),
-// descending, by one-sided Jacobi in float64.
+// descending, by one-sided Jacobi in float64 (CUDA tensors: the parallel round-robin variant,
+// composed of device-generic ops; svdvals_composed runs that one on any device, for tests).
 Tensor vector_norm(const Tensor& a, double ord, const DimList& dims, bool keepdim, std::optional<DType> dtype);
 Tensor matrix_norm(const Tensor& a, const std::string& ord_str, double ord, const std::vector<int64_t>& dims,
                    bool keepdim, std::optional<DType> dtype);
 Tensor svdvals(const Tensor& a);
+Tensor svdvals_composed(const Tensor& a);
 
 // Scans along `dim` (same shape as a). cumsum/cumprod of bool/int -> int64 unless dtype given.
 Tensor cumsum(const Tensor& a, int64_t dim, std::optional<DType> dtype);

@@ -34,6 +34,9 @@ ValuesIndices mode(const Tensor& self, int64_t dim = -1, bool keepdim = false);
 // unique_consecutive: the same for runs of equal neighbours, in input order.
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, std::optional<int64_t> dim);
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, std::optional<int64_t> dim);
+// Internal: the `dim` variants through the composition of device-generic ops that CUDA tensors
+// take, on any device (tests compare it with the CPU kernel).
+std::tuple<Tensor, Tensor, Tensor> unique_dim_composed(const Tensor& self, int64_t dim, bool consecutive);
 
 // bincount: self 1-D non-negative integers; weights (optional) 1-D of the same length.
 Tensor bincount(const Tensor& self, const Tensor& weights, int64_t minlength);

@@ -61,14 +61,6 @@ inline void check_cpu(const Tensor& t, const char* op) {
 #endif
 }
 
-// For the variants that have only a CPU kernel (e.g. unique with dim): the device guard's error
-// (the bindings prefix the calling op's name, as for the guard itself).
-inline void check_cpu_only(const Tensor& t, const char* what) {
-  if (t.defined() && !t.device().is_cpu())
-    throw Error(ErrorKind::DeviceUnsupported, std::string("not implemented for 'cuda' (") + what +
-                                                  " has a CPU kernel only; move the input with .cpu())");
-}
-
 // PyTorch's error when two operands of one op live on different devices.
 inline void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
   if (a.defined() && b.defined() && a.device() != b.device()) device_mismatch_fail(op, a.device(), b.device());

@@ -1,11 +1,18 @@
 // unique.cpp — unique and unique_consecutive, over all elements or over slices along a dim.
 // Equality is PyTorch's: -0.0 == 0.0 (the first element of a run in stable order represents
 // it) and NaN != NaN (each NaN is its own value). unique sorts with the row engine (stable,
-// NaN last); slices along a dim compare lexicographically on the same order-preserving keys.
+// NaN last); slices along a dim compare lexicographically on the same order-preserving keys
+// (CPU kernel), or go through a composition of device-generic ops (CUDA tensors).
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include "ember/core/fill.h"
 #include "ember/core/view.h"
+#include "ember/ops/creation/creation.h"
+#include "ember/ops/elementwise/elementwise.h"
+#include "ember/ops/index/index.h"
+#include "ember/ops/reduce/reduce.h"
+#include "ember/ops/shape/shape.h"
 #include "ember/ops/sort/sort.h"
 #include "ember/ops/sort/sort_rows.h"
 #ifdef EMBER_WITH_CUDA
@@ -77,20 +84,39 @@ Triple unique_flat(const Tensor& self, bool consecutive) {
   return runs_to_outputs(self, flat, ord, key);
 }
 
-Triple unique_dim(const Tensor& self, int64_t dim, bool consecutive) {
-  const char* op = consecutive ? "unique_consecutive" : "unique";
-  EMBER_CHECK_INDEX(self.dim() > 0, op, "Dimension specified as ", dim, " but tensor has no dimensions");
-  int64_t d = wrap_dim(dim, self.dim(), op);
-  int64_t n = self.size(d);
-  if (n == 0)
-    return {Tensor::empty(self.sizes(), self.dtype()), Tensor::empty({0}, DType::Int64), Tensor::empty({0}, DType::Int64)};
-  EMBER_CHECK(self.numel() > 0, op, "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
-              "applied (shape ", shape_str(self.sizes()), ", dim ", d, ")");
-  Tensor moved = contiguous(movedim(self, {d}, {0}));
-  int64_t m = self.numel() / n;
-  bool fl = is_floating(self.dtype());
+// unique over the rows of `rows` (n, m), n >= 1, as a composition of ops that have CUDA kernels
+// (the path of CUDA tensors; on the CPU a cross-check of the kernel below). Lexicographic order:
+// stable sorts by column, last column first (LSD radix), whose keys are the equality keys' order
+// (-0.0 == 0.0, every NaN ties, largest); a run starts where a row differs from the previous one
+// (`ne`: NaN != NaN, -0.0 == 0.0); the first row of a run represents it. One host sync (nonzero).
+Triple unique_rows_composed(const Tensor& rows, bool consecutive) {
+  const int64_t n = rows.size(0), m = rows.size(1);
+  const Device dev = rows.device();
+  Tensor perm = arange(Scalar((int64_t)0), Scalar(n), Scalar((int64_t)1), DType::Int64, dev), sorted = rows;
+  if (!consecutive) {
+    for (int64_t c = m - 1; c >= 0; --c)
+      perm = index_select(perm, 0, sort(index_select(select(rows, 1, c), 0, perm), 0, false).indices);
+    sorted = index_select(rows, 0, perm);
+  }
+  Tensor starts_flag = full({n}, Scalar(true), DType::Bool, dev);
+  if (n > 1)
+    copy_(narrow(starts_flag, 0, 1, n - 1),
+          any(binary(BinaryOp::Ne, narrow(sorted, 0, 1, n - 1), narrow(sorted, 0, 0, n - 1)), std::vector<int64_t>{1}, false));
+  Tensor starts = reshape(nonzero(starts_flag), {-1});
+  const int64_t u = starts.size(0);
+  Tensor group = binary(BinaryOp::Sub, cumsum(starts_flag, 0, DType::Int64), Scalar((int64_t)1));
+  Tensor inverse = Tensor::empty({n}, DType::Int64, dev);
+  index_copy_(inverse, 0, perm, group);
+  Tensor ends = cat({narrow(starts, 0, 1, u - 1), full({1}, Scalar(n), DType::Int64, dev)}, 0);
+  return {index_select(sorted, 0, starts), inverse, binary(BinaryOp::Sub, ends, starts)};
+}
+
+// The CPU kernel: one lexicographic stable sort of the rows' equality keys, then runs.
+Triple unique_rows_cpu(const Tensor& rows, bool consecutive) {
+  const int64_t n = rows.size(0), m = rows.size(1);
+  bool fl = is_floating(rows.dtype());
   std::vector<uint64_t> key(n * m);
-  sortk::equality_keys(self.dtype(), static_cast<const char*>(moved.data_ptr()), 1, n * m, key.data());
+  sortk::equality_keys(rows.dtype(), static_cast<const char*>(rows.data_ptr()), 1, n * m, key.data());
   std::vector<int64_t> ord(n);
   std::iota(ord.begin(), ord.end(), int64_t(0));
   if (!consecutive)
@@ -102,7 +128,7 @@ Triple unique_dim(const Tensor& self, int64_t dim, bool consecutive) {
       if (!sortk::keys_equal(key[a * m + c], key[b * m + c], fl)) return false;
     return true;
   };
-  Tensor inverse = Tensor::empty({n}, DType::Int64), counts;
+  Tensor inverse = Tensor::empty({n}, DType::Int64);
   int64_t* inv = inverse.data<int64_t>();
   std::vector<int64_t> first, cnt;
   for (int64_t j = 0; j < n; ++j) {
@@ -111,30 +137,53 @@ Triple unique_dim(const Tensor& self, int64_t dim, bool consecutive) {
     inv[ord[j]] = (int64_t)first.size() - 1;
   }
   int64_t u = (int64_t)first.size();
-  Shape vs = moved.sizes();
-  vs[0] = u;
-  Tensor vmoved = Tensor::empty(vs, self.dtype());
-  size_t row_bytes = (size_t)m * self.itemsize();
-  const char* src = static_cast<const char*>(moved.data_ptr());
-  char* dst = static_cast<char*>(vmoved.data_ptr());
+  Tensor values = Tensor::empty({u, m}, rows.dtype());
+  size_t row_bytes = (size_t)m * rows.itemsize();
+  const char* src = static_cast<const char*>(rows.data_ptr());
+  char* dst = static_cast<char*>(values.data_ptr());
   for (int64_t i = 0; i < u; ++i) std::memcpy(dst + i * row_bytes, src + first[i] * row_bytes, row_bytes);
-  counts = Tensor::empty({u}, DType::Int64);
+  Tensor counts = Tensor::empty({u}, DType::Int64);
   std::copy(cnt.begin(), cnt.end(), counts.data<int64_t>());
-  return {contiguous(movedim(vmoved, {0}, {d})), inverse, counts};
+  return {values, inverse, counts};
+}
+
+// Slices along `dim` become rows (dim moved first, the other dims flattened); CUDA tensors (or
+// `composed`) take the composition, CPU tensors the kernel.
+Triple unique_dim(const Tensor& self, int64_t dim, bool consecutive, bool composed) {
+  const char* op = consecutive ? "unique_consecutive" : "unique";
+  EMBER_CHECK_INDEX(self.dim() > 0, op, "Dimension specified as ", dim, " but tensor has no dimensions");
+  int64_t d = wrap_dim(dim, self.dim(), op);
+  int64_t n = self.size(d);
+  const Device dev = self.device();
+  if (n == 0)
+    return {Tensor::empty(self.sizes(), self.dtype(), dev), Tensor::empty({0}, DType::Int64, dev),
+            Tensor::empty({0}, DType::Int64, dev)};
+  EMBER_CHECK(self.numel() > 0, op, "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+              "applied (shape ", shape_str(self.sizes()), ", dim ", d, ")");
+  Tensor moved = contiguous(movedim(self, {d}, {0}));
+  Tensor rows = reshape(moved, {n, self.numel() / n});
+  auto [values, inverse, counts] =
+      composed || !dev.is_cpu() ? unique_rows_composed(rows, consecutive) : unique_rows_cpu(rows, consecutive);
+  Shape vs = moved.sizes();
+  vs[0] = values.size(0);
+  return {contiguous(movedim(reshape(values, vs), {0}, {d})), inverse, counts};
 }
 
 }  // namespace
 
 std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& self, std::optional<int64_t> dim) {
   sortk::check_cpu(self, "unique");
-  if (dim) sortk::check_cpu_only(self, "unique with dim");
-  return dim ? unique_dim(self, *dim, false) : unique_flat(self, false);
+  return dim ? unique_dim(self, *dim, false, false) : unique_flat(self, false);
 }
 
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& self, std::optional<int64_t> dim) {
   sortk::check_cpu(self, "unique_consecutive");
-  if (dim) sortk::check_cpu_only(self, "unique_consecutive with dim");
-  return dim ? unique_dim(self, *dim, true) : unique_flat(self, true);
+  return dim ? unique_dim(self, *dim, true, false) : unique_flat(self, true);
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_dim_composed(const Tensor& self, int64_t dim, bool consecutive) {
+  sortk::check_cpu(self, consecutive ? "unique_consecutive" : "unique");
+  return unique_dim(self, dim, consecutive, true);
 }
 
 }  // namespace ember

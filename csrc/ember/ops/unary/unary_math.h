@@ -1,19 +1,21 @@
 // unary_math.h — scalar definitions of every unary op, with PyTorch's numerics (sign(nan) = 0,
 // round half to even, digamma/lgamma poles, erfinv(±1) = ±inf). The reference kernels are
-// plain loops over these; the fast kernels fall back to them for float64 and rare ops.
+// plain loops over these; the fast kernels fall back to them for float64 and rare ops. The
+// EMBER_HOST_DEVICE ones are also the CUDA kernels' definitions (unary_more_cuda.cu).
 #pragma once
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include "ember/core/host_device.h"
 #include "ember/ops/unary/unary.h"
 
 namespace ember::umath {
 
-template <class C> inline C sign(C x) { return x > C(0) ? C(1) : (x < C(0) ? C(-1) : C(0)); }
+template <class C> EMBER_HOST_DEVICE inline C sign(C x) { return x > C(0) ? C(1) : (x < C(0) ? C(-1) : C(0)); }
 template <class C> inline C sigmoid(C x) { return C(1) / (C(1) + std::exp(-x)); }
 template <class C> inline C rsqrt(C x) { return C(1) / std::sqrt(x); }
-template <class C> inline C frac(C x) { return x - std::trunc(x); }
+template <class C> EMBER_HOST_DEVICE inline C frac(C x) { return x - std::trunc(x); }
 template <class C> inline C round_even(C x) { return std::nearbyint(x); }
 
 // lgamma without touching the global signgam (thread safe).
@@ -21,7 +23,7 @@ inline double lgamma(double x) { int s; return ::lgamma_r(x, &s); }
 inline float lgamma(float x) { int s; return ::lgammaf_r(x, &s); }
 
 // digamma (psi): reflection for x < 0, recurrence up to x >= 10, then the asymptotic series.
-inline double digamma(double x) {
+EMBER_HOST_DEVICE inline double digamma(double x) {
   const double kPi = 3.14159265358979323846;
   if (x == 0) return std::copysign(std::numeric_limits<double>::infinity(), -x);
   if (std::isnan(x)) return x;
@@ -73,7 +75,7 @@ inline double erfinv(double y) {
 }
 
 // logit with optional clamp (eps < 0: none).
-template <class C> inline C logit(C x, C eps) {
+template <class C> EMBER_HOST_DEVICE inline C logit(C x, C eps) {
   if (eps >= C(0)) {
     C lo = eps, hi = C(1) - eps;
     x = x < lo ? lo : (x > hi ? hi : x);
@@ -87,7 +89,7 @@ template <class C> inline C round_decimals(C x, int64_t decimals) {
   return neg ? std::nearbyint(x / ten_pow) * ten_pow : std::nearbyint(x * ten_pow) / ten_pow;
 }
 
-template <class C> inline C nan_to_num(C x, C nan, C posinf, C neginf) {
+template <class C> EMBER_HOST_DEVICE inline C nan_to_num(C x, C nan, C posinf, C neginf) {
   if (x != x) return nan;
   if (x == std::numeric_limits<C>::infinity()) return posinf;
   if (x == -std::numeric_limits<C>::infinity()) return neginf;
@@ -159,23 +161,28 @@ template <class C> inline bool float_pred(UnaryOp op, C x) {
   }
 }
 
+template <class T> EMBER_HOST_DEVICE inline bool is_negative(T x) {
+  if constexpr (std::is_signed_v<T>) return x < T(0);
+  else return false;  // (no "pointless comparison" warning for unsigned types)
+}
+
 // Integer "keep" ops with two's-complement wraparound (neg/abs of the minimum stay the minimum).
-template <class T> inline T int_op(UnaryOp op, T x) {
+template <class T> EMBER_HOST_DEVICE inline T int_op(UnaryOp op, T x) {
   using U = std::make_unsigned_t<T>;
   switch (op) {
     case UnaryOp::Neg: return T(U(0) - U(x));
-    case UnaryOp::Abs: return x < T(0) ? T(U(0) - U(x)) : x;
-    case UnaryOp::Sign: case UnaryOp::Sgn: return T((x > T(0)) - (x < T(0)));
+    case UnaryOp::Abs: return is_negative(x) ? T(U(0) - U(x)) : x;
+    case UnaryOp::Sign: case UnaryOp::Sgn: return T((x > T(0)) - is_negative(x));
     case UnaryOp::Square: return T(U(x) * U(x));
     case UnaryOp::BitwiseNot: return T(~x);
     default: return x;  // floor/ceil/round/trunc/nan_to_num: identity
   }
 }
 
-template <class T> inline bool int_pred(UnaryOp op, T x) {
+template <class T> EMBER_HOST_DEVICE inline bool int_pred(UnaryOp op, T x) {
   switch (op) {
     case UnaryOp::Isfinite: return true;
-    case UnaryOp::Signbit: if constexpr (std::is_signed_v<T>) return x < T(0); else return false;
+    case UnaryOp::Signbit: return is_negative(x);
     case UnaryOp::LogicalNot: return x == T(0);
     default: return false;  // isnan / isinf / isposinf / isneginf
   }

@@ -1,7 +1,9 @@
 // unary_more_cuda.cu — CUDA kernels of the unary ops beyond the first slice (unary_cuda.cu):
 // sign/sgn, round (also with decimals), frac, bitwise_not, inverse trig and hyperbolic
 // functions, erfc, erfinv, lgamma, digamma, logit, nan_to_num, and the predicates isnan, isinf,
-// isposinf, isneginf, isfinite, signbit, logical_not. Semantics as unary_math.h (the CPU):
+// isposinf, isneginf, isfinite, signbit, logical_not. Semantics as unary_math.h (the CPU), whose
+// host/device definitions these kernels call where they can (digamma, sign, frac, logit,
+// nan_to_num, the integer ops and predicates):
 // sign(nan) = 0, round half to even, digamma(0) = -inf (sign of -x), digamma at negative integers
 // = nan, erfinv(+-1) = +-inf; erfinv and digamma compute in double for every dtype as the CPU does.
 #include <math_constants.h>
@@ -11,6 +13,7 @@
 #include "ember/ops/unary/unary.h"
 #include "ember/ops/unary/unary_cuda.h"
 #include "ember/ops/unary/unary_functor_cuda.cuh"
+#include "ember/ops/unary/unary_math.h"
 
 namespace ember::cuda {
 
@@ -29,34 +32,8 @@ EMBER_CUDA_FLOAT_UNARY(LgammaOp, lgamma(x))
 EMBER_CUDA_FLOAT_UNARY(ErfinvOp, A(erfinv((double)x)))
 #undef EMBER_CUDA_FLOAT_UNARY
 
-// psi(x): reflection for x < 0, recurrence up to x >= 10, then the asymptotic series (double).
-__device__ double digamma_d(double x) {
-  const double kPi = 3.14159265358979323846;
-  if (x == 0) return copysign(CUDART_INF, -x);
-  if (isnan(x)) return x;
-  if (x == -CUDART_INF) return CUDART_NAN;
-  double result = 0;
-  if (x < 0) {
-    if (x == trunc(x)) return CUDART_NAN;
-    double ipart;
-    const double r = modf(x, &ipart);
-    result = -kPi / tan(kPi * r);
-    x = 1 - x;
-  }
-  while (x < 10) { result -= 1 / x; x += 1; }
-  if (x == 10) return result + 2.25175258906672110764;
-  const double y = 1 / (x * x);
-  const double poly = y * (8.33333333333333333333E-2 +
-                      y * (-8.33333333333333333333E-3 +
-                      y * (3.96825396825396825397E-3 +
-                      y * (-4.16666666666666666667E-3 +
-                      y * (7.57575757575757575758E-3 +
-                      y * (-2.10927960927960927961E-2 +
-                      y * 8.33333333333333333333E-2))))));
-  return result + log(x) - 0.5 / x - poly;
-}
 template <class A> struct DigammaOp {
-  __device__ __forceinline__ A operator()(A x) const { return A(digamma_d((double)x)); }
+  __device__ __forceinline__ A operator()(A x) const { return A(umath::digamma((double)x)); }
 };
 
 // The cheap float ops in one functor (a uniform branch on `op`): one kernel per dtype.
@@ -68,22 +45,12 @@ template <class A> struct CheapFloatOp {
   A nan_v, posinf, neginf;  // NanToNum
   __device__ __forceinline__ A operator()(A x) const {
     switch ((UnaryOp)op) {
-      case UnaryOp::Sign: case UnaryOp::Sgn: return x > A(0) ? A(1) : (x < A(0) ? A(-1) : A(0));
+      case UnaryOp::Sign: case UnaryOp::Sgn: return umath::sign(x);
       case UnaryOp::Round: return rint(x);
-      case UnaryOp::Frac: return x - trunc(x);
+      case UnaryOp::Frac: return umath::frac(x);
       case UnaryOp::RoundDecimals: return neg_decimals ? A(rint(x / ten_pow) * ten_pow) : A(rint(x * ten_pow) / ten_pow);
-      case UnaryOp::Logit: {
-        if (eps >= A(0)) {
-          const A lo = eps, hi = A(1) - eps;
-          x = x < lo ? lo : (x > hi ? hi : x);
-        }
-        return log(x / (A(1) - x));
-      }
-      default: {  // NanToNum
-        if (x != x) return nan_v;
-        if (isinf(x)) return x > A(0) ? posinf : neginf;
-        return x;
-      }
+      case UnaryOp::Logit: return umath::logit(x, eps);
+      default: return umath::nan_to_num(x, nan_v, posinf, neginf);
     }
   }
 };
@@ -95,9 +62,7 @@ template <class A> struct IntOp {
     if constexpr (std::is_same_v<A, bool>) {
       return op == (int)UnaryOp::BitwiseNot ? !x : x;  // sign/sgn of bool: identity
     } else {
-      if (op == (int)UnaryOp::BitwiseNot) return A(~x);
-      if constexpr (std::is_unsigned_v<A>) return A(x != A(0));
-      else return A((x > A(0)) - (x < A(0)));
+      return umath::int_op<A>((UnaryOp)op, x);
     }
   }
 };
@@ -117,14 +82,7 @@ template <class A> struct PredOp {
         default: return x == A(0);  // LogicalNot
       }
     } else {
-      switch (o) {
-        case UnaryOp::Isfinite: return true;
-        case UnaryOp::Signbit:
-          if constexpr (std::is_signed_v<A>) return x < A(0);
-          else return false;
-        case UnaryOp::LogicalNot: return x == A(0);
-        default: return false;  // isnan / isinf / isposinf / isneginf
-      }
+      return umath::int_pred<A>(o, x);
     }
   }
 };
