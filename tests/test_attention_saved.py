@@ -119,6 +119,28 @@ def test_half_dtypes(dtype, budget):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
+@needs_fused
+@pytest.mark.parametrize("causal", [False, True])
+def test_bitwise_equal_across_thread_counts(causal, budget):
+    """Each task owns its outputs and sums in a fixed order: 1, 2 and 3 threads give identical bits (forward,
+    saved-P or recomputing backward, GQA, a mask, odd lengths)."""
+    arrs = [_rand((2, 4, 71, 32), 0), _rand((2, 2, 133, 32), 1), _rand((2, 2, 133, 24), 2)]
+    mask = None if causal else np.random.default_rng(4).random((2, 1, 71, 133)) > 0.2
+    old = ember.get_num_threads()
+    runs = []
+    try:
+        for nt in (1, 2, 3):
+            ember.set_num_threads(nt)
+            saved, got = _run(arrs, mask, is_causal=causal, enable_gqa=True)
+            assert (saved is not None) == (budget == "saved" and not causal)
+            runs.append(got)
+    finally:
+        ember.set_num_threads(old)
+    for other in runs[1:]:
+        for name, a, b in zip(["out", "dq", "dk", "dv"], runs[0], other):
+            assert np.array_equal(a, b), name
+
+
 # ---- the saved P itself --------------------------------------------------------------------------------------
 
 @needs_torch
