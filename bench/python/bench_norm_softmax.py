@@ -75,9 +75,12 @@ def fwd_bwd(fn, *leaves):
 
 def cases():
     """name -> (builder returning (ember_fn, torch_fn, bytes moved by a single-pass forward or None))."""
-    def softmax_fwd():
-        e, t = pair((4096, 4096))
-        return lambda: EF.softmax(e, 1), lambda: torch.softmax(t, 1), 2 * e.numel() * 4
+    def softmax_fwd(log=False):
+        def build():
+            e, t = pair((4096, 4096))
+            fe_, ft_ = (EF.log_softmax, torch.log_softmax) if log else (EF.softmax, torch.softmax)
+            return lambda: fe_(e, 1), lambda: ft_(t, 1), 2 * e.numel() * 4
+        return build
 
     def softmax_small(log):  # 64x4096: 1 MiB in + 1 MiB out, L3-resident
         def build():
@@ -196,7 +199,8 @@ def cases():
 
     return {
         "copy 4096x4096 (clone)": copy((4096, 4096)),
-        "softmax 4096x4096 fwd": softmax_fwd,
+        "softmax 4096x4096 fwd": softmax_fwd(),
+        "log_softmax 4096x4096 fwd": softmax_fwd(True),
         "softmax 4096x4096 fwd+bwd": softmax_fb,
         "softmax 64x4096 (L3) fwd": softmax_small(False),
         "log_softmax 64x4096 (L3) fwd": softmax_small(True),
