@@ -292,3 +292,25 @@ print("ok")
     env.pop("EMBER_ISA", None)
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+@needs_torch
+@pytest.mark.parametrize("C", [515, 1029, 4100])
+def test_log_sum_exp_chunks_with_far_outliers(C):
+    # the one-read log-sum-exp skips the exp's clamp for chunks (512 floats) whose min is within 87.3
+    # of the running max: finite outliers far below the max (-200: exp underflows to 0) and -inf in
+    # some chunks, a max that only appears in a later chunk (earlier chunks were checked against a
+    # smaller max), a nan in an otherwise clean chunk; log_softmax and cross_entropy vs PyTorch
+    rng = np.random.default_rng(C)
+    a = rng.normal(0, 3, (6, C)).astype(np.float32)
+    a[0, 3] = -200.0
+    a[1, C - 2] = -1e30
+    a[2, 100] = -np.inf
+    a[3, C - 1] = 95.0  # the max in the last chunk: every earlier chunk's d now reaches below -87.3
+    a[4, 600 % C] = np.nan
+    a[5, :] = rng.uniform(-80, 0, C)
+    x, t = ember.tensor(a), torch.from_numpy(a)
+    assert_close(F.log_softmax(x, 1), torch.log_softmax(t, 1), rtol=2e-6, atol=2e-6)
+    tgt = np.arange(6) * 7 % C
+    assert_close(F.cross_entropy(x, ember.tensor(tgt), reduction="none"),
+                 torch.nn.functional.cross_entropy(t, torch.from_numpy(tgt), reduction="none"), rtol=2e-6, atol=2e-5)
