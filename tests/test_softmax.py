@@ -212,3 +212,105 @@ def test_float32_log_softmax_accuracy_vs_float64():
     ce_t = torch.nn.functional.cross_entropy(torch.from_numpy(a), torch.zeros(64, dtype=torch.int64),
                                              reduction="none").numpy()
     assert np.abs(ce - ce_ref).max() <= 2 * np.abs(ce_t - ce_ref).max()
+
+
+def _special_rows(a):
+    """Write -inf runs, a nan, a +inf and an all -inf row into the float32 matrix a (in place)."""
+    a[1, :] = -np.inf
+    a[2, : a.shape[1] // 2] = -np.inf
+    a[3, 5] = np.nan
+    a[4, a.shape[1] - 1] = np.inf
+    a[5, 7::3] = -np.inf
+    return a
+
+
+@needs_torch
+@pytest.mark.parametrize("C", [2051, 4096])
+def test_large_outputs_streaming_path_vs_reference_and_torch(C):
+    # outputs from 8 MiB up are written with streaming stores (an aligned body between scalar ends:
+    # C = 2051 misaligns every row), the exp pass prefetches the next row; the same rows through
+    # the reference kernels and PyTorch, special values included, softmax and log_softmax
+    rows = (8 << 20) // (4 * C) + 3
+    a = _special_rows(np.random.default_rng(7).normal(0, 6, (rows, C)).astype(np.float32))
+    x, t = ember.tensor(a), torch.from_numpy(a)
+    for fn, tf in ((F.softmax, torch.softmax), (F.log_softmax, torch.log_softmax)):
+        y = fn(x, 1)
+        assert_close(y, tf(t, 1), rtol=2e-6, atol=1e-6)
+        ember.set_kernels("reference")
+        try:
+            r = fn(x, 1)
+        finally:
+            ember.set_kernels("fast")
+        assert_close(y, r.numpy(), rtol=2e-6, atol=1e-6)
+    assert_close(F.softmax(x[:, 1:], 1), torch.softmax(t[:, 1:], 1), rtol=2e-6, atol=1e-6)  # strided rows
+
+
+@needs_torch
+def test_float32_softmax_relative_error_over_exp_range():
+    # the 8-lane exp of the written probabilities: each row holds its max (0) and values spread over
+    # [-87, 0], lengths that are not a multiple of 8, 32 or 64; the relative error of every
+    # probability in the normal range (>= 2^-122: below, the float32 denormals themselves lose
+    # relative precision) against float64 stays below 1e-6 (the exp alone measures 1.6e-7)
+    rng = np.random.default_rng(11)
+    for C in (4093, 37, 8, 3):
+        a = rng.uniform(-87, 0, (16, C)).astype(np.float32)
+        a[:, rng.integers(0, C)] = 0.0
+        ref = torch.softmax(torch.from_numpy(a).double(), 1).numpy()
+        y = F.softmax(ember.tensor(a), 1).numpy().astype(np.float64)
+        keep = ref >= 2.0 ** -122
+        rel = np.abs(y - ref)[keep] / ref[keep]
+        assert rel.max() < 1e-6, (C, rel.max())
+
+
+def test_baseline_isa_softmax_and_cross_entropy():
+    # the non-AVX2 build of the same kernels (EMBER_CPU_ISA=baseline), in a fresh process, against
+    # float64 numpy: rows shorter than a vector, odd lengths, a streaming-size output, special values
+    import os
+    import subprocess
+    import sys
+    code = r"""
+import numpy as np, ember
+F = ember.nn.functional
+assert ember._C.cpu_isa() == "baseline", ember._C.cpu_isa()
+rng = np.random.default_rng(5)
+for shape in ((9, 3), (7, 1301), (520, 4099)):
+    a = rng.normal(0, 5, shape).astype(np.float32)
+    a[1, : shape[1] // 2] = -np.inf
+    x = ember.tensor(a)
+    d = a.astype(np.float64)
+    m = d.max(1, keepdims=True)
+    lse = m + np.log(np.exp(d - m).sum(1, keepdims=True))
+    np.testing.assert_allclose(F.softmax(x, 1).numpy(), np.exp(d - lse), rtol=2e-6, atol=1e-7)
+    np.testing.assert_allclose(F.log_softmax(x, 1).numpy(), d - lse, rtol=2e-6, atol=2e-5)
+    tgt = rng.integers(0, shape[1], shape[0])
+    tgt[1] = shape[1] - 1
+    ce = F.cross_entropy(x, ember.tensor(tgt), reduction="none").numpy()
+    np.testing.assert_allclose(ce, (lse[:, 0] - d[np.arange(shape[0]), tgt]), rtol=2e-6, atol=2e-5)
+print("ok")
+"""
+    env = dict(os.environ, EMBER_CPU_ISA="baseline")
+    env.pop("EMBER_ISA", None)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+@needs_torch
+@pytest.mark.parametrize("C", [515, 1029, 4100])
+def test_log_sum_exp_chunks_with_far_outliers(C):
+    # the one-read log-sum-exp skips the exp's clamp for chunks (512 floats) whose min is within 87.3
+    # of the running max: finite outliers far below the max (-200: exp underflows to 0) and -inf in
+    # some chunks, a max that only appears in a later chunk (earlier chunks were checked against a
+    # smaller max), a nan in an otherwise clean chunk; log_softmax and cross_entropy vs PyTorch
+    rng = np.random.default_rng(C)
+    a = rng.normal(0, 3, (6, C)).astype(np.float32)
+    a[0, 3] = -200.0
+    a[1, C - 2] = -1e30
+    a[2, 100] = -np.inf
+    a[3, C - 1] = 95.0  # the max in the last chunk: every earlier chunk's d now reaches below -87.3
+    a[4, 600 % C] = np.nan
+    a[5, :] = rng.uniform(-80, 0, C)
+    x, t = ember.tensor(a), torch.from_numpy(a)
+    assert_close(F.log_softmax(x, 1), torch.log_softmax(t, 1), rtol=2e-6, atol=2e-6)
+    tgt = np.arange(6) * 7 % C
+    assert_close(F.cross_entropy(x, ember.tensor(tgt), reduction="none"),
+                 torch.nn.functional.cross_entropy(t, torch.from_numpy(tgt), reduction="none"), rtol=2e-6, atol=2e-5)

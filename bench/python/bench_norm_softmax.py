@@ -6,7 +6,9 @@ achieved bandwidth as a share of the machine's copy bandwidth (measured here: a 
 counted as read + write).
 
 Run: EMBER_BUILD_DIR=build/dev PYTHONPATH=python python bench/python/bench_norm_softmax.py [case ...] [--reps N]
-     [--threads N] [--clock wall|cpu]
+     [--threads N] [--clock wall|cpu] [--ghz F]
+The "(L3)" cases are small enough to stay cache-resident (no DRAM traffic): their "cyc/elem" column (ember time x
+--ghz x threads / elements) is the compute cost per element, the figure to A/B kernel changes with at --threads 1.
 The "copy ... (clone)" rows time a clone of the same size as the following forwards: the at-size
 copy reference (L2/L3 effects included) for their bandwidth.
 """
@@ -73,9 +75,19 @@ def fwd_bwd(fn, *leaves):
 
 def cases():
     """name -> (builder returning (ember_fn, torch_fn, bytes moved by a single-pass forward or None))."""
-    def softmax_fwd():
-        e, t = pair((4096, 4096))
-        return lambda: EF.softmax(e, 1), lambda: torch.softmax(t, 1), 2 * e.numel() * 4
+    def softmax_fwd(log=False):
+        def build():
+            e, t = pair((4096, 4096))
+            fe_, ft_ = (EF.log_softmax, torch.log_softmax) if log else (EF.softmax, torch.softmax)
+            return lambda: fe_(e, 1), lambda: ft_(t, 1), 2 * e.numel() * 4
+        return build
+
+    def softmax_small(log):  # 64x4096: 1 MiB in + 1 MiB out, L3-resident
+        def build():
+            e, t = pair((64, 4096))
+            fe_, ft_ = (EF.log_softmax, torch.log_softmax) if log else (EF.softmax, torch.softmax)
+            return lambda: fe_(e, 1), lambda: ft_(t, 1), None, e.numel()
+        return build
 
     def softmax_fb():
         e, t = pair((4096, 4096))
@@ -101,7 +113,9 @@ def cases():
             e, t = pair((n, c))
             tgt = np.random.default_rng(2).integers(0, c, size=n)
             te, tt = ember.tensor(tgt), (torch.from_numpy(tgt) if torch is not None else None)
-            return lambda: EF.cross_entropy(e, te), lambda: TF.cross_entropy(t, tt), e.numel() * 4
+            # the large case is bandwidth-checked; the small one (L3-resident) reports cycles per element
+            return (lambda: EF.cross_entropy(e, te), lambda: TF.cross_entropy(t, tt),
+                    e.numel() * 4 if e.numel() > (1 << 22) else None, e.numel())
         return build
 
     def ln(fb):
@@ -185,9 +199,13 @@ def cases():
 
     return {
         "copy 4096x4096 (clone)": copy((4096, 4096)),
-        "softmax 4096x4096 fwd": softmax_fwd,
+        "softmax 4096x4096 fwd": softmax_fwd(),
+        "log_softmax 4096x4096 fwd": softmax_fwd(True),
         "softmax 4096x4096 fwd+bwd": softmax_fb,
+        "softmax 64x4096 (L3) fwd": softmax_small(False),
+        "log_softmax 64x4096 (L3) fwd": softmax_small(True),
         "cross_entropy 4096x8192 fwd": ce_fwd(4096, 8192),
+        "cross_entropy 32x8192 (L3) fwd": ce_fwd(32, 8192),
         "cross_entropy 4096x8192 fwd+bwd": ce(4096, 8192),
         "cross_entropy 2048x32000 fwd+bwd": ce(2048, 32000),
         "copy 8192x768 (clone)": copy((8192, 768)),
@@ -213,6 +231,7 @@ def main():
     ap.add_argument("--threads", type=int, default=0, help="threads for both libraries (0: leave the defaults)")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="cpu: time.process_time (use with --threads 1 on a shared machine)")
+    ap.add_argument("--ghz", type=float, default=2.0, help="core clock for the cyc/elem column (default 2.0)")
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
@@ -225,14 +244,16 @@ def main():
     bw = copy_bandwidth(args.reps)
     print(f"ember threads={ember.get_num_threads()}, torch threads={torch.get_num_threads() if torch else '-'}; "
           f"copy bandwidth {bw:.1f} GB/s; median ms of {args.reps} interleaved runs")
-    print(f"| {'case':40s} | {'ember ms':>9s} | {'torch ms':>9s} | {'torch/ember':>11s} | {'GB/s':>6s} | {'% copy bw':>9s} |")
-    print(f"|{'-' * 42}|{'-' * 11}|{'-' * 11}|{'-' * 13}|{'-' * 8}|{'-' * 11}|")
+    print(f"| {'case':40s} | {'ember ms':>9s} | {'torch ms':>9s} | {'torch/ember':>11s} | {'GB/s':>6s} | {'% copy bw':>9s} "
+          f"| {'cyc/elem':>8s} |")
+    print(f"|{'-' * 42}|{'-' * 11}|{'-' * 11}|{'-' * 13}|{'-' * 8}|{'-' * 11}|{'-' * 10}|")
     for name in names:
-        fe, ft, nbytes = all_cases[name]()
+        fe, ft, nbytes, *numel = all_cases[name]()
         te, tt = interleaved(fe, ft if torch is not None else None, args.reps)
         gbs = nbytes / te / 1e6 if nbytes else float("nan")
         pct = f"{100 * gbs / bw:8.0f}%" if nbytes else f"{'':9s}"
-        print(f"| {name:40s} | {te:9.2f} | {tt:9.2f} | {tt / te:10.2f}x | {gbs:6.1f} | {pct} |", flush=True)
+        cyc = f"{te * 1e6 * args.ghz * ember.get_num_threads() / numel[0]:8.2f}" if numel else f"{'':8s}"
+        print(f"| {name:40s} | {te:9.2f} | {tt:9.2f} | {tt / te:10.2f}x | {gbs:6.1f} | {pct} | {cyc} |", flush=True)
 
 
 if __name__ == "__main__":
