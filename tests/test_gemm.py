@@ -199,6 +199,32 @@ def test_kernel_paths_a_in_place_matches_packed_path_bitwise(tmp_path):
         np.testing.assert_array_equal(res["256"][key], res["1"][key], err_msg=key)
 
 
+# Transposed A (a weight gradient's dY^T) packed 8 stored rows at a time across all full panels, the
+# partial panel apart: 1 / 2 / many full panels, a partial one of 1-5 rows, K blocks with k % 8 != 0,
+# leading dims that are not a multiple of 8 (the 8-wide loads are unaligned) and N on both sides of
+# the in-place-A limit (256).
+TRANS_A_SHAPES = [(6, 40, 300), (7, 20, 263), (12, 300, 257), (17, 33, 520), (131, 128, 1030), (384, 128, 1024),
+                  (385, 70, 600)]
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_kernel_paths_transposed_a(isa, dtype):
+    for i, (m, n, k) in enumerate(TRANS_A_SHAPES):
+        if isa == "reference" and m * n * k > 5e6:
+            continue
+        pad = (0, 3, 5)[i % 3]
+        a = operand(rand((m, k), 200 + i), dtype, trans=True, ld_pad=pad)
+        b = operand(rand((k, n), 210 + i), dtype)
+        A, B = rounded(a), rounded(b)
+        got = a @ b
+        check(got, A @ B, np.abs(A) @ np.abs(B), dtype, k)
+        # packing either layout of A gives the same panels, so the same bits as row-major A
+        np.testing.assert_array_equal(to_np(got), to_np(a.contiguous() @ b), err_msg=str((m, n, k)))
+        dw, db = weight_grad(a.t(), b)  # dW = g^T x with g = a^T (stored row-major): the fused row sums
+        np.testing.assert_array_equal(to_np(dw), to_np(got), err_msg=str((m, n, k)))
+        check(db, A.sum(1), np.abs(A).sum(1), dtype, k)
+
+
 def test_kernel_paths_deterministic_across_threads():
     """Thread splits change which path a sub-product takes (one row block, small path); every
     element must still be reduced in the same order."""
