@@ -227,7 +227,7 @@ def test_kernel_paths_transposed_a(isa, dtype):
 
 # Small path (no packing) edges: last column strips of 1-4 (128-bit vectors on AVX2) and 5-8 lanes,
 # 2 x MR-row narrow calls plus a 1-11-row tail, short edge tiles of 1-4 rows (a 4-row kernel) and 5;
-# the blocked path's short edge tiles too (M % 6 = 4 with K > 256).
+# the blocked path's edge tiles (M % 6 = 4 with K > 256) for comparison.
 EDGE_SHAPES = [(100, 100, 40), (100, 97, 33), (99, 98, 20), (13, 3, 50), (25, 19, 64), (31, 2, 7), (5, 20, 9),
                (4, 36, 100), (100, 130, 300), (34, 33, 600)]
 
