@@ -199,6 +199,56 @@ def test_kernel_paths_a_in_place_matches_packed_path_bitwise(tmp_path):
         np.testing.assert_array_equal(res["256"][key], res["1"][key], err_msg=key)
 
 
+# Transposed A (a weight gradient's dY^T) packed 8 stored rows at a time across all full panels, the
+# partial panel apart: 1 / 2 / many full panels, a partial one of 1-5 rows, K blocks with k % 8 != 0,
+# leading dims that are not a multiple of 8 (the 8-wide loads are unaligned) and N on both sides of
+# the in-place-A limit (256).
+TRANS_A_SHAPES = [(6, 40, 300), (7, 20, 263), (12, 300, 257), (17, 33, 520), (131, 128, 1030), (384, 128, 1024),
+                  (385, 70, 600)]
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_kernel_paths_transposed_a(isa, dtype):
+    for i, (m, n, k) in enumerate(TRANS_A_SHAPES):
+        if isa == "reference" and m * n * k > 5e6:
+            continue
+        pad = (0, 3, 5)[i % 3]
+        a = operand(rand((m, k), 200 + i), dtype, trans=True, ld_pad=pad)
+        b = operand(rand((k, n), 210 + i), dtype)
+        A, B = rounded(a), rounded(b)
+        got = a @ b
+        check(got, A @ B, np.abs(A) @ np.abs(B), dtype, k)
+        # packing either layout of A gives the same panels, so the same bits as row-major A
+        np.testing.assert_array_equal(to_np(got), to_np(a.contiguous() @ b), err_msg=str((m, n, k)))
+        dw, db = weight_grad(a.t(), b)  # dW = g^T x with g = a^T (stored row-major): the fused row sums
+        np.testing.assert_array_equal(to_np(dw), to_np(got), err_msg=str((m, n, k)))
+        check(db, A.sum(1), np.abs(A).sum(1), dtype, k)
+
+
+# Small path (no packing) edges: last column strips of 1-4 (128-bit vectors on AVX2) and 5-8 lanes,
+# 2 x MR-row narrow calls plus a 1-11-row tail, short edge tiles of 1-4 rows (a 4-row kernel) and 5;
+# the blocked path's edge tiles (M % 6 = 4 with K > 256) for comparison.
+EDGE_SHAPES = [(100, 100, 40), (100, 97, 33), (99, 98, 20), (13, 3, 50), (25, 19, 64), (31, 2, 7), (5, 20, 9),
+               (4, 36, 100), (100, 130, 300), (34, 33, 600)]
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
+def test_kernel_paths_narrow_strips_and_short_edge_tiles(isa, dtype):
+    for i, (m, n, k) in enumerate(EDGE_SHAPES):
+        a = operand(rand((m, k), 220 + i), dtype, trans=i % 3 == 1)
+        b = operand(rand((k, n), 230 + i), dtype, ld_pad=3 * (i % 2))
+        A, B = rounded(a), rounded(b)
+        check(a @ b, A @ B, np.abs(A) @ np.abs(B), dtype, k)
+        # alpha/beta and a column bias (added in registers by the narrow kernels' masked loads)
+        bias, c = ember.tensor(rand((n,), 240 + i), dtype=dtype), ember.tensor(rand((m, n), 250 + i), dtype=dtype)
+        bb, C = rounded(bias), rounded(c)
+        act = ("none", "relu")[i % 2]
+        pre = -1.5 * (A @ B) + 0.5 * C + bb[None, :]
+        r = fused(a, b, bias=bias, c=c, alpha=-1.5, beta=0.5, act=act)
+        check(r, ACTS[act](pre), 1.2 * (1.5 * (np.abs(A) @ np.abs(B)) + 0.5 * np.abs(C) + np.abs(bb)[None, :])
+              + np.abs(pre), dtype, k)
+
+
 def test_kernel_paths_deterministic_across_threads():
     """Thread splits change which path a sub-product takes (one row block, small path); every
     element must still be reduced in the same order."""

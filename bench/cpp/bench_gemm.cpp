@@ -1,7 +1,9 @@
 // bench_gemm.cpp — times ember::gemm / gemm_strided_batched (row-major, float32/float64) after
 // checking every shape against the reference kernel, and prints GFLOP/s and % of the machine's FMA
 // peak, which it measures first with a register-only FMA throughput loop on every thread.
-// Usage: bench_gemm [--quick] [--cpu-time] [n ...]   (n: extra square sizes; threads from OMP_NUM_THREADS).
+// Usage: bench_gemm [--quick] [--cpu-time] [--only] [n | MxNxK[op] ...]   (threads from OMP_NUM_THREADS)
+//   n: an extra square size; MxNxK[op]: an extra float32 product, op = NN (default) | TN | NT | TT,
+//   e.g. 384x128x1024TN; --only: run just the extra shapes (no default list).
 // --cpu-time times each shape by the process's CPU time instead of wall time: with one thread that
 // ignores time spent descheduled on a loaded machine. The FMA peak is always per-thread CPU time.
 // ISA: EMBER_ISA / EMBER_CPU_ISA = baseline | avx2 | avx512 caps the kernels (and the peak loop).
@@ -141,11 +143,17 @@ static void run(const Shape& s, double peak, int reps) {
 }
 
 int main(int argc, char** argv) {
-  bool quick = false;
+  bool quick = false, only = false;
   std::vector<int64_t> extra;
+  std::vector<Shape> custom;
   for (int i = 1; i < argc; ++i) {
+    long m = 0, n = 0, kk = 0;
+    char op[3] = "NN";
     if (!std::strcmp(argv[i], "--quick")) quick = true;
     else if (!std::strcmp(argv[i], "--cpu-time")) g_cpu_time = true;
+    else if (!std::strcmp(argv[i], "--only")) only = true;
+    else if (std::sscanf(argv[i], "%ldx%ldx%ld%2[NT]", &m, &n, &kk, op) >= 3 && m > 0 && n > 0 && kk > 0)
+      custom.push_back({m, n, kk, op[0] == 'T', op[1] == 'T', 1, "extra"});
     else extra.push_back(std::atoll(argv[i]));
   }
   const ember::Isa isa = ember::cpu_isa();
@@ -194,10 +202,13 @@ int main(int argc, char** argv) {
   shapes.push_back({8192, 64, 1024, false, false, 1, "tall-skinny"});
   shapes.push_back({64, 8192, 1024, false, false, 1, "wide"});
   const int reps = quick ? 3 : 7;
+  if (only) shapes.clear();
+  shapes.insert(shapes.end(), custom.begin(), custom.end());
   for (const Shape& s : shapes) {
     if (quick && s.m * s.n * s.k > 2048LL * 2048 * 2048) continue;
     run<float>(s, peak, reps);
   }
+  if (only) return 0;
   for (int64_t n : {256, 1024}) run<double>({n, n, n, false, false, 1, "square"}, peak, reps);
   run<double>({1024, 1024, 1024, true, true, 1, "square TT"}, peak, reps);
   return 0;

@@ -325,12 +325,13 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
 
 
 # ---- Tensor methods ---------------------------------------------------------------------------------
-# ``a @ b`` skips ``matmul``'s wrapper: the grad test is inline, the raw path calls _C directly.
+# ``a @ b`` skips ``matmul``'s wrapper: the grad test is inline, the raw path calls _C directly. The
+# plain requires_grad attributes are tested before the thread-local grad mode (~0.3 us a lookup).
 @_register_method("__matmul__")
 def _matmul_op(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
-    if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+    if (self.requires_grad or other.requires_grad) and _grad_state.enabled:
         return _grad_call("matmul", (self, other), {})
     return _wrap(_c_matmul(self._t, other._t, None))
 
@@ -339,7 +340,7 @@ def _matmul_op(self, other):
 def _rmatmul_op(self, other):
     if not isinstance(other, Tensor):
         return NotImplemented
-    if _grad_state.enabled and (self.requires_grad or other.requires_grad):
+    if (self.requires_grad or other.requires_grad) and _grad_state.enabled:
         return _grad_call("matmul", (other, self), {})
     return _wrap(_c_matmul(other._t, self._t, None))
 
