@@ -5,7 +5,7 @@ noise from other processes hits them alike; each sample times enough calls for ~
 shows medians (GFLOP/s) and the ratios ember/numpy and ember/torch.
 
     EMBER_BUILD_DIR=build/dev PYTHONPATH=python python bench/python/bench_gemm.py [--quick] [--reps N]
-        [--clock wall|cpu] [--linear] [--gpt] [--only TEXT]
+        [--clock wall|cpu] [--linear] [--gpt] [--only TEXT] [--settle S]
     EMBER_ISA=avx2 ... (or EMBER_CPU_ISA=avx2) caps ember's kernels at AVX2.
 
 --clock cpu times with the CPU time of the process (time.process_time): with 1 thread it ignores
@@ -93,6 +93,25 @@ def timer(fn, target=0.02):
     return sample
 
 
+SETTLE = 0.0  # seconds of sleep before each sample (set by --settle; see interleave)
+
+
+def interleave(runs, reps):
+    """reps samples of each timer in runs, interleaved (a, b, c, a, b, c, ...); lists by name.
+    With several threads each sample starts after SETTLE seconds of sleep: numpy's OpenBLAS keeps its
+    worker threads spinning for ~0.1-0.2 s after a call (measured here: ember's and torch's 2-thread
+    1024^3 products ran at ~40 of ~70 GFLOP/s right after a numpy call, at full speed after 0.2 s of
+    sleep), and OpenMP runtimes spin briefly too; without the pause, whichever library runs after
+    numpy loses one of the two cores."""
+    samples = {name: [] for name in runs}
+    for _ in range(reps):
+        for name, fn in runs.items():
+            if SETTLE:
+                time.sleep(SETTLE)
+            samples[name].append(fn())
+    return samples
+
+
 def linear_cases():
     """(label, batch rows, in_features, out_features)."""
     return [("mlp 100x40->100", 100, 40, 100), ("mlp 100x100->100", 100, 100, 100),
@@ -133,10 +152,7 @@ def bench_linear(reps):
 
         for kind, fe, ft in (("fwd", e_fwd, t_fwd), ("fwd+bwd", e_fb, t_fb)):
             runs = {"ember": timer(fe), "torch": timer(ft)}
-            samples = {name: [] for name in runs}
-            for _ in range(reps):
-                for name, fn in runs.items():
-                    samples[name].append(fn())
+            samples = interleave(runs, reps)
             te, tt = (statistics.median(samples[x]) for x in ("ember", "torch"))
             print(f"{label + ' ' + kind:28s} {te * 1e6:9.1f} {tt * 1e6:9.1f} {tt / te:7.2f}", flush=True)
 
@@ -157,10 +173,7 @@ def bench_weight_grad(reps):
         if torch is not None:
             tg, tx = torch.from_numpy(g), torch.from_numpy(x)
             runs["torch"] = timer(lambda: (tg.t() @ tx, tg.sum(0)))
-        samples = {name: [] for name in runs}
-        for _ in range(reps):
-            for name, fn in runs.items():
-                samples[name].append(fn())
+        samples = interleave(runs, reps)
         med = {name: statistics.median(v) * 1e6 for name, v in samples.items()}
         t = med.get("torch", float("nan"))
         print(f"{f'{fout}x{fin}':28s} {med['fused']:9.1f} {med['two']:9.1f} {t:9.1f} {t / med['fused']:7.2f}", flush=True)
@@ -174,15 +187,20 @@ def main():
     ap.add_argument("--linear", action="store_true", help="also time F.linear fwd / fwd+bwd against torch")
     ap.add_argument("--only", default="", help="run the shapes whose label contains this text")
     ap.add_argument("--gpt", action="store_true", help="the char-GPT Linear GEMMs (forward, dX, dW) instead")
+    ap.add_argument("--settle", type=float, default=None,
+                    help="seconds of sleep before each sample (default 0.25 with several threads, else 0): "
+                         "lets the previous library's spinning worker threads go idle")
     args = ap.parse_args()
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     nt = ember.get_num_threads()
+    global SETTLE
+    SETTLE = args.settle if args.settle is not None else (0.25 if nt > 1 else 0.0)
     if torch is not None:
         torch.set_num_threads(nt)
     info = ember._C.gemm_info("float32")
     print(f"ember isa={info['isa']} kernel: {info['micro_kernel']}; MC={info['MC']} KC={info['KC']} "
-          f"NC={info['NC']}; threads={nt}; clock={args.clock}; numpy {np.__version__}"
+          f"NC={info['NC']}; threads={nt}; clock={args.clock}; settle {SETTLE:g} s; numpy {np.__version__}"
           + (f"; torch {torch.__version__} ({torch.get_num_threads()} threads)" if torch else "; torch not installed"))
     print(f"{'shape':28s} {'ember':>8s} {'numpy':>8s} {'torch':>8s} {'e/np':>6s} {'e/torch':>7s}   (GFLOP/s, medians)")
     for label, batch, m, n, k, ta, tb in shapes(args.quick, args.gpt):
@@ -202,10 +220,7 @@ def main():
         got = (ea @ eb).numpy()
         err = np.abs(got - ref).max() / max(np.abs(ref).max(), 1e-30)
         assert err < 1e-4, f"{label}: relative error {err}"
-        samples = {name: [] for name in runs}
-        for _ in range(args.reps):  # interleaved
-            for name, fn in runs.items():
-                samples[name].append(fn())
+        samples = interleave(runs, args.reps)
         flops = 2.0 * batch * m * n * k
         gf = {name: flops / statistics.median(s) / 1e9 for name, s in samples.items()}
         t = gf.get("torch", float("nan"))
