@@ -1,5 +1,7 @@
 #include "ember/core/cpu_features.h"
+#include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -35,5 +37,26 @@ void set_isa_cap(Isa cap) { g_cap.store(cap); }
 const char* isa_name(Isa i) { return i == Isa::Avx512 ? "avx512" : i == Isa::Avx2 ? "avx2" : "baseline"; }
 bool use_reference_kernels() { return g_reference.load(std::memory_order_relaxed); }
 void set_reference_kernels(bool on) { g_reference.store(on); }
+
+int64_t l3_slice_bytes() {
+  static const int64_t bytes = [] {
+    int64_t l3 = 0;
+    int level = 0;
+    if (FILE* f = std::fopen("/sys/devices/system/cpu/cpu0/cache/index3/level", "r")) {
+      if (std::fscanf(f, "%d", &level) != 1) level = 0;
+      std::fclose(f);
+    }
+    if (level == 3)
+      if (FILE* f = std::fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r")) {
+        long long v = 0;
+        char unit = 0;
+        if (std::fscanf(f, "%lld%c", &v, &unit) >= 1) l3 = v << (unit == 'K' ? 10 : unit == 'M' ? 20 : 0);
+        std::fclose(f);
+      }
+    if (l3 <= 0) l3 = int64_t(32) << 20;
+    return std::clamp<int64_t>(l3, int64_t(2) << 20, int64_t(256) << 20);
+  }();
+  return bytes;
+}
 
 }  // namespace ember

@@ -241,18 +241,11 @@ std::vector<Tensor> linear_weight_grad(const Tensor& g, const Tensor& x, bool bi
   EMBER_CHECK(g.size(0) == x.size(0), op, "grad_output and input need the same number of rows, got shapes ",
               shape_str(g.sizes()), " and ", shape_str(x.sizes()));
   const Device dev = common_device(op, {&g, &x});
-  const Tensor gt = transpose(g, 0, 1);
   Tensor dw = Tensor::empty({g.size(1), x.size(1)}, g.dtype(), dev), db;
-  if (!bias) {
-    gemm_tensors(gt, x, dw, Scalar((int64_t)1), Scalar((int64_t)0), op);
-    return {dw, db};
-  }
-  if (dev.is_cuda()) {  // the row sums ride on the CPU kernel's packing only
-    gemm_tensors(gt, x, dw, Scalar((int64_t)1), Scalar((int64_t)0), op);
-    return {dw, sum(g, std::vector<int64_t>{0}, false, g.dtype())};
-  }
-  db = Tensor::empty({g.size(1)}, g.dtype(), dev);
-  gemm_tensors(gt, x, dw, Scalar((int64_t)1), Scalar((int64_t)0), op, GemmEpilogue(), gemm_data(db));
+  if (bias && dev.is_cpu()) db = Tensor::empty({g.size(1)}, g.dtype(), dev);  // rides on the CPU kernel's packing
+  gemm_tensors(transpose(g, 0, 1), x, dw, Scalar((int64_t)1), Scalar((int64_t)0), op, GemmEpilogue(),
+               db.defined() ? gemm_data(db) : nullptr);
+  if (bias && !db.defined()) db = sum(g, std::vector<int64_t>{0}, false, g.dtype());  // CUDA: a separate pass
   return {dw, db};
 }
 

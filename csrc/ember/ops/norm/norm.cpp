@@ -5,7 +5,6 @@
 #include "ember/ops/norm/norm.h"
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -22,29 +21,14 @@ const NormKernel* norm_kernels() {
   return pick_isa(cpu_isa(), base::norm_kernel, avx2::norm_kernel, avx512::norm_kernel);
 }
 
-// The L3 of cpu0 from /sys: the slice a core shares with its neighbours (glibc's sysconf reports
-// the whole package's L3 on some AMD parts: 64 MiB for 8 MiB slices). Streaming pays once the
-// output cannot stay in that cache for its consumer (bench/results/2026-11-22-norm-2.md: from 16 MiB
-// on a 32 MiB L3, ~30% slower at 8 MiB there; bench/results/2026-11-22-group-norm-pipelined.md:
-// faster at 8 MiB on an 8 MiB L3, add -> group_norm -> relu chain included).
+// Half the L3 slice (l3_slice_bytes). Streaming pays once the output cannot stay in that cache for its
+// consumer (bench/results/2026-11-22-norm-2.md: from 16 MiB on a 32 MiB L3, ~30% slower at 8 MiB there;
+// bench/results/2026-11-22-group-norm-pipelined.md: faster at 8 MiB on an 8 MiB L3, add -> group_norm ->
+// relu chain included).
 int64_t norm_stream_bytes() {
   static const int64_t bytes = [] {
     if (const char* e = std::getenv("EMBER_NORM_STREAM_BYTES")) return (int64_t)std::atoll(e);
-    int64_t l3 = 0;
-    int level = 0;
-    if (FILE* f = std::fopen("/sys/devices/system/cpu/cpu0/cache/index3/level", "r")) {
-      if (std::fscanf(f, "%d", &level) != 1) level = 0;
-      std::fclose(f);
-    }
-    if (level == 3)
-      if (FILE* f = std::fopen("/sys/devices/system/cpu/cpu0/cache/index3/size", "r")) {
-        long long v = 0;
-        char unit = 0;
-        if (std::fscanf(f, "%lld%c", &v, &unit) >= 1) l3 = v << (unit == 'K' ? 10 : unit == 'M' ? 20 : 0);
-        std::fclose(f);
-      }
-    if (l3 <= 0) l3 = int64_t(32) << 20;
-    return std::clamp<int64_t>(l3, int64_t(2) << 20, int64_t(256) << 20) / 2;
+    return l3_slice_bytes() / 2;
   }();
   return bytes;
 }
