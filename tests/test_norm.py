@@ -67,6 +67,32 @@ def test_batch_norm_float32_fast_and_reference(kernels):
 
 
 @needs_torch
+@pytest.mark.parametrize("kernels", ["fast", "reference"])
+@pytest.mark.parametrize("shape", [(16, 32, 97, 97), (3, 5, 37), (2, 4, 9, 11)], ids=["large", "3d", "4d"])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_channels_float32_streamed(kernels, shape, training):
+    # outputs of at least half the L3 (the 19 MiB case; every size under EMBER_NORM_STREAM_BYTES=0, see
+    # test_norm_streaming_stores_forced_on_small_outputs) write y and dx with streaming stores;
+    # spatial sizes that leave channel rows unaligned (scalar heads and tails); training and eval
+    ember.set_kernels(kernels)
+    C = shape[1]
+    x, g = make(shape, seed=31, low=-2, high=4), make(shape, seed=32)
+    w, b = make((C,), seed=33), make((C,), seed=34)
+    rm, rv = make((C,), seed=35), make((C,), seed=36, low=0.5, high=2.0)
+    xe, we, be = (v.clone().requires_grad_() for v in (x, w, b))
+    xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
+    ye = F.batch_norm(xe, None if training else rm, None if training else rv, we, be, training)
+    yt = torch.nn.functional.batch_norm(xt, None if training else to_torch(rm), None if training else to_torch(rv),
+                                        wt, bt, training)
+    assert_close(ye.detach(), yt.detach(), rtol=1e-4, atol=1e-4)
+    ye.backward(g)
+    yt.backward(to_torch(g))
+    assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
+    assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-2)
+    assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-2)
+
+
+@needs_torch
 def test_batch_norm_zero_variance_channel():
     x = make((4, 3, 5))
     x[:, 1] = 2.5
@@ -286,6 +312,15 @@ def test_layer_norm_large_output_streaming_stores():
     assert_close(F.layer_norm(x, (1025,), w, b), torch.nn.functional.layer_norm(
         to_torch(x), (1025,), to_torch(w), to_torch(b)), rtol=1e-4, atol=1e-5)
     assert_close(F.layer_norm(x, (1025,)), torch.nn.functional.layer_norm(to_torch(x), (1025,)), rtol=1e-4, atol=1e-5)
+    # the backward's dx (as large) is streamed too
+    g = make((4100, 1025), seed=6)
+    xe, we, be = (v.clone().requires_grad_() for v in (x, w, b))
+    xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
+    F.layer_norm(xe, (1025,), we, be).backward(g)
+    torch.nn.functional.layer_norm(xt, (1025,), wt, bt).backward(to_torch(g))
+    assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
+    assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-2)
+    assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-2)
 
 
 @needs_torch
@@ -395,7 +430,7 @@ def test_norm_streaming_stores_forced_on_small_outputs():
     pkg = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
     env = dict(os.environ, EMBER_NORM_STREAM_BYTES="0",
                PYTHONPATH=os.pathsep.join(filter(None, [pkg, os.environ.get("PYTHONPATH")])))
-    sel = "fast and (pipelined_blocks or far_first or backward_rows_float32)"
+    sel = "fast and (pipelined_blocks or far_first or backward_rows_float32 or (channels_float32_streamed and not large))"
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", os.path.join(here, "test_norm.py"),
                         "-k", sel], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
