@@ -359,3 +359,22 @@ def test_softmax_rows_with_and_without_clamp(rows):
     assert rel[3:5].max() < 1e-6, rel[3:5].max()
     assert rel.max() <= max(2e-6, 2 * rel_torch.max()), (rel.max(), rel_torch.max())
     assert (yn[4][ref[4] < 2.0 ** -126] <= 2.0 ** -125).all()  # below the clamp: 0 or tiny, never garbage
+
+
+@needs_torch
+def test_log_softmax_streamed_rows_both_directions():
+    # a streamed log_softmax output row runs backwards when x lies just below y modulo 4 KiB (4K
+    # aliasing between its loads and stores) and forwards otherwise: x at 32 offsets (128-byte steps)
+    # inside a larger buffer, so both directions run, each result against PyTorch
+    C = 2048
+    rows = (8 << 20) // (4 * C) + 1
+    a = np.random.default_rng(12).normal(0, 4, (rows, C)).astype(np.float32)
+    base = ember.empty(rows * C + 1024)
+    seen = set()
+    for k in range(0, 1024, 32):
+        x = base[k:k + rows * C].view(rows, C)
+        x.copy_(ember.tensor(a))
+        y = F.log_softmax(x, 1)
+        seen.add(((x.data_ptr() - y.data_ptr()) & 4095) >= 4096 - 512)
+        assert_close(y, torch.log_softmax(torch.from_numpy(a), 1), rtol=2e-6, atol=2e-6)
+    assert seen == {False, True}
