@@ -607,3 +607,23 @@ if given is not None:
         a, b = T(xs[:n]), T(ys[:n])
         for op in ["floor_divide", "remainder", "fmod", "maximum", "fmin", "logaddexp", "atan2", "copysign"]:
             check(getattr(ember, op), getattr(torch, op), a, b)
+
+
+def test_streamed_binary_loops_both_directions():
+    # float32 add/sub/mul/div of >= 8 MiB write with streaming stores, backwards when an input lies
+    # just below the output modulo 4 KiB (4K aliasing): a at 32 offsets (128-byte steps) inside a
+    # larger buffer, so both directions run (asserted from the addresses); exact against numpy
+    n = (1 << 21) + 37
+    an = np.random.default_rng(51).normal(0, 1, n).astype(np.float32)
+    bn = np.random.default_rng(52).normal(0, 1, n).astype(np.float32)
+    b = ember.tensor(bn)
+    base = ember.empty(n + 1024)
+    seen = set()
+    for k in range(0, 1024, 32):
+        a = base[k:k + n]
+        a.copy_(ember.tensor(an))
+        for op in (np.add, np.subtract, np.multiply, np.divide):
+            out = {np.add: a + b, np.subtract: a - b, np.multiply: a * b, np.divide: a / b}[op]
+            seen.add(((a.data_ptr() - out.data_ptr()) & 4095) >= 4096 - 512)
+            np.testing.assert_array_equal(out.numpy(), op(an, bn))
+    assert seen == {False, True}

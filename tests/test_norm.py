@@ -430,7 +430,8 @@ def test_norm_streaming_stores_forced_on_small_outputs():
     pkg = os.path.dirname(os.path.dirname(os.path.abspath(ember.__file__)))
     env = dict(os.environ, EMBER_NORM_STREAM_BYTES="0",
                PYTHONPATH=os.pathsep.join(filter(None, [pkg, os.environ.get("PYTHONPATH")])))
-    sel = "fast and (pipelined_blocks or far_first or backward_rows_float32 or (channels_float32_streamed and not large))"
+    sel = ("(fast and (pipelined_blocks or far_first or backward_rows_float32 or (channels_float32_streamed and not large)))"
+           " or both_directions")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", os.path.join(here, "test_norm.py"),
                         "-k", sel], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
@@ -465,3 +466,35 @@ def test_layer_norm_backward_rows_float32(kernels, D, kind, need_x):
         assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-4)
         if kind == "layer":
             assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-4)
+
+
+@needs_torch
+def test_norm_streamed_loops_both_directions():
+    # the streaming-store loops run backwards when an input lies just below the output modulo 4 KiB
+    # (4K aliasing): x at 32 offsets (128-byte steps) inside a larger buffer, so both directions run
+    # (asserted from the addresses); layer_norm and batch_norm forward and backward, group_norm forward,
+    # against PyTorch. Streams at this size only under EMBER_NORM_STREAM_BYTES=0 (see
+    # test_norm_streaming_stores_forced_on_small_outputs); otherwise it checks the plain-store paths.
+    shape = (6, 8, 133)
+    n = 6 * 8 * 133
+    xn = np.random.default_rng(41).normal(1, 2, shape).astype(np.float32)
+    gn = np.random.default_rng(42).normal(0, 1, shape).astype(np.float32)
+    base = ember.empty(n + 1024)
+    seen = set()
+    for k in range(0, 1024, 32):
+        x = base[k:k + n].view(*shape)
+        x.copy_(ember.tensor(xn))
+        xe = x.detach().requires_grad_()
+        xt = torch.from_numpy(xn).requires_grad_()
+        for fe, ft in ((lambda v: F.layer_norm(v, (133,)), lambda v: torch.nn.functional.layer_norm(v, (133,))),
+                       (lambda v: F.batch_norm(v, None, None, training=True),
+                        lambda v: torch.nn.functional.batch_norm(v, None, None, training=True)),
+                       (lambda v: F.group_norm(v, 4), lambda v: torch.nn.functional.group_norm(v, 4))):
+            xe.grad, xt.grad = None, None
+            ye, yt = fe(xe), ft(xt)
+            seen.add(((x.data_ptr() - ye.data_ptr()) & 4095) >= 4096 - 512)
+            assert_close(ye.detach(), yt.detach(), rtol=1e-4, atol=1e-4)
+            ye.backward(ember.tensor(gn))
+            yt.backward(torch.from_numpy(gn))
+            assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
+    assert seen == {False, True}
