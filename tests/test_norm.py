@@ -15,6 +15,15 @@ def tt(x):
     return None if x is None else to_torch(x)
 
 
+def _grads_vs_torch(ye, yt, g, x, w, b):
+    """Backpropagate g through ember's ye and PyTorch's yt; compare the (ember, torch) leaf pairs."""
+    ye.backward(g)
+    yt.backward(to_torch(g))
+    assert_close(x[0].grad, x[1].grad, rtol=1e-3, atol=1e-4)
+    assert_close(w[0].grad, w[1].grad, rtol=1e-3, atol=1e-2)
+    assert_close(b[0].grad, b[1].grad, rtol=1e-3, atol=1e-2)
+
+
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 3, 4, 2), (2, 3, 2, 2, 2)])
 @pytest.mark.parametrize("affine", [False, True])
 def test_batch_norm_training_grad(shape, affine):
@@ -85,11 +94,7 @@ def test_batch_norm_channels_float32_streamed(kernels, shape, training):
     yt = torch.nn.functional.batch_norm(xt, None if training else to_torch(rm), None if training else to_torch(rv),
                                         wt, bt, training)
     assert_close(ye.detach(), yt.detach(), rtol=1e-4, atol=1e-4)
-    ye.backward(g)
-    yt.backward(to_torch(g))
-    assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
-    assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-2)
-    assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-2)
+    _grads_vs_torch(ye, yt, g, (xe, xt), (we, wt), (be, bt))
 
 
 @needs_torch
@@ -316,11 +321,8 @@ def test_layer_norm_large_output_streaming_stores():
     g = make((4100, 1025), seed=6)
     xe, we, be = (v.clone().requires_grad_() for v in (x, w, b))
     xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
-    F.layer_norm(xe, (1025,), we, be).backward(g)
-    torch.nn.functional.layer_norm(xt, (1025,), wt, bt).backward(to_torch(g))
-    assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
-    assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-2)
-    assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-2)
+    _grads_vs_torch(F.layer_norm(xe, (1025,), we, be), torch.nn.functional.layer_norm(xt, (1025,), wt, bt), g,
+                    (xe, xt), (we, wt), (be, bt))
 
 
 @needs_torch
@@ -361,11 +363,7 @@ def test_group_norm_large_output_streaming_stores(kernels):
     xt, wt, bt = (to_torch(v).requires_grad_() for v in (x, w, b))
     ye, yt = F.group_norm(xe, 8, we, be), torch.nn.functional.group_norm(xt, 8, wt, bt)
     assert_close(ye.detach(), yt.detach(), rtol=1e-4, atol=1e-4)
-    ye.backward(g)
-    yt.backward(to_torch(g))
-    assert_close(xe.grad, xt.grad, rtol=1e-3, atol=1e-4)
-    assert_close(we.grad, wt.grad, rtol=1e-3, atol=1e-2)
-    assert_close(be.grad, bt.grad, rtol=1e-3, atol=1e-2)
+    _grads_vs_torch(ye, yt, g, (xe, xt), (we, wt), (be, bt))
     assert_close(F.group_norm(x, 8), torch.nn.functional.group_norm(to_torch(x), 8), rtol=1e-4, atol=1e-4)
 
 

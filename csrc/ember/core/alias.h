@@ -15,4 +15,14 @@ inline bool alias_below(const void* src, const void* dst) {
   return src && ((reinterpret_cast<uintptr_t>(src) - reinterpret_cast<uintptr_t>(dst)) & 4095) >= 4096 - 512;
 }
 
+// f(i) for the 8-float vectors at i = h, h + 8, ... below h + (n - h) / 8 * 8, backwards when `back`;
+// returns where the scalar tail starts.
+template <class F>
+inline int64_t vec_range8(int64_t h, int64_t n, bool back, F f) {
+  const int64_t end = h + (n - h) / 8 * 8;
+  if (back) for (int64_t i = end - 8; i >= h; i -= 8) f(i);
+  else for (int64_t i = h; i < end; i += 8) f(i);
+  return end;
+}
+
 }  // namespace ember
