@@ -420,6 +420,23 @@ def test_one_pass_logsumexp_rows(name, row):
         assert_close(xe.grad, xt.grad.float(), rtol=1e-5, atol=1e-7)
 
 
+@needs_torch
+@pytest.mark.parametrize("center", [-3e6, -2e5, 9.9e3, 4e4, 1e6])
+def test_softmax_family_large_magnitude_logits(center):
+    # the exp against a power-of-two reference near the max holds only while |x| log2e fits its
+    # rounding constant's binade (|x| < 3.6e5): rows far outside (and inside) that range, spread over
+    # a few units, as softmax, log_softmax and cross_entropy, against float64 PyTorch
+    rng = np.random.default_rng(int(abs(center)) % 1000)
+    a = (center + rng.normal(0, 3, (6, 1037))).astype(np.float32)
+    t = torch.from_numpy(a).double()
+    assert_close(F.softmax(ember.tensor(a), 1), torch.softmax(t, 1).float(), rtol=2e-6, atol=1e-7)
+    assert_close(F.log_softmax(ember.tensor(a), 1), torch.log_softmax(t, 1).float(), rtol=2e-6, atol=2e-6)
+    tgt = rng.integers(0, 1037, 6)
+    assert_close(F.cross_entropy(ember.tensor(a), ember.tensor(tgt), reduction="none"),
+                 torch.nn.functional.cross_entropy(t, torch.from_numpy(tgt), reduction="none").float(),
+                 rtol=2e-6, atol=2e-6)
+
+
 def test_cross_entropy_never_negative_when_one_logit_dominates():
     # log sum exp(x - max) >= 0 (the max's own term is 1): rounding in the one-pass sum must not turn
     # the loss of a confidently right prediction negative, nor its log-probability positive
