@@ -89,6 +89,34 @@ def test_cross_entropy_float_forward_backward_vs_torch(kernels, dtype):
 
 
 @needs_torch
+@pytest.mark.parametrize("C", [2051, 8192])
+def test_cross_entropy_backward_streamed_rows(C):
+    # a float32 gradient larger than the L3 is written with streaming stores, each row forwards or
+    # backwards (x just below dx modulo 4 KiB); masked (-inf) logits get a gradient of exactly
+    # -g ls w_c / C (0 without label smoothing); every option against float64 PyTorch
+    rows = (12 << 20) // (4 * C) + 3
+    rng = np.random.default_rng(C)
+    a = rng.normal(0, 4, (rows, C)).astype(np.float32)
+    a[:, 3::17] = -np.inf
+    tgt = rng.integers(0, C, rows)
+    tgt[tgt % 17 == 3] = 0  # targets never masked (their loss would be inf)
+    tgt[5::9] = 1  # ignored rows
+    w = (rng.random(C) + 0.5).astype(np.float32)
+    for kw in ({}, {"weight": w, "ignore_index": 1}, {"label_smoothing": 0.2}, {"label_smoothing": 0.1, "weight": w}):
+        if kw.get("label_smoothing"):
+            a[:, 3::17] = -30.0  # smoothing puts weight on every logit: -inf would make the loss inf
+        ke = {k: (ember.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
+        kt = {k: (torch.from_numpy(v).double() if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
+        xe = ember.tensor(a).requires_grad_()
+        xt = torch.from_numpy(a).double().requires_grad_()
+        F.cross_entropy(xe, ember.tensor(tgt), **ke).backward()
+        torch.nn.functional.cross_entropy(xt, torch.from_numpy(tgt), **kt).backward()
+        assert_close(xe.grad, xt.grad.float(), rtol=1e-5, atol=1e-12)
+        if not kw.get("label_smoothing"):
+            assert (xe.grad.numpy()[:, 3::17] == 0).all()
+
+
+@needs_torch
 def test_cross_entropy_extreme_logits():
     x = ember.tensor([[1e4, -1e4, 0.0, 5.0], [-1e4, -1e4, -1e4, -1e4], [3e4, 3e4 + 1, 3e4 - 1, 3e4]])
     t = ember.tensor([1, 2, 0])

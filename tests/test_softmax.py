@@ -399,6 +399,18 @@ def _lse_rows():
     return [(n, r.astype(np.float32)) for n, r in out]
 
 
+def _cross_entropy_vs_float64(a, tgt, loss_tol, grad_tol):
+    """cross_entropy(a, tgt, reduction="none") and its gradient (of the summed loss) against PyTorch
+    in float64; loss_tol, grad_tol: (rtol, atol)."""
+    xe, xt = ember.tensor(a).requires_grad_(), torch.from_numpy(a).double().requires_grad_()
+    le = F.cross_entropy(xe, ember.tensor(tgt), reduction="none")
+    lt = torch.nn.functional.cross_entropy(xt, torch.from_numpy(tgt), reduction="none")
+    assert_close(le.detach(), lt.detach().float(), rtol=loss_tol[0], atol=loss_tol[1])
+    le.sum().backward()
+    lt.sum().backward()
+    assert_close(xe.grad, xt.grad.float(), rtol=grad_tol[0], atol=grad_tol[1])
+
+
 @needs_torch
 @pytest.mark.parametrize("name,row", _lse_rows(), ids=[n for n, _ in _lse_rows()])
 def test_one_pass_logsumexp_rows(name, row):
@@ -409,15 +421,7 @@ def test_one_pass_logsumexp_rows(name, row):
     for x, tt in ((a[:1], t[:1]), (a, t)):
         y = F.log_softmax(ember.tensor(x), 1)
         assert_close(y, torch.log_softmax(tt, 1).float(), rtol=2e-6, atol=1e-6)
-        tgt = np.arange(len(x)) * 5 % x.shape[1]
-        xe = ember.tensor(x).requires_grad_()
-        xt = tt.clone().requires_grad_()
-        le = F.cross_entropy(xe, ember.tensor(tgt), reduction="none")
-        lt = torch.nn.functional.cross_entropy(xt, torch.from_numpy(tgt), reduction="none")
-        assert_close(le.detach(), lt.detach().float(), rtol=2e-6, atol=1e-6)
-        le.sum().backward()
-        lt.sum().backward()
-        assert_close(xe.grad, xt.grad.float(), rtol=1e-5, atol=1e-7)
+        _cross_entropy_vs_float64(x, np.arange(len(x)) * 5 % x.shape[1], (2e-6, 1e-6), (1e-5, 1e-7))
 
 
 @needs_torch
@@ -425,16 +429,13 @@ def test_one_pass_logsumexp_rows(name, row):
 def test_softmax_family_large_magnitude_logits(center):
     # the exp against a power-of-two reference near the max holds only while |x| log2e fits its
     # rounding constant's binade (|x| < 3.6e5): rows far outside (and inside) that range, spread over
-    # a few units, as softmax, log_softmax and cross_entropy, against float64 PyTorch
+    # a few units, as softmax, log_softmax and cross_entropy (and its gradient), against float64 PyTorch
     rng = np.random.default_rng(int(abs(center)) % 1000)
     a = (center + rng.normal(0, 3, (6, 1037))).astype(np.float32)
     t = torch.from_numpy(a).double()
     assert_close(F.softmax(ember.tensor(a), 1), torch.softmax(t, 1).float(), rtol=2e-6, atol=1e-7)
     assert_close(F.log_softmax(ember.tensor(a), 1), torch.log_softmax(t, 1).float(), rtol=2e-6, atol=2e-6)
-    tgt = rng.integers(0, 1037, 6)
-    assert_close(F.cross_entropy(ember.tensor(a), ember.tensor(tgt), reduction="none"),
-                 torch.nn.functional.cross_entropy(t, torch.from_numpy(tgt), reduction="none").float(),
-                 rtol=2e-6, atol=2e-6)
+    _cross_entropy_vs_float64(a, rng.integers(0, 1037, 6), (2e-6, 2e-6), (5e-6, 1e-9))
 
 
 def test_cross_entropy_never_negative_when_one_logit_dominates():
