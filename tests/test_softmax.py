@@ -224,6 +224,17 @@ def _special_rows(a):
     return a
 
 
+def _check_log_softmax_grad(dx, x, g):
+    """dx = g - p sum(g) (p = softmax(x) over the last dim) against float64: each element within
+    1e-5 of |g| + p sum|g| (the terms cancel, and sum(g) is summed in float32, as in PyTorch, so its
+    rounding scales with sum|g|)."""
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    z = np.exp(x64 - x64.max(axis=1, keepdims=True))
+    p = z / z.sum(axis=1, keepdims=True)
+    err = np.abs(dx - (g64 - p * g64.sum(axis=1, keepdims=True)))
+    assert (err <= 1e-5 * (np.abs(g64) + p * np.abs(g64).sum(axis=1, keepdims=True)) + 1e-7).all(), err.max()
+
+
 @needs_torch
 @pytest.mark.parametrize("C", [2051, 4096])
 def test_large_outputs_streaming_path_vs_reference_and_torch(C):
@@ -252,6 +263,12 @@ def test_large_outputs_streaming_path_vs_reference_and_torch(C):
     F.softmax(xe, 1).backward(ember.tensor(g))
     torch.softmax(xt, 1).backward(torch.from_numpy(g))
     assert_close(xe.grad, xt.grad, rtol=1e-4, atol=2e-6)  # y (g - s): g - s cancels; s summed in another order
+    # and log_softmax's (g - exp(y) sum(g)), masked (-inf) logits included: their dx is g exactly
+    xf[:, 5::13] = -np.inf
+    xe = ember.tensor(xf).requires_grad_()
+    F.log_softmax(xe, 1).backward(ember.tensor(g))
+    _check_log_softmax_grad(xe.grad.numpy(), xf, g)
+    assert (xe.grad.numpy()[:, 5::13] == g[:, 5::13]).all()
 
 
 @needs_torch
@@ -467,4 +484,16 @@ def test_log_softmax_streamed_rows_both_directions():
         y = F.log_softmax(x, 1)
         seen.add(((x.data_ptr() - y.data_ptr()) & 4095) >= 4096 - 512)
         assert_close(y, torch.log_softmax(torch.from_numpy(a), 1), rtol=2e-6, atol=2e-6)
+    assert seen == {False, True}
+    # the backward's streamed dx row runs backwards when g (or y) lies just below dx modulo 4 KiB: g
+    # at the same 32 offsets, each gradient against PyTorch
+    g = np.random.default_rng(13).normal(0, 1, (rows, C)).astype(np.float32)
+    seen = set()
+    for k in range(0, 1024, 32):
+        ge = base[k:k + rows * C].view(rows, C)
+        ge.copy_(ember.tensor(g))
+        xe = ember.tensor(a).requires_grad_()
+        F.log_softmax(xe, 1).backward(ge)
+        seen.add(((ge.data_ptr() - xe.grad.data_ptr()) & 4095) >= 4096 - 512)
+        _check_log_softmax_grad(xe.grad.numpy(), a, g)
     assert seen == {False, True}
