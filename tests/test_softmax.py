@@ -455,6 +455,27 @@ def test_softmax_family_large_magnitude_logits(center):
     _cross_entropy_vs_float64(a, rng.integers(0, 1037, 6), (2e-6, 2e-6), (5e-6, 1e-9))
 
 
+@needs_torch
+@pytest.mark.parametrize("C", [1, 7, 8, 1029, 8192])
+def test_logsumexp_last_dim_rows(C):
+    # float32 logsumexp over the last dim of a contiguous tensor takes the softmax family's row
+    # kernel: values spread and shifted, -inf rows (-inf), +inf (inf), nan (nan), keepdim, a 3-d
+    # input; against float64 PyTorch (a transposed view takes the generic reduction)
+    rng = np.random.default_rng(C)
+    a = (rng.normal(0, 5, (2, 9, C)) + rng.normal(0, 30, (2, 9, 1))).astype(np.float32)
+    a[0, 1] = -np.inf
+    a[0, 2, C // 2] = np.inf
+    a[1, 3, C - 1] = np.nan
+    a[1, 4, : C // 2] = -np.inf
+    t = torch.from_numpy(a).double()
+    for keepdim in (False, True):
+        assert_close(ember.logsumexp(ember.tensor(a), -1, keepdim=keepdim),
+                     torch.logsumexp(t, -1, keepdim=keepdim).float(), rtol=1e-6, atol=1e-6)
+    b = a[0].T.copy()
+    assert_close(ember.logsumexp(ember.tensor(b).t(), 1), torch.logsumexp(torch.from_numpy(b).double().t(), 1).float(),
+                 rtol=1e-6, atol=1e-6)
+
+
 def test_cross_entropy_never_negative_when_one_logit_dominates():
     # log sum exp(x - max) >= 0 (the max's own term is 1): rounding in the one-pass sum must not turn
     # the loss of a confidently right prediction negative, nor its log-probability positive
@@ -486,14 +507,12 @@ def test_log_softmax_streamed_rows_both_directions():
         assert_close(y, torch.log_softmax(torch.from_numpy(a), 1), rtol=2e-6, atol=2e-6)
     assert seen == {False, True}
     # the backward's streamed dx row runs backwards when g (or y) lies just below dx modulo 4 KiB: g
-    # at the same 32 offsets, each gradient against PyTorch
+    # at the same 32 offsets, each gradient against float64 (where dx lands is the allocator's choice,
+    # so which offsets alias is not asserted here)
     g = np.random.default_rng(13).normal(0, 1, (rows, C)).astype(np.float32)
-    seen = set()
     for k in range(0, 1024, 32):
         ge = base[k:k + rows * C].view(rows, C)
         ge.copy_(ember.tensor(g))
         xe = ember.tensor(a).requires_grad_()
         F.log_softmax(xe, 1).backward(ge)
-        seen.add(((ge.data_ptr() - xe.grad.data_ptr()) & 4095) >= 4096 - 512)
         _check_log_softmax_grad(xe.grad.numpy(), a, g)
-    assert seen == {False, True}

@@ -11,6 +11,7 @@
 #include "ember/ops/elementwise/elementwise.h"
 #include "ember/ops/reduce/reduce_kernels.h"
 #include "ember/ops/reduce/reduce_util.h"
+#include "ember/ops/softmax/softmax_kernels.h"
 #ifdef EMBER_WITH_CUDA
 #include "ember/ops/reduce/reduce_cuda.h"
 #endif
@@ -242,6 +243,15 @@ Tensor argmax(const Tensor& a, std::optional<int64_t> dim, bool keepdim, bool is
 
 Tensor logsumexp(const Tensor& a, const DimList& dims, bool keepdim) {
   DimPlan p = plan_dims("logsumexp", a, dims);
+  // float32 on the CPU over the last dim only, contiguous: the softmax family's row kernel (one read
+  // of each row; 4096 x 8192 in 13 ms instead of 110 at 2 threads)
+  const SoftmaxKernel* sk = a.device().is_cpu() ? softmax_kernels() : nullptr;
+  if (sk && sk->lse_rows_f32 && a.dtype() == DType::Float32 && a.dim() >= 1 && a.is_contiguous() && !p.all &&
+      p.mask.back() && p.nred == a.sizes().back() && p.nred > 0) {
+    Tensor out = Tensor::empty(p.keep_shape, DType::Float32, a.device());
+    if (out.numel()) sk->lse_rows_f32(a.data<float>(), out.data<float>(), out.numel(), p.nred);
+    return finish_shape(out, p, keepdim);
+  }
   DType rd = is_floating(a.dtype()) ? a.dtype() : default_float_dtype();
   Tensor in = to_dtype(a, rd);
   Tensor m;

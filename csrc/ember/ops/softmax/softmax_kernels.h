@@ -13,6 +13,9 @@ struct SoftmaxKernel {
   void (*fwd_f64)(const double* x, double* y, int64_t outer, int64_t C, int64_t inner, bool log);
   void (*bwd_f32)(const float* g, const float* y, float* dx, int64_t outer, int64_t C, int64_t inner, bool log);
   void (*bwd_f64)(const double* g, const double* y, double* dx, int64_t outer, int64_t C, int64_t inner, bool log);
+  // logsumexp of `outer` contiguous rows of C > 0 floats into out[outer]; nullptr in the reference
+  // table (logsumexp then takes the generic reduction)
+  void (*lse_rows_f32)(const float* x, float* out, int64_t outer, int64_t C) = nullptr;
 };
 const SoftmaxKernel* softmax_kernels();  // reference table when use_reference_kernels()
 
