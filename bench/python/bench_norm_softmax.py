@@ -89,13 +89,20 @@ def cases():
             return lambda: fe_(e, 1), lambda: ft_(t, 1), None, e.numel()
         return build
 
-    def softmax_fb():
-        e, t = pair((4096, 4096))
-        e.requires_grad_()
-        t.requires_grad_()
-        ge, gt = pair((4096, 4096), seed=1)
-        return (lambda: (setattr(e, "grad", None), EF.softmax(e, 1).backward(ge)),
-                lambda: (setattr(t, "grad", None), torch.softmax(t, 1).backward(gt)), None)
+    def softmax_fb(log=False):
+        def build():
+            e, t = pair((4096, 4096))
+            e.requires_grad_()
+            t.requires_grad_()
+            ge, gt = pair((4096, 4096), seed=1)
+            fe_, ft_ = (EF.log_softmax, torch.log_softmax) if log else (EF.softmax, torch.softmax)
+            return (lambda: (setattr(e, "grad", None), fe_(e, 1).backward(ge)),
+                    lambda: (setattr(t, "grad", None), ft_(t, 1).backward(gt)), None)
+        return build
+
+    def logsumexp():  # reads x once, writes one float per row
+        e, t = pair((4096, 8192))
+        return lambda: ember.logsumexp(e, 1), lambda: torch.logsumexp(t, 1), e.numel() * 4
 
     def ce(n, c):
         def build():
@@ -201,12 +208,14 @@ def cases():
         "copy 4096x4096 (clone)": copy((4096, 4096)),
         "softmax 4096x4096 fwd": softmax_fwd(),
         "log_softmax 4096x4096 fwd": softmax_fwd(True),
-        "softmax 4096x4096 fwd+bwd": softmax_fb,
+        "softmax 4096x4096 fwd+bwd": softmax_fb(),
+        "log_softmax 4096x4096 fwd+bwd": softmax_fb(True),
         "softmax 64x4096 (L3) fwd": softmax_small(False),
         "log_softmax 64x4096 (L3) fwd": softmax_small(True),
         "cross_entropy 4096x8192 fwd": ce_fwd(4096, 8192),
         "cross_entropy 32x8192 (L3) fwd": ce_fwd(32, 8192),
         "cross_entropy 4096x8192 fwd+bwd": ce(4096, 8192),
+        "logsumexp 4096x8192 dim=1": logsumexp,
         "cross_entropy 2048x32000 fwd+bwd": ce(2048, 32000),
         "copy 8192x768 (clone)": copy((8192, 768)),
         "layer_norm 8192x768 fwd": ln(False),
