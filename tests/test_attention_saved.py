@@ -141,6 +141,28 @@ def test_bitwise_equal_across_thread_counts(causal, budget):
             assert np.array_equal(a, b), name
 
 
+
+@needs_fused
+@pytest.mark.parametrize("causal", [False, True])
+def test_keys_masked_for_every_query_get_exactly_zero_gradients(causal, budget):
+    """A key no query may see (bool False, float -inf, or an additive -1e4 that puts its weight below 2^-127)
+    has weight exactly 0, so its dk and dv rows are exactly 0, in the forward that saves P and in the
+    recomputing backward; under the causal rule too (the last keys are seen by no query when S > L)."""
+    L, S = 45, 77
+    arrs = [_rand((2, 3, L, 32), 0), _rand((2, 3, S, 32), 1), _rand((2, 3, S, 24), 2)]
+    masked = [0, 5, 30, 31, 32, 33, 34, 35, 36, 76]
+    keep = np.ones((L, S), bool)
+    keep[:, masked] = False
+    additive = np.where(keep, 0.0, -1e4).astype(np.float32)
+    additive[:, [0, 5, 76]] = -np.inf  # (causal: query 0 sees only key 0; a finite mask there would weigh it 1)
+    for mask in (keep, additive):
+        _, (out, dq, dk, dv) = _run(arrs, mask, is_causal=causal)
+        assert np.all(np.isfinite(out)) and np.all(np.isfinite(dq))
+        assert np.all(dk[:, :, masked] == 0) and np.all(dv[:, :, masked] == 0)
+        assert np.all(dv[:, :, 1] != 0)  # a key that queries see
+        if causal:  # query i sees keys <= i: keys >= L are seen by none
+            assert np.all(dk[:, :, L:] == 0) and np.all(dv[:, :, L:] == 0)
+
 # ---- the saved P itself --------------------------------------------------------------------------------------
 
 @needs_torch
